@@ -1,0 +1,152 @@
+"""The ASGI application: the platform core, the faces mounted on it, docs and operations."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Protocol
+
+import structlog
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tenantry import __version__
+from tenantry.core import errors
+from tenantry.core.observability import Metrics, RequestContextMiddleware
+from tenantry.core.ops import router as ops_router
+from tenantry.core.platform import Platform
+from tenantry.settings import Settings, load_settings
+from tenantry.web.docs import docs_router
+
+log = structlog.get_logger("tenantry")
+
+
+class Face(Protocol):
+    """An API face: mounts its routes, registers its error renderer, permissions and spec."""
+
+    name: str
+
+    def install(self, app: FastAPI, platform: Platform) -> None: ...
+
+
+def installed_faces() -> list[Face]:
+    """The faces this build ships (each face package exposes ``face``)."""
+    return []
+
+
+def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    platform = Platform.build(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with platform_lifespan(platform):
+            yield
+
+    app = FastAPI(
+        title="Tenantry",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+    )
+    app.state.platform = platform
+    app.state.metrics = Metrics()
+    _install_error_handlers(app, platform)
+    app.include_router(ops_router)
+    app.include_router(docs_router(lambda: platform.specs))
+    for face in installed_faces() if faces is None else faces:
+        face.install(app, platform)
+    app.add_middleware(
+        RequestContextMiddleware,
+        metrics=app.state.metrics,
+        render_error=platform.error_renderers.render,
+    )
+    return app
+
+
+@asynccontextmanager
+async def platform_lifespan(platform: Platform) -> AsyncIterator[None]:
+    """Start the embedded worker when configured; on shutdown let it hand back its leases."""
+    worker_task = None
+    stop = None
+    if platform.settings.embedded_worker:
+        import asyncio
+
+        from tenantry.core.jobs import run_worker
+
+        stop = asyncio.Event()
+        worker_task = asyncio.create_task(
+            run_worker(platform.settings, stop, install_signal_handlers=False)
+        )
+    try:
+        yield
+    finally:
+        if worker_task is not None and stop is not None:
+            stop.set()
+            await worker_task
+        await platform.close()
+
+
+def _install_error_handlers(app: FastAPI, platform: Platform) -> None:
+    render = platform.error_renderers.render
+
+    async def on_tenantry_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, errors.TenantryError)
+        return render(request, exc)
+
+    async def on_validation_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, RequestValidationError)
+        field_errors = [
+            errors.FieldError(
+                key=".".join(str(part) for part in error.get("loc", ())[1:]) or None,
+                message=str(error.get("msg", "invalid")),
+                value=None,
+                code=str(error.get("type", "invalid")),
+            )
+            for error in exc.errors()
+        ]
+        return render(request, errors.ValidationFailed("The given data was invalid.", field_errors))
+
+    async def on_http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        mapped: dict[int, type[errors.TenantryError]] = {
+            400: errors.BadRequest,
+            401: errors.Unauthenticated,
+            403: errors.Forbidden,
+            404: errors.NotFound,
+            405: errors.MethodNotAllowed,
+            409: errors.Conflict,
+            413: errors.PayloadTooLarge,
+            429: errors.RateLimited,
+        }
+        kind = mapped.get(exc.status_code, errors.BadRequest)
+        message = exc.detail if isinstance(exc.detail, str) else "The request failed."
+        return render(request, kind(message, headers=dict(exc.headers or {})))
+
+    async def on_database_down(request: Request, exc: Exception) -> Response:
+        if (
+            isinstance(exc, DBAPIError)
+            and not exc.connection_invalidated
+            and not isinstance(exc, OperationalError | InterfaceError)
+        ):
+            log.exception("database error", path=request.url.path)
+            return render(request, errors.InternalError("An internal error occurred."))
+        log.warning("database unavailable", error=type(exc).__name__)
+        return render(
+            request,
+            errors.ServiceUnavailable(
+                "The service is temporarily unavailable.", headers={"Retry-After": "5"}
+            ),
+        )
+
+    app.add_exception_handler(errors.TenantryError, on_tenantry_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(DBAPIError, on_database_down)
+    app.add_exception_handler(ConnectionError, on_database_down)

@@ -1,0 +1,253 @@
+"""The ``tenantry`` command (DESIGN.md §6).
+
+Commands that create something print one JSON object on stdout; every error is one line on
+stderr with a non-zero exit status (2 for a bad setting, 1 for everything else).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Annotated, Any, NoReturn, TypeVar
+
+import typer
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+
+from tenantry.core import migrate as migrations
+from tenantry.core.db import create_engine, ping, session_factory
+from tenantry.core.errors import TenantryError
+from tenantry.core.identity import service as identity
+from tenantry.core.identity.models import User
+from tenantry.core.tenancy import Tenant, tenant_session
+from tenantry.settings import Settings, load_settings, mask_url
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    help="Tenantry: a self-hosted server for the PERSCOM.io v1 and Percolate v5 APIs.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+tenant_app = typer.Typer(help="Manage tenants (organisations / accounts).", no_args_is_help=True)
+user_app = typer.Typer(help="Manage users inside a tenant.", no_args_is_help=True)
+app.add_typer(tenant_app, name="tenant")
+app.add_typer(user_app, name="user")
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"tenantry: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def emit(payload: dict[str, Any]) -> None:
+    """Print one JSON object on stdout: the contract for commands that create things."""
+    typer.echo(json.dumps(payload, default=str))
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = "TENANTRY_" + "_".join(str(p) for p in first["loc"]).upper()
+        fail(f"bad setting {name}: {first['msg']}", code=2)
+
+
+def run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
+    """Run one async command with clean, one-line errors."""
+    settings = settings_or_exit()
+    try:
+        return asyncio.run(work(settings))
+    except TenantryError as exc:
+        fail(exc.message)
+    except (DBAPIError, OSError) as exc:
+        fail(
+            f"cannot use the database at {mask_url(settings.effective_database_url)}: "
+            f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+        )
+
+
+async def _with_sessions(
+    settings: Settings, work: Callable[..., Awaitable[T]], *, migrate_first: bool = False
+) -> T:
+    if migrate_first or settings.is_sqlite:
+        owner = create_engine(settings, as_app_role=False)
+        try:
+            await migrations.upgrade(owner, settings)
+        finally:
+            await owner.dispose()
+    engine = create_engine(settings)
+    try:
+        return await work(session_factory(engine))
+    finally:
+        await engine.dispose()
+
+
+@app.command()
+def migrate(
+    revision: Annotated[str, typer.Option(help="Target revision.")] = "head",
+    down: Annotated[bool, typer.Option("--down", help="Downgrade to REVISION instead.")] = False,
+) -> None:
+    """Apply (or revert) database migrations."""
+
+    async def work(settings: Settings) -> None:
+        engine = create_engine(settings, as_app_role=False)
+        try:
+            if down:
+                await migrations.downgrade(engine, settings, revision)
+            else:
+                await migrations.upgrade(engine, settings, revision)
+            current = await migrations.current_revision(engine)
+        finally:
+            await engine.dispose()
+        typer.echo(f"database at revision {current}", err=True)
+
+    run(work)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+) -> None:
+    """Serve the HTTP API (applies migrations first on the embedded SQLite default)."""
+    import uvicorn
+
+    from tenantry.app import create_app
+    from tenantry.demo import first_start_banner
+    from tenantry.logging import configure_logging
+
+    async def prepare(settings: Settings) -> str | None:
+        engine = create_engine(settings, as_app_role=not settings.is_sqlite)
+        try:
+            await ping(engine)
+            if settings.is_sqlite:
+                await migrations.upgrade(engine, settings)
+            elif not await migrations.is_at_head(engine, settings):
+                fail("the database is not at the latest migration: run `tenantry migrate`")
+        finally:
+            await engine.dispose()
+        if settings.demo_on_first_start:
+            return await first_start_banner(settings, host, port)
+        return None
+
+    settings = settings_or_exit()
+    banner = run(prepare)
+    configure_logging(settings.log_level)
+    if banner:
+        typer.echo(banner, err=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        loop="uvloop",
+        http="httptools",
+        log_config=None,
+        timeout_graceful_shutdown=30,
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run a background job worker until SIGTERM/SIGINT (for deployments at scale)."""
+    from tenantry.core.jobs import run_worker
+    from tenantry.logging import configure_logging
+
+    settings = settings_or_exit()
+    configure_logging(settings.log_level)
+    run(lambda s: run_worker(s))
+
+
+@app.command()
+def demo() -> None:
+    """Create a tenant full of realistic data and print how to call it."""
+    from tenantry.demo import create_demo
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        return await _with_sessions(settings, lambda sessions: create_demo(settings, sessions))
+
+    emit(run(work))
+
+
+@tenant_app.command("create")
+def tenant_create(name: Annotated[str, typer.Option(help="The organisation's name.")]) -> None:
+    """Create a tenant with its built-in admin and member roles."""
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async def create(sessions: Any) -> dict[str, Any]:
+            async with sessions() as session, session.begin():
+                tenant = await identity.create_tenant(session, name)
+                return {"id": tenant.id, "name": tenant.name}
+
+        return await _with_sessions(settings, create)
+
+    emit(run(work))
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    """List tenants, one JSON object per line."""
+
+    async def work(settings: Settings) -> list[Tenant]:
+        async def fetch(sessions: Any) -> list[Tenant]:
+            async with sessions() as session:
+                return list(await session.scalars(select(Tenant).order_by(Tenant.id)))
+
+        return await _with_sessions(settings, fetch)
+
+    for tenant in run(work):
+        emit({"id": tenant.id, "name": tenant.name, "active": tenant.active})
+
+
+@user_app.command("create")
+def user_create(
+    tenant: Annotated[int, typer.Option(help="Tenant id.")],
+    email: Annotated[str, typer.Option(help="Email, unique in the tenant.")],
+    name: Annotated[str, typer.Option(help="Display name.")],
+    password: Annotated[str | None, typer.Option(help="Password for web sign-in.")] = None,
+    role: Annotated[list[str] | None, typer.Option(help="Role name; repeatable.")] = None,
+) -> None:
+    """Create a user in a tenant (optionally with roles such as `admin`)."""
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async def create(sessions: Any) -> dict[str, Any]:
+            async with sessions() as session:
+                await identity.get_tenant(session, tenant)
+            async with tenant_session(sessions, tenant) as session:
+                user = await identity.create_user(
+                    session, email=email, name=name, password=password, roles=role or []
+                )
+                return {"id": user.id, "tenant_id": tenant, "email": user.email, "name": user.name}
+
+        return await _with_sessions(settings, create)
+
+    emit(run(work))
+
+
+@user_app.command("list")
+def user_list(tenant: Annotated[int, typer.Option(help="Tenant id.")]) -> None:
+    """List a tenant's users, one JSON object per line."""
+
+    async def work(settings: Settings) -> list[User]:
+        async def fetch(sessions: Any) -> list[User]:
+            async with sessions() as session:
+                await identity.get_tenant(session, tenant)
+            async with tenant_session(sessions, tenant) as session:
+                return list(await session.scalars(select(User).order_by(User.id)))
+
+        return await _with_sessions(settings, fetch)
+
+    for user in run(work):
+        emit({"id": user.id, "email": user.email, "name": user.name, "active": user.active})
+
+
+def main() -> None:
+    try:
+        app()
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,1 @@
+"""The platform core. It knows nothing of either vendor API; the faces translate."""

@@ -1,0 +1,75 @@
+"""Engines and sessions: one place that knows how to reach the database.
+
+SQLite gets the pragmas that make it a serious embedded store (foreign keys, WAL, a busy
+timeout); PostgreSQL connections switch to the application role so row-level security binds
+them even when the connecting user owns the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from tenantry.settings import Settings
+
+
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def create_engine(settings: Settings, *, as_app_role: bool = True) -> AsyncEngine:
+    """Create the async engine for ``settings``.
+
+    ``as_app_role=False`` keeps the connecting user's own role: migrations need it because
+    they create tables and policies; everything that serves tenants uses the app role.
+    """
+    url = settings.effective_database_url
+    kwargs: dict[str, Any] = {}
+    if settings.is_sqlite:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 30}
+    else:
+        kwargs["pool_size"] = settings.database_pool_size
+        kwargs["max_overflow"] = settings.database_pool_size
+        kwargs["pool_pre_ping"] = True
+        if as_app_role and settings.database_role:
+            kwargs["connect_args"] = {"server_settings": {"role": settings.database_role}}
+    engine = create_async_engine(url, **kwargs)
+    if settings.is_sqlite:
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+async def ping(engine: AsyncEngine) -> None:
+    """Raise if the database cannot answer a trivial query."""
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+@asynccontextmanager
+async def transaction(
+    factory: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A session in one transaction: committed on success, rolled back on any error."""
+    async with factory() as session, session.begin():
+        yield session

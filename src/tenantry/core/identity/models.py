@@ -1,0 +1,59 @@
+"""Users, roles and grants, all tenant-owned."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Boolean, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
+
+
+class User(TenantOwned, Base):
+    """One person inside one tenant; each face presents it in its own shape."""
+
+    __tablename__ = "users"
+    __table_args__ = (UniqueConstraint("tenant_id", "email"),)
+
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str | None] = mapped_column(String(255), default=None)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Role(TenantOwned, Base):
+    """A named set of permissions. ``preset`` roles expand to a whole class of permissions,
+    so a built-in ``admin`` keeps every permission even as faces add new ones."""
+
+    __tablename__ = "roles"
+    __table_args__ = (UniqueConstraint("tenant_id", "name"),)
+
+    name: Mapped[str] = mapped_column(String(100))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    preset: Mapped[str | None] = mapped_column(String(20), default=None)
+
+
+class RolePermission(TenantScoped, Base):
+    __tablename__ = "role_permissions"
+    __table_args__ = (tenant_fk(["role_id"], "roles", ondelete="CASCADE"),)
+
+    role_id: Mapped[int] = mapped_column(primary_key=True)
+    permission: Mapped[str] = mapped_column(String(100), primary_key=True)
+
+
+class UserRole(TenantOwned, Base):
+    """A role granted to a user."""
+
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "user_id", "role_id"),
+        tenant_fk(["user_id"], "users", ondelete="CASCADE"),
+        tenant_fk(["role_id"], "roles", ondelete="CASCADE"),
+    )
+
+    user_id: Mapped[int] = mapped_column()
+    role_id: Mapped[int] = mapped_column()

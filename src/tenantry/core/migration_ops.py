@@ -1,0 +1,63 @@
+"""Operations that migrations share: the app role, its grants and row-level security.
+
+Each is a no-op on SQLite, which has neither roles nor RLS.
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+from tenantry.core.ids import COUNTER_TABLE, SEQUENCE_NAME
+from tenantry.core.tenancy import rls_statements
+
+
+def _app_role() -> str:
+    role = op.get_context().config.attributes.get("app_role", "") if op.get_context().config else ""
+    return str(role or "")
+
+
+def _is_postgres() -> bool:
+    return op.get_bind().dialect.name == "postgresql"
+
+
+def create_id_allocator() -> None:
+    if _is_postgres():
+        op.execute(f"CREATE SEQUENCE IF NOT EXISTS {SEQUENCE_NAME}")
+    else:
+        op.execute(f"CREATE TABLE {COUNTER_TABLE} (name TEXT PRIMARY KEY, value INTEGER NOT NULL)")
+        op.execute(f"INSERT INTO {COUNTER_TABLE} (name, value) VALUES ('global', 0)")
+
+
+def drop_id_allocator() -> None:
+    if _is_postgres():
+        op.execute(f"DROP SEQUENCE IF EXISTS {SEQUENCE_NAME}")
+    else:
+        op.execute(f"DROP TABLE IF EXISTS {COUNTER_TABLE}")
+
+
+def create_app_role() -> None:
+    """The role the app SETs after connecting; RLS binds it, and it owns nothing."""
+    role = _app_role()
+    if not _is_postgres() or not role:
+        return
+    op.execute(
+        f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') "
+        f"THEN CREATE ROLE {role} NOLOGIN NOBYPASSRLS; END IF; END $$"
+    )
+    op.execute(f"GRANT {role} TO CURRENT_USER")
+    op.execute(f"GRANT USAGE ON SCHEMA public TO {role}")
+    op.execute(f"GRANT USAGE, SELECT ON SEQUENCE {SEQUENCE_NAME} TO {role}")
+
+
+def grant_global_table(table: str) -> None:
+    """A table without tenant rows (tenants, jobs, clients): the app may use all of it."""
+    role = _app_role()
+    if _is_postgres() and role:
+        op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
+
+
+def enable_tenant_rls(table: str) -> None:
+    """Enable and force row-level security on a tenant table, keyed on ``app.tenant_id``."""
+    if _is_postgres():
+        for statement in rls_statements(table, _app_role()):
+            op.execute(statement)

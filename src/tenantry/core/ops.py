@@ -1,0 +1,54 @@
+"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.responses import JSONResponse, Response
+
+from tenantry.core import migrate
+from tenantry.core.db import ping
+from tenantry.core.observability import Metrics
+from tenantry.core.platform import get_platform
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/healthz")
+async def healthz() -> dict[str, str]:
+    """The process is up (says nothing about its dependencies)."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+async def readyz(request: Request) -> Response:
+    """Ready to serve: the database answers and its schema is at the head migration."""
+    platform = get_platform(request)
+    try:
+        await ping(platform.engine)
+        at_head = await migrate.is_at_head(platform.engine, platform.settings)
+    except Exception as exc:  # any failure to reach the database means "not ready"
+        return JSONResponse(
+            {"status": "unavailable", "reason": f"database unreachable: {type(exc).__name__}"},
+            status_code=503,
+        )
+    if not at_head:
+        return JSONResponse(
+            {"status": "unavailable", "reason": "migrations are not at head"}, status_code=503
+        )
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics")
+async def metrics(request: Request) -> Response:
+    platform = get_platform(request)
+    collectors: Metrics = request.app.state.metrics
+    try:
+        from tenantry.core.jobs import job_counts
+
+        async with platform.sessions() as session:
+            for state, count in (await job_counts(session)).items():
+                collectors.jobs.labels(state).set(count)
+    except Exception:  # metrics must still answer when the database does not
+        pass
+    return Response(generate_latest(collectors.registry), media_type=CONTENT_TYPE_LATEST)

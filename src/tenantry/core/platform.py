@@ -1,0 +1,44 @@
+"""The platform: the long-lived services one process shares (engine, storage, mail, limits).
+
+Built once at start-up and hung on ``app.state.platform``; faces reach it through the
+``PlatformDep`` dependency instead of globals.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from tenantry.core.db import create_engine, session_factory
+from tenantry.core.errors import ErrorRenderers
+from tenantry.core.spec import SpecEntry
+from tenantry.settings import Settings
+
+
+@dataclass
+class Platform:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    error_renderers: ErrorRenderers = field(default_factory=ErrorRenderers)
+    specs: list[SpecEntry] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: Settings) -> Platform:
+        engine = create_engine(settings)
+        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def get_platform(request: Request) -> Platform:
+    platform = request.app.state.platform
+    assert isinstance(platform, Platform)
+    return platform
+
+
+PlatformDep = Annotated[Platform, Depends(get_platform)]

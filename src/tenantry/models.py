@@ -1,0 +1,10 @@
+"""The registry of every mapped model, so metadata (and Alembic) sees all tables.
+
+Each domain keeps its models next to its code; add its models module here.
+"""
+
+from tenantry.core import tenancy
+from tenantry.core.base import Base
+from tenantry.core.identity import models as identity_models
+
+__all__ = ["Base", "identity_models", "tenancy"]
