@@ -1,0 +1,1 @@
+"""Server-rendered web pages (Jinja2) and the assets they ship with."""
