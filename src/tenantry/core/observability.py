@@ -115,3 +115,8 @@ def _request_id(scope: Scope) -> str:
                 return candidate
             break
     return uuid.uuid4().hex
+
+
+def bind_tenant(tenant_id: int) -> None:
+    """Put the resolved tenant on every log line for the rest of this request."""
+    structlog.contextvars.bind_contextvars(tenant_id=tenant_id)
