@@ -6,5 +6,6 @@ Each domain keeps its models next to its code; add its models module here.
 from tenantry.core import tenancy
 from tenantry.core.base import Base
 from tenantry.core.identity import models as identity_models
+from tenantry.core.jobs import model as jobs_model
 
-__all__ = ["Base", "identity_models", "tenancy"]
+__all__ = ["Base", "identity_models", "jobs_model", "tenancy"]

@@ -49,6 +49,10 @@ class Settings(BaseSettings):
     worker_concurrency: int = Field(default=4, ge=1, le=256)
     job_lease_seconds: int = Field(default=60, ge=1, le=86400)
     job_poll_interval: float = Field(default=1.0, gt=0, le=60)
+    job_backoff_base: float = Field(default=1.0, gt=0)
+    job_backoff_cap: float = Field(default=300.0, gt=0)
+    job_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    job_retention_days: float = Field(default=7, ge=0, description="0 keeps finished jobs.")
     job_modules: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Extra modules imported by workers so they can register job handlers.",

@@ -12,8 +12,8 @@ from tenantry.core.tenancy import rls_statements
 
 
 def _app_role() -> str:
-    role = op.get_context().config.attributes.get("app_role", "") if op.get_context().config else ""
-    return str(role or "")
+    config = op.get_context().config
+    return str(config.attributes.get("app_role", "") or "") if config is not None else ""
 
 
 def _is_postgres() -> bool:
@@ -54,6 +54,13 @@ def grant_global_table(table: str) -> None:
     role = _app_role()
     if _is_postgres() and role:
         op.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {table} TO {role}")
+
+
+def grant_read(table: str) -> None:
+    """Let the app read (only read) a table, such as ``alembic_version`` for /readyz."""
+    role = _app_role()
+    if _is_postgres() and role:
+        op.execute(f"GRANT SELECT ON {table} TO {role}")
 
 
 def enable_tenant_rls(table: str) -> None:

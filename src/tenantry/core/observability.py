@@ -51,7 +51,7 @@ def route_template(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
     if isinstance(path, str):
-        return scope.get("root_path", "") + path
+        return str(scope.get("root_path", "")) + path
     return "unmatched"
 
 
@@ -110,7 +110,7 @@ class RequestContextMiddleware:
 def _request_id(scope: Scope) -> str:
     for name, value in scope.get("headers", []):
         if name == b"x-request-id":
-            candidate = value.decode("latin-1")
+            candidate = bytes(value).decode("latin-1")
             if _SANE_REQUEST_ID.match(candidate):
                 return candidate
             break

@@ -101,19 +101,16 @@ def _set_rls_tenant(session: Session, _tx: SessionTransaction, connection: Conne
 @event.listens_for(Session, "before_flush")
 def _stamp_and_guard(session: Session, _context: Any, _instances: Any) -> None:
     tenant_id = session.info.get(TENANT_KEY)
-    fresh = [obj for obj in session.new if isinstance(obj, TenantScoped)]
-    for obj in fresh:
-        if tenant_id is not None:
-            if obj.tenant_id is None:
-                obj.tenant_id = tenant_id
-            elif obj.tenant_id != tenant_id:
-                raise CrossTenantWrite(f"{type(obj).__name__} of tenant {obj.tenant_id}")
     if tenant_id is not None:
-        for obj in [*session.dirty, *session.deleted]:
-            if isinstance(obj, TenantScoped) and obj.tenant_id != tenant_id:
-                raise CrossTenantWrite(f"{type(obj).__name__} of tenant {obj.tenant_id}")
-    needing_ids = [obj for obj in session.new if isinstance(obj, Tenant | TenantOwned)]
-    needing_ids = [obj for obj in needing_ids if obj.id is None]
+        for scoped in session.new:
+            if isinstance(scoped, TenantScoped) and scoped.tenant_id is None:
+                scoped.tenant_id = tenant_id
+        for scoped in [*session.new, *session.dirty, *session.deleted]:
+            if isinstance(scoped, TenantScoped) and scoped.tenant_id != tenant_id:
+                raise CrossTenantWrite(f"{type(scoped).__name__} of tenant {scoped.tenant_id}")
+    needing_ids: list[Tenant | TenantOwned] = [
+        obj for obj in session.new if isinstance(obj, Tenant | TenantOwned) and obj.id is None
+    ]
     if needing_ids:
         ids = allocate_ids(session.connection(), len(needing_ids))
         for obj, new_id in zip(needing_ids, ids, strict=True):

@@ -126,6 +126,7 @@ def upgrade() -> None:
         ),
     )
     migration_ops.grant_global_table("tenants")
+    migration_ops.grant_read("alembic_version")
     for table in ("roles", "users", "role_permissions", "user_roles"):
         migration_ops.enable_tenant_rls(table)
 
