@@ -22,7 +22,7 @@ DemoSeeder = Callable[[Settings, async_sessionmaker[AsyncSession], int, int], Aw
 
 DEMO_SEEDERS: list[DemoSeeder] = []
 
-DEMO_ADMIN_EMAIL = "admin@demo.tenantry.localhost"
+DEMO_ADMIN_EMAIL = "admin@demo.example.org"
 
 
 async def create_demo(

@@ -41,7 +41,7 @@ from tenantry.settings import Settings
 
 logger = structlog.get_logger(__name__)
 
-BUILTIN_JOB_MODULES: tuple[str, ...] = ()
+BUILTIN_JOB_MODULES: tuple[str, ...] = ("tenantry.core.mail_jobs",)
 """Modules that register the platform's own handlers; imported by every worker."""
 
 PURGE_INTERVAL_SECONDS = 3600.0
