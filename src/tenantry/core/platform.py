@@ -14,7 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tenantry.core.db import create_engine, session_factory
 from tenantry.core.errors import ErrorRenderers
+from tenantry.core.mail import Mailer, open_mailer
+from tenantry.core.ratelimit import RateLimiter, open_rate_limiter
 from tenantry.core.spec import SpecEntry
+from tenantry.core.storage import Storage, open_storage
 from tenantry.settings import Settings
 
 
@@ -23,15 +26,27 @@ class Platform:
     settings: Settings
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    storage: Storage
+    mailer: Mailer
+    limiter: RateLimiter
     error_renderers: ErrorRenderers = field(default_factory=ErrorRenderers)
     specs: list[SpecEntry] = field(default_factory=list)
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:
         engine = create_engine(settings)
-        return cls(settings=settings, engine=engine, sessions=session_factory(engine))
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            storage=open_storage(settings),
+            mailer=open_mailer(settings),
+            limiter=open_rate_limiter(settings),
+        )
 
     async def close(self) -> None:
+        await self.limiter.close()
+        await self.storage.close()
         await self.engine.dispose()
 
 
