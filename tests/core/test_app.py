@@ -45,3 +45,9 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
     text = response.text
     assert 'tenantry_http_requests_total{method="GET",route="/healthz",status="200"}' in text
     assert "tenantry_http_request_duration_seconds_bucket" in text
+
+
+async def test_metrics_report_jobs_by_state(client: httpx.AsyncClient) -> None:
+    response = await client.get("/metrics")
+    for state in ("queued", "running", "succeeded", "dead"):
+        assert f'tenantry_jobs{{state="{state}"}}' in response.text
