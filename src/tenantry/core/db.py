@@ -47,7 +47,9 @@ def create_engine(settings: Settings, *, as_app_role: bool = True) -> AsyncEngin
     else:
         kwargs["pool_size"] = settings.database_pool_size
         kwargs["max_overflow"] = settings.database_pool_size
-        kwargs["pool_pre_ping"] = True
+        # No pre-ping: it costs a round trip per checkout. A connection found dead mid-request
+        # is invalidated by SQLAlchemy and that request gets a 503; the next gets a fresh one.
+        kwargs["pool_recycle"] = 3600
         if as_app_role and settings.database_role:
             kwargs["connect_args"] = {"server_settings": {"role": settings.database_role}}
     engine = create_async_engine(url, **kwargs)

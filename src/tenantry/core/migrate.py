@@ -7,6 +7,7 @@ developers who want the ``alembic`` command.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
@@ -45,8 +46,16 @@ def _run(connection: Connection, config: Config, action: str, revision: str) -> 
     getattr(command, action)(config, revision)
 
 
+@cache
+def _head_of(script_location: str) -> str | None:
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
 def head_revision(settings: Settings) -> str | None:
-    return ScriptDirectory.from_config(alembic_config(settings)).get_current_head()
+    """The newest revision shipped with this build (read once: scripts do not change)."""
+    return _head_of(str(MIGRATIONS_DIR))
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:

@@ -1,0 +1,561 @@
+"""The bench data set: N users over T tenants in PostgreSQL, built fast and reused when it can be.
+
+The database ``tenantry_bench`` is migrated with Tenantry's own migrations, then filled by an
+ordered list of generator steps (``STEPS``) that COPY rows in with asyncpg. Ids come from the
+app's sequence (``tenantry_id_seq``): each step reserves a block with one ``setval`` and numbers
+its rows from it, so the server allocates past them as it would in production.
+
+Reuse: a table ``bench_dataset`` (outside Tenantry's schema) keeps the fingerprint of what was
+built: the plan (rows, tenants, seed), the migration head and the name and version of every step
+that ran. The next run reuses the database when the fingerprint and the user count match, and
+otherwise drops it and builds it again (a full build of 1 M users takes a minute or two).
+
+Adding face data (PERSCOM ranks and profiles, Percolate posts, ...): write an ``async def`` that
+takes a ``GenContext`` and an ``advance`` callback, and append a ``GeneratorStep`` to ``STEPS``
+with ``needs_tables`` naming the tables its migration creates (the step is skipped, and the
+fingerprint says so, until they exist). Bump ``version`` whenever the rows it makes change.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import json
+import random
+import secrets
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from bench.common import ADMIN_DSN, ASYNCPG_DSN, DB_NAME, bench_settings_overrides
+
+FORMAT_VERSION = 1
+META_TABLE = "bench_dataset"
+SEQUENCE = "tenantry_id_seq"  # tenantry.core.ids.SEQUENCE_NAME; checked at import below
+CHUNK_ROWS = 20_000
+COPY_CONNECTIONS = 2
+
+Advance = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What to build: ``rows`` users spread evenly over ``tenants`` tenants."""
+
+    rows: int = 1_000_000
+    tenants: int = 100
+    seed: int = 20261126
+
+    def as_dict(self) -> dict[str, int]:
+        return {"rows": self.rows, "tenants": self.tenants, "seed": self.seed}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """What scenarios need to know about the data: tenant ids and how user ids are laid out.
+
+    Users are numbered ``k = 0 .. rows-1`` with id ``user_id_base + k`` and tenant
+    ``tenant_ids[k % tenants]``: tenants interleave on disk as they would after years of
+    sign-ups, so a tenant's page of 15 users touches 15 heap pages, not one.
+    """
+
+    plan: Plan
+    facts: dict[str, Any]
+    reused: bool = False
+
+    @property
+    def tenant_ids(self) -> list[int]:
+        return [int(t) for t in self.facts["tenants"]["ids"]]
+
+    def bench_tenant(self) -> int:
+        """The tenant the scenarios read (one in the middle, with a full share of users)."""
+        return self.tenant_ids[len(self.tenant_ids) // 2]
+
+    def users_in_tenant(self, tenant_id: int) -> int:
+        position = self.tenant_ids.index(tenant_id)
+        per, extra = divmod(self.plan.rows, self.plan.tenants)
+        return per + (1 if position < extra else 0)
+
+    def user_id(self, tenant_id: int, index: int) -> int:
+        """Id of the ``index``-th user (0-based, in id order) of ``tenant_id``."""
+        if not 0 <= index < self.users_in_tenant(tenant_id):
+            raise IndexError(f"tenant {tenant_id} has no user #{index}")
+        position = self.tenant_ids.index(tenant_id)
+        return int(self.facts["users"]["id_base"]) + index * self.plan.tenants + position
+
+
+@dataclass
+class GenContext:
+    """Handed to every generator step."""
+
+    plan: Plan
+    conn: asyncpg.Connection
+    pool: asyncpg.Pool
+    facts: dict[str, Any] = field(default_factory=dict)
+    """Each step stores what later steps and scenarios need under its own name."""
+
+    def rng(self, *salt: object) -> random.Random:
+        """A deterministic generator for one step/chunk (same plan, same rows)."""
+        return random.Random(f"{self.plan.seed}:{':'.join(map(str, salt))}")
+
+    async def allocate_ids(self, count: int) -> int:
+        """Reserve ``count`` consecutive ids from the app's sequence; return the first.
+
+        ``nextval`` then ``setval`` is not atomic against other callers; nothing else writes
+        to the bench database while it is being built.
+        """
+        last = await self.conn.fetchval(
+            f"SELECT setval('{SEQUENCE}', nextval('{SEQUENCE}') + $1 - 1)", count
+        )
+        return int(last) - count + 1
+
+    async def copy(
+        self,
+        table: str,
+        columns: Sequence[str],
+        chunks: Iterable[list[tuple[Any, ...]]],
+        advance: Advance,
+    ) -> int:
+        """COPY ``chunks`` of rows into ``table`` over the pool, generating the next chunk
+        while PostgreSQL ingests the previous ones. Returns the number of rows copied."""
+        slots = asyncio.Semaphore(COPY_CONNECTIONS)
+        tasks: list[asyncio.Task[None]] = []
+        copied = 0
+
+        async def send(rows: list[tuple[Any, ...]]) -> None:
+            try:
+                async with self.pool.acquire() as conn:
+                    await conn.copy_records_to_table(table, records=rows, columns=list(columns))
+                advance(len(rows))
+            finally:
+                slots.release()
+
+        try:
+            for rows in chunks:
+                await slots.acquire()
+                failed = [t for t in tasks if t.done() and t.exception() is not None]
+                if failed:
+                    slots.release()
+                    break
+                tasks.append(asyncio.create_task(send(rows)))
+                copied += len(rows)
+            await asyncio.gather(*tasks)
+        finally:
+            for task in tasks:
+                task.cancel()
+        return copied
+
+
+StepRun = Callable[[GenContext, Advance], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class GeneratorStep:
+    name: str
+    version: int
+    run: StepRun
+    estimate: Callable[[Plan], int]
+    """Rows the step will write (the progress bar's total)."""
+    tables: tuple[str, ...]
+    """Tables the step fills: vacuumed and analyzed afterwards."""
+    needs_tables: tuple[str, ...] = ()
+    """Skip the step until these tables exist (a face whose migration is not merged yet)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Core identity: tenants, their built-in roles, users, one role grant per user.
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+FIRST_NAMES = _words(
+    "James Mary Robert Patricia John Jennifer Michael Linda David Elizabeth William Barbara "
+    "Richard Susan Joseph Jessica Thomas Sarah Charles Karen Daniel Nancy Matthew Lisa Anthony "
+    "Betty Mark Sandra Paul Ashley Steven Emily Andrew Donna Joshua Michelle Kevin Carol Brian "
+    "Amanda"
+)
+LAST_NAMES = _words(
+    "Smith Johnson Williams Brown Jones Garcia Miller Davis Rodriguez Martinez Hernandez Lopez "
+    "Gonzalez Wilson Anderson Thomas Taylor Moore Jackson Martin Lee Perez Thompson White Harris "
+    "Sanchez Clark Ramirez Lewis Robinson Walker Young Allen King Wright Scott Torres Nguyen Hill "
+    "Flores Green Adams Nelson Baker Hall Rivera Campbell Mitchell Carter Roberts"
+)
+TIMEZONES = (
+    "UTC",
+    "America/New_York",
+    "America/Chicago",
+    "America/Los_Angeles",
+    "Europe/London",
+    "Europe/Berlin",
+    "Asia/Tokyo",
+    "Australia/Sydney",
+)
+EPOCH = datetime(2019, 1, 1, tzinfo=UTC)
+SPAN_SECONDS = 6 * 365 * 24 * 3600  # sign-ups spread over six years, in id order
+
+
+async def gen_tenants(ctx: GenContext, advance: Advance) -> None:
+    count = ctx.plan.tenants
+    first = await ctx.allocate_ids(count)
+    rows = [
+        (first + i, f"Bench Org {i + 1:03d}", True, EPOCH, EPOCH + timedelta(days=i))
+        for i in range(count)
+    ]
+    await ctx.copy("tenants", ("id", "name", "active", "created_at", "updated_at"), [rows], advance)
+    ctx.facts["tenants"] = {"ids": [row[0] for row in rows]}
+
+
+async def gen_roles(ctx: GenContext, advance: Advance) -> None:
+    from tenantry.core.identity.service import BUILTIN_ROLES
+
+    tenant_ids: list[int] = ctx.facts["tenants"]["ids"]
+    presets = list(BUILTIN_ROLES.items())
+    first = await ctx.allocate_ids(len(tenant_ids) * len(presets))
+    rows = [
+        (tenant_id, first + t * len(presets) + p, name, description, name, EPOCH, EPOCH)
+        for t, tenant_id in enumerate(tenant_ids)
+        for p, (name, description) in enumerate(presets)
+    ]
+    columns = ("tenant_id", "id", "name", "description", "preset", "created_at", "updated_at")
+    await ctx.copy("roles", columns, [rows], advance)
+    ctx.facts["roles"] = {"id_base": first, "presets": [name for name, _ in presets]}
+
+
+def _role_id(ctx: GenContext, tenant_position: int, preset: str) -> int:
+    roles = ctx.facts["roles"]
+    presets: list[str] = roles["presets"]
+    return int(roles["id_base"]) + tenant_position * len(presets) + presets.index(preset)
+
+
+async def gen_users(ctx: GenContext, advance: Advance) -> None:
+    from tenantry.core.identity.passwords import hash_password
+
+    plan = ctx.plan
+    tenant_ids: list[int] = ctx.facts["tenants"]["ids"]
+    base = await ctx.allocate_ids(plan.rows)
+    # One real argon2 hash (of a random password nobody knows) gives rows a realistic width.
+    password_hash = hash_password(secrets.token_urlsafe(16))
+    tenants = plan.tenants
+    step = SPAN_SECONDS / max(plan.rows, 1)
+    epoch = EPOCH.timestamp()
+    # Everything that can be is computed once: ~10 us a row matters at a million rows.
+    people = [(f"{f} {last}", f"{f}.{last}.".lower()) for f in FIRST_NAMES for last in LAST_NAMES]
+    domains = [f"@org{position + 1}.bench.test" for position in range(tenants)]
+    days = [timedelta(days=d) for d in range(1000)]
+    hour = timedelta(hours=1)
+
+    def chunk(start: int) -> list[tuple[Any, ...]]:
+        bits = ctx.rng("users", start).getrandbits
+        rows: list[tuple[Any, ...]] = []
+        for k in range(start, min(start + CHUNK_ROWS, plan.rows)):
+            position, local = k % tenants, k // tenants
+            r = bits(48)  # one draw, sliced: person, a 1/1024 roll, two day offsets
+            name, prefix = people[r % len(people)]
+            roll = (r >> 12) & 1023
+            created = datetime.fromtimestamp(epoch + k * step, UTC)
+            rows.append(
+                (
+                    tenant_ids[position],
+                    base + k,
+                    f"{prefix}{local}{domains[position]}",
+                    name,
+                    password_hash,
+                    roll < 973,  # 95% active
+                    TIMEZONES[roll % len(TIMEZONES)],
+                    created + hour if roll < 819 else None,  # 80% verified
+                    created + days[1 + (r >> 22) % 900] if roll < 614 else None,  # 60% signed in
+                    created,
+                    created + days[(r >> 32) % 366],
+                )
+            )
+        return rows
+
+    columns = (
+        "tenant_id",
+        "id",
+        "email",
+        "name",
+        "password_hash",
+        "active",
+        "timezone",
+        "email_verified_at",
+        "last_login_at",
+        "created_at",
+        "updated_at",
+    )
+    await ctx.copy("users", columns, (chunk(s) for s in range(0, plan.rows, CHUNK_ROWS)), advance)
+    ctx.facts["users"] = {"id_base": base, "count": plan.rows}
+
+
+async def gen_user_roles(ctx: GenContext, advance: Advance) -> None:
+    """The first user of each tenant is an ``admin``; everyone else a ``member``."""
+    plan = ctx.plan
+    tenant_ids: list[int] = ctx.facts["tenants"]["ids"]
+    user_base = int(ctx.facts["users"]["id_base"])
+    base = await ctx.allocate_ids(plan.rows)
+    tenants = plan.tenants
+    epoch, step = EPOCH.timestamp(), SPAN_SECONDS / max(plan.rows, 1)
+    roles = [
+        (_role_id(ctx, position, "admin"), _role_id(ctx, position, "member"))
+        for position in range(tenants)
+    ]
+
+    def chunk(start: int) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for k in range(start, min(start + CHUNK_ROWS, plan.rows)):
+            position = k % tenants
+            created = datetime.fromtimestamp(epoch + k * step, UTC)
+            rows.append(
+                (
+                    tenant_ids[position],
+                    base + k,
+                    user_base + k,
+                    roles[position][0 if k < tenants else 1],
+                    created,
+                    created,
+                )
+            )
+        return rows
+
+    columns = ("tenant_id", "id", "user_id", "role_id", "created_at", "updated_at")
+    await ctx.copy(
+        "user_roles", columns, (chunk(s) for s in range(0, plan.rows, CHUNK_ROWS)), advance
+    )
+
+
+STEPS: list[GeneratorStep] = [
+    GeneratorStep("tenants", 1, gen_tenants, lambda p: p.tenants, ("tenants",)),
+    GeneratorStep("roles", 1, gen_roles, lambda p: 2 * p.tenants, ("roles",)),
+    GeneratorStep("users", 1, gen_users, lambda p: p.rows, ("users",)),
+    GeneratorStep("user_roles", 1, gen_user_roles, lambda p: p.rows, ("user_roles",)),
+    # Faces append their steps here, e.g.
+    # GeneratorStep("perscom_ranks", 1, gen_ranks, lambda p: 20 * p.tenants,
+    #               ("perscom_ranks",), needs_tables=("perscom_ranks",)),
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Building and reusing the database.
+
+
+@dataclass
+class BuildReport:
+    dataset: Dataset
+    seconds: dict[str, float] = field(default_factory=dict)
+    """Phase -> seconds (create, migrate, each step, vacuum)."""
+    postgres_version: str = ""
+
+
+def _settings() -> Any:
+    from tenantry.settings import load_settings
+
+    return load_settings(**bench_settings_overrides())
+
+
+async def _database_exists(admin: asyncpg.Connection) -> bool:
+    found = await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", DB_NAME)
+    return bool(found)
+
+
+async def _existing_fingerprint(plan: Plan) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The stored (fingerprint, facts) if the database holds a finished build of ``plan``."""
+    conn = await asyncpg.connect(ASYNCPG_DSN)
+    try:
+        if not await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", META_TABLE):
+            return None
+        row = await conn.fetchrow(f"SELECT fingerprint, facts FROM {META_TABLE} WHERE id = 1")
+        if row is None:
+            return None
+        # A finished build implies a migrated schema, so alembic_version is there.
+        revision = await conn.fetchval("SELECT version_num FROM alembic_version LIMIT 1")
+        users = await conn.fetchval("SELECT count(*) FROM users")
+        fingerprint = json.loads(row["fingerprint"])
+        if users != plan.rows or fingerprint.get("schema") != revision:
+            return None
+        return fingerprint, json.loads(row["facts"])
+    finally:
+        await conn.close()
+
+
+async def _applicable_steps(conn: asyncpg.Connection) -> list[GeneratorStep]:
+    steps = []
+    for step in STEPS:
+        present = [
+            await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", table)
+            for table in step.needs_tables
+        ]
+        if all(present):
+            steps.append(step)
+    return steps
+
+
+def _fingerprint(plan: Plan, schema: str | None, steps: Sequence[GeneratorStep]) -> dict[str, Any]:
+    return {
+        "format": FORMAT_VERSION,
+        "plan": plan.as_dict(),
+        "schema": schema,
+        "steps": [[step.name, step.version] for step in steps],
+    }
+
+
+async def _expected_fingerprint(plan: Plan) -> dict[str, Any]:
+    """The fingerprint a fresh build would have now (the migrated schema's steps)."""
+    from tenantry.core.migrate import head_revision
+
+    conn = await asyncpg.connect(ASYNCPG_DSN)
+    try:
+        steps = await _applicable_steps(conn)
+    finally:
+        await conn.close()
+    return _fingerprint(plan, head_revision(_settings()), steps)
+
+
+async def _migrate() -> str | None:
+    from tenantry.core.db import create_engine
+    from tenantry.core.migrate import current_revision, upgrade
+
+    settings = _settings()
+    engine = create_engine(settings, as_app_role=False)
+    try:
+        await upgrade(engine, settings)
+        return await current_revision(engine)
+    finally:
+        await engine.dispose()
+
+
+def _progress(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+    )
+
+
+async def _generate(plan: Plan, console: Console, report: BuildReport) -> dict[str, Any]:
+    """Fill a freshly migrated database; returns the facts. Writes the fingerprint last."""
+    from tenantry.core.migrate import head_revision
+
+    conn = await asyncpg.connect(ASYNCPG_DSN)
+    # ``replica`` skips triggers, so COPY does not run three foreign-key checks per row (the
+    # generator's rows are consistent by construction); this alone halves the build time.
+    # It needs a superuser, which the bench connects as.
+    pool = await asyncpg.create_pool(
+        ASYNCPG_DSN,
+        min_size=COPY_CONNECTIONS,
+        max_size=COPY_CONNECTIONS,
+        server_settings={"session_replication_role": "replica"},
+    )
+    try:
+        steps = await _applicable_steps(conn)
+        ctx = GenContext(plan=plan, conn=conn, pool=pool)
+        with _progress(console) as progress:
+            tasks = {
+                s.name: progress.add_task(s.name, total=s.estimate(plan), start=False)
+                for s in steps
+            }
+            tables = [table for s in steps for table in s.tables]
+            vacuum = progress.add_task("vacuum", total=len(tables), start=False)
+            for step in steps:
+                task = tasks[step.name]
+                progress.start_task(task)
+                started = time.perf_counter()
+                await step.run(ctx, functools.partial(progress.advance, task))
+                progress.update(task, completed=step.estimate(plan))
+                report.seconds[f"generate {step.name}"] = time.perf_counter() - started
+            progress.start_task(vacuum)
+            started = time.perf_counter()
+            for table in tables:
+                # VACUUM, not only ANALYZE: it sets the visibility map, so count(*) and id pages
+                # can be index-only scans from the first request (as on a long-lived database).
+                await conn.execute(f"VACUUM (ANALYZE) {table}")
+                progress.advance(vacuum, 1)
+            await conn.execute("CHECKPOINT")
+            report.seconds["vacuum analyze + checkpoint"] = time.perf_counter() - started
+        fingerprint = _fingerprint(plan, head_revision(_settings()), steps)
+        await conn.execute(
+            f"CREATE TABLE IF NOT EXISTS {META_TABLE} (id int PRIMARY KEY, fingerprint jsonb "
+            "NOT NULL, facts jsonb NOT NULL, built_at timestamptz NOT NULL DEFAULT now())"
+        )
+        await conn.execute(
+            f"INSERT INTO {META_TABLE} (id, fingerprint, facts) VALUES (1, $1, $2) "
+            "ON CONFLICT (id) DO UPDATE SET fingerprint = $1, facts = $2, built_at = now()",
+            json.dumps(fingerprint),
+            json.dumps(ctx.facts),
+        )
+        return ctx.facts
+    finally:
+        await pool.close()
+        await conn.close()
+
+
+async def prepare(
+    plan: Plan, *, rebuild: bool = False, console: Console | None = None
+) -> BuildReport:
+    """Make ``tenantry_bench`` hold ``plan``'s data at the migration head; reuse when possible."""
+    console = console or Console(stderr=True)
+    return await _build_or_reuse(plan, rebuild, console)
+
+
+async def _build_or_reuse(plan: Plan, rebuild: bool, console: Console) -> BuildReport:
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        version = str(await admin.fetchval("SHOW server_version"))
+        exists = await _database_exists(admin)
+        if exists and not rebuild:
+            started = time.perf_counter()
+            stored = await _existing_fingerprint(plan)
+            if stored is not None and stored[0] == await _expected_fingerprint(plan):
+                report = BuildReport(
+                    Dataset(plan, stored[1], reused=True), postgres_version=version
+                )
+                report.seconds["check existing data set"] = time.perf_counter() - started
+                console.print(f"[green]reusing database {DB_NAME}[/] ({plan.rows:,} users)")
+                return report
+            console.print(f"[yellow]database {DB_NAME} does not match the plan: rebuilding[/]")
+        report = BuildReport(Dataset(plan, {}), postgres_version=version)
+        started = time.perf_counter()
+        await admin.execute(f"DROP DATABASE IF EXISTS {DB_NAME} WITH (FORCE)")
+        await admin.execute(f"CREATE DATABASE {DB_NAME}")
+        report.seconds["create database"] = time.perf_counter() - started
+    finally:
+        await admin.close()
+
+    started = time.perf_counter()
+    revision = await _migrate()
+    report.seconds["migrate"] = time.perf_counter() - started
+    console.print(
+        f"building {plan.rows:,} users over {plan.tenants} tenants in {DB_NAME} (schema {revision})"
+    )
+    facts = await _generate(plan, console, report)
+    report.dataset = Dataset(plan, facts)
+    return report
+
+
+def _check_sequence_name() -> None:
+    from tenantry.core.ids import SEQUENCE_NAME
+
+    if SEQUENCE_NAME != SEQUENCE:
+        raise RuntimeError(f"the app's id sequence is {SEQUENCE_NAME!r}, bench uses {SEQUENCE!r}")
+
+
+_check_sequence_name()

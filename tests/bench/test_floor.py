@@ -1,0 +1,62 @@
+"""The bench floor app answers its routes against a tiny data set (PostgreSQL: it is asyncpg)."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from bench.floor import create_app
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tests.helpers import TEST_DATABASE_URL, TenantFactory
+
+from tenantry.core import migrate
+from tenantry.core.identity import service as identity
+from tenantry.core.tenancy import tenant_session
+from tenantry.settings import Settings
+
+pytestmark = [pytest.mark.anyio, pytest.mark.postgres_only]
+
+
+async def test_floor_answers_ops_and_users(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    make_tenant: TenantFactory,
+) -> None:
+    tenant = await make_tenant()
+    async with tenant_session(sessions, tenant) as session:
+        users = [
+            await identity.create_user(session, email=f"floor{i}@example.com", name=f"Floor {i}")
+            for i in range(3)
+        ]
+    dsn = TEST_DATABASE_URL.replace("postgresql+asyncpg://", "postgresql://", 1)
+    app = create_app(dsn, pool_size=2, head=migrate.head_revision(settings))
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://floor") as http:
+            assert (await http.get("/healthz")).json() == {"status": "ok"}
+            assert (await http.get("/readyz")).json() == {"status": "ready"}
+            assert (await http.get("/v1/users")).status_code == 401
+
+            tenant_header = {"X-Perscom-Id": str(tenant)}
+            page = (await http.get("/v1/users?limit=2&include=rank", headers=tenant_header)).json()
+            assert [row["id"] for row in page["data"]] == [u.id for u in users[:2]]
+            assert page["meta"]["total"] == 3
+            assert page["meta"]["last_page"] == 2
+
+            one = await http.get(f"/v1/users/{users[2].id}", headers=tenant_header)
+            assert one.json()["data"]["email"] == "floor2@example.com"
+            other = await http.get(f"/v1/users/{users[2].id}", headers={"X-Perscom-Id": "0"})
+            assert other.status_code == 404
+
+            search = await http.post(
+                "/v1/users/search",
+                headers=tenant_header,
+                json={"filters": [{"field": "name", "operator": "like", "value": "%1"}]},
+            )
+            assert [row["name"] for row in search.json()["data"]] == ["Floor 1"]
+            bad = await http.post(
+                "/v1/users/search",
+                headers=tenant_header,
+                json={"filters": [{"field": "password_hash", "operator": "=", "value": "x"}]},
+            )
+            assert bad.status_code == 422
