@@ -89,7 +89,7 @@ def prepare(settings: Settings, tmp_path: Path) -> tuple[dict[str, str], Path, P
 
 
 def output(log: Path) -> str:
-    return output(log) if log.exists() else ""
+    return log.read_text(errors="replace") if log.exists() else ""
 
 
 def markers(directory: Path) -> list[tuple[int, int]]:
