@@ -35,7 +35,10 @@ class Face(Protocol):
 
 def installed_faces() -> list[Face]:
     """The faces this build ships (each face package exposes ``face``)."""
-    return []
+    from tenantry import percolate, perscom
+    from tenantry.web.face import face as web_face
+
+    return [web_face, percolate.face, perscom.face]
 
 
 def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = None) -> FastAPI:

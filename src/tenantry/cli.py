@@ -39,6 +39,16 @@ app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
 
 
+def _add_face_commands() -> None:
+    """Faces contribute their own sub-commands (API keys, OAuth clients, tokens, scopes)."""
+    from tenantry.percolate.cli import oauth_client_app, token_app
+    from tenantry.perscom.cli import apikey_app
+
+    app.add_typer(apikey_app, name="apikey")
+    app.add_typer(oauth_client_app, name="oauth-client")
+    app.add_typer(token_app, name="token")
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     typer.echo(f"tenantry: {message}", err=True)
     raise typer.Exit(code)
@@ -72,7 +82,7 @@ def run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
         )
 
 
-async def _with_sessions(
+async def with_sessions(
     settings: Settings, work: Callable[..., Awaitable[T]], *, migrate_first: bool = False
 ) -> T:
     if migrate_first or settings.is_sqlite:
@@ -169,7 +179,7 @@ def demo() -> None:
     from tenantry.demo import create_demo
 
     async def work(settings: Settings) -> dict[str, Any]:
-        return await _with_sessions(settings, lambda sessions: create_demo(settings, sessions))
+        return await with_sessions(settings, lambda sessions: create_demo(settings, sessions))
 
     emit(run(work))
 
@@ -184,7 +194,7 @@ def tenant_create(name: Annotated[str, typer.Option(help="The organisation's nam
                 tenant = await identity.create_tenant(session, name)
                 return {"id": tenant.id, "name": tenant.name}
 
-        return await _with_sessions(settings, create)
+        return await with_sessions(settings, create)
 
     emit(run(work))
 
@@ -198,7 +208,7 @@ def tenant_list() -> None:
             async with sessions() as session:
                 return list(await session.scalars(select(Tenant).order_by(Tenant.id)))
 
-        return await _with_sessions(settings, fetch)
+        return await with_sessions(settings, fetch)
 
     for tenant in run(work):
         emit({"id": tenant.id, "name": tenant.name, "active": tenant.active})
@@ -224,7 +234,7 @@ def user_create(
                 )
                 return {"id": user.id, "tenant_id": tenant, "email": user.email, "name": user.name}
 
-        return await _with_sessions(settings, create)
+        return await with_sessions(settings, create)
 
     emit(run(work))
 
@@ -240,10 +250,13 @@ def user_list(tenant: Annotated[int, typer.Option(help="Tenant id.")]) -> None:
             async with tenant_session(sessions, tenant) as session:
                 return list(await session.scalars(select(User).order_by(User.id)))
 
-        return await _with_sessions(settings, fetch)
+        return await with_sessions(settings, fetch)
 
     for user in run(work):
         emit({"id": user.id, "email": user.email, "name": user.name, "active": user.active})
+
+
+_add_face_commands()
 
 
 def main() -> None:

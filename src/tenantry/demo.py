@@ -20,7 +20,15 @@ from tenantry.settings import Settings
 DemoSeeder = Callable[[Settings, async_sessionmaker[AsyncSession], int, int], Awaitable[list[str]]]
 """(settings, sessions, tenant_id, admin_user_id) -> lines telling how to call that face."""
 
-DEMO_SEEDERS: list[DemoSeeder] = []
+
+def _face_seeders() -> list[DemoSeeder]:
+    from tenantry.percolate.demo import seed_demo as percolate_demo
+    from tenantry.perscom.demo import seed_demo as perscom_demo
+
+    return [perscom_demo, percolate_demo]
+
+
+DEMO_SEEDERS: list[DemoSeeder] = _face_seeders()
 
 DEMO_ADMIN_EMAIL = "admin@demo.example.org"
 

@@ -7,5 +7,16 @@ from tenantry.core import tenancy
 from tenantry.core.base import Base
 from tenantry.core.identity import models as identity_models
 from tenantry.core.jobs import model as jobs_model
+from tenantry.percolate import models as percolate_models
+from tenantry.perscom import models as perscom_models
+from tenantry.web import models as web_models
 
-__all__ = ["Base", "identity_models", "jobs_model", "tenancy"]
+__all__ = [
+    "Base",
+    "identity_models",
+    "jobs_model",
+    "percolate_models",
+    "perscom_models",
+    "tenancy",
+    "web_models",
+]

@@ -1,0 +1,1 @@
+"""The resource engine: declarations in, Orion's whole route set out (see ``declaration``)."""

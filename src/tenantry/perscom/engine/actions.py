@@ -1,0 +1,572 @@
+"""Orion's actions, written once over row sets: every resource and relation gets them all.
+
+Each action opens the request's call (authentication, tenant transaction), checks the
+scope PERSCOM checks for it, validates, works, and answers. Validation and look-ups happen
+before any write; any error rolls the whole transaction back, so a refused request (a batch
+item, a bad foreign key) leaves nothing written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tenantry.core.errors import FieldError, ValidationFailed
+from tenantry.perscom.engine.context import Call, CallOpener
+from tenantry.perscom.engine.declaration import BelongsToMany
+from tenantry.perscom.engine.includes import IncludeTree, load_includes, parse_includes
+from tenantry.perscom.engine.problems import failure
+from tenantry.perscom.engine.query import (
+    Compiler,
+    PageRequest,
+    SearchBody,
+    fetch_default_page,
+    fetch_page,
+    page_request,
+    parse_search_body,
+)
+from tenantry.perscom.engine.rowsets import (
+    ManyRowSet,
+    RowSet,
+    attach_rows,
+    attached_ids,
+    detach_rows,
+    missing_row,
+    pivot_values,
+    rowset_for,
+    update_pivot,
+)
+from tenantry.perscom.engine.runtime import INT64_MAX, Compiled, Registry
+from tenantry.perscom.engine.serialize import entity, paginated, respond
+from tenantry.perscom.engine.writes import (
+    Values,
+    as_id,
+    check_references,
+    create_row,
+    delete_row,
+    read_payload,
+    require_object,
+    unique_ids,
+    update_row,
+    validate,
+)
+
+MAX_BATCH = 1000
+
+
+def path_id(request: Request, name: str) -> int:
+    """An id from the path; ids beyond the 64-bit range cannot exist (404, not a 500)."""
+    value = request.path_params.get(name)
+    if not isinstance(value, int) or not 0 < value <= INT64_MAX:
+        raise missing_row()
+    return value
+
+
+def optional_path_id(request: Request, name: str) -> int | None:
+    return path_id(request, name) if name in request.path_params else None
+
+
+def list_path(request: Request) -> str:
+    """The ``path`` of pagination links: the request URL without its query."""
+    return str(request.url.replace(query=""))
+
+
+class Actions:
+    """The engine's actions for every resource of ``registry``."""
+
+    def __init__(self, registry: Registry, open_call: CallOpener) -> None:
+        self.registry = registry
+        self.open_call = open_call
+
+    # -- shared steps -------------------------------------------------------------------
+
+    async def _rowset(
+        self,
+        call: Call,
+        resource: Compiled,
+        relation: str | None,
+        ability: str,
+        *,
+        listing: bool = False,
+    ) -> RowSet:
+        """The row set an endpoint addresses, after PERSCOM's scope checks (§2.2)."""
+        if relation is None:
+            call.allow(ability, resource)
+            return RowSet(resource)
+        bound = resource.relations[relation]
+        call.allow(ability, bound.required_target())
+        if listing:
+            call.allow("view", resource)
+        parent_id = path_id(call.request, "id")
+        await self._require_parent(call, resource, parent_id)
+        return rowset_for(bound, parent_id)
+
+    async def _require_parent(self, call: Call, resource: Compiled, parent_id: int) -> None:
+        found = await call.db.scalar(
+            select(resource.id_col).where(
+                resource.tenant_col == call.tenant_id, resource.id_col == parent_id
+            )
+        )
+        if found is None:
+            raise missing_row()
+
+    async def _rows(
+        self,
+        call: Call,
+        rowset: RowSet,
+        conditions: Sequence[ColumnElement[bool]],
+        tree: IncludeTree,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        target = rowset.resource
+        statement = (
+            select(*target.select_columns, *rowset.extra_columns())
+            .select_from(rowset.source())
+            .where(target.tenant_col == call.tenant_id, *rowset.conditions(), *conditions)
+            .order_by(*target.default_order)
+        )
+        if limit is not None:
+            statement = statement.limit(limit)
+        items = []
+        for row in await call.db.rows(statement):
+            item = entity(target, row, call.render)
+            rowset.decorate(item, row)
+            items.append(item)
+        await load_includes(call.db, self.registry, call.tenant_id, tree, items, call.render)
+        return items
+
+    async def _one(
+        self, call: Call, rowset: RowSet, row_id: int | None, tree: IncludeTree
+    ) -> dict[str, Any]:
+        """The addressed row (the first one of a to-one relation when no id is given)."""
+        target = rowset.resource
+        if row_id is not None and type(rowset) is RowSet:
+            params = {"tenant": call.tenant_id, "row_id": row_id}
+            row = await call.db.first(target.show_statement, params)
+            if row is None:
+                raise missing_row()
+            item = entity(target, row, call.render)
+            await load_includes(call.db, self.registry, call.tenant_id, tree, [item], call.render)
+            return item
+        conditions = [] if row_id is None else [target.id_col == row_id]
+        items = await self._rows(call, rowset, conditions, tree, limit=1)
+        if not items:
+            raise missing_row()
+        return items[0]
+
+    async def _many(
+        self, call: Call, rowset: RowSet, ids: Sequence[int], tree: IncludeTree
+    ) -> list[dict[str, Any]]:
+        """The rows of ``ids`` in that order; 404 unless every one is addressable."""
+        if not ids:
+            return []
+        items = await self._rows(call, rowset, [rowset.resource.id_col.in_(ids)], tree)
+        by_id = {item["id"]: item for item in items}
+        if len(by_id) != len(set(ids)):
+            raise missing_row()
+        return [by_id[i] for i in ids]
+
+    def _single(
+        self, call: Call, resource: Compiled, item: dict[str, Any], status: int = 200
+    ) -> Response:
+        shaper = resource.decl.v1_single
+        if shaper is not None and call.version == "v1":
+            shaper(item)
+        return respond({"data": item}, status, call.response_headers)
+
+    def _includes(
+        self, request: Request, resource: Compiled, body: SearchBody | None = None
+    ) -> IncludeTree:
+        items = body.includes if body is not None else ()
+        return parse_includes(resource, request.query_params.get("include"), items)
+
+    async def _list(
+        self,
+        call: Call,
+        rowset: RowSet,
+        body: SearchBody | None,
+        page: PageRequest,
+        tree: IncludeTree,
+        extra: Sequence[ColumnElement[bool]] = (),
+    ) -> Response:
+        target = rowset.resource
+        if body is None and not extra and type(rowset) is RowSet:
+            result = await fetch_default_page(call.db, target, call.tenant_id, page)
+        else:
+            query = Compiler(target, call.dialect).list_query(
+                call.tenant_id, body, [*rowset.conditions(), *extra]
+            )
+            result = await fetch_page(
+                call.db,
+                target,
+                query,
+                page,
+                source=rowset.source(),
+                extra_columns=rowset.extra_columns(),
+            )
+        data = []
+        for row in result.rows:
+            item = entity(target, row, call.render)
+            rowset.decorate(item, row)
+            data.append(item)
+        await load_includes(call.db, self.registry, call.tenant_id, tree, data, call.render)
+        body_out = paginated(data, result, list_path(call.request))
+        return respond(body_out, 200, call.response_headers)
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def index(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request, writing=False) as call:
+            rowset = await self._rowset(call, resource, relation, "view", listing=True)
+            page = page_request(request)
+            tree = self._includes(request, rowset.resource)
+            return await self._list(call, rowset, None, page, tree)
+
+    async def search(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request, writing=False) as call:
+            rowset = await self._rowset(call, resource, relation, "view", listing=True)
+            page = page_request(request)
+            body = parse_search_body(await read_payload(request))
+            tree = self._includes(request, rowset.resource, body)
+            return await self._list(call, rowset, body, page, tree)
+
+    async def listing(
+        self,
+        request: Request,
+        resource: Compiled,
+        condition: Any,
+        *,
+        includes_allowed: bool,
+    ) -> Response:
+        """An index restricted by ``condition(call)``, with no scope needed (``/me``)."""
+        async with self.open_call(request, writing=False) as call:
+            page = page_request(request)
+            tree = parse_includes(
+                resource, request.query_params.get("include"), allowed=includes_allowed
+            )
+            return await self._list(call, RowSet(resource), None, page, tree, [condition(call)])
+
+    async def show(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request, writing=False) as call:
+            rowset = await self._rowset(call, resource, relation, "view")
+            tree = self._includes(request, rowset.resource)
+            item = await self._one(call, rowset, self._target_id(request, relation), tree)
+            return self._single(call, rowset.resource, item)
+
+    # -- writing ------------------------------------------------------------------------
+
+    async def store(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request) as call:
+            rowset = await self._rowset(call, resource, relation, "create")
+            target = rowset.resource
+            tree = self._includes(request, target)
+            payload = require_object(await read_payload(request))
+            values = await validate(target, payload, creating=True)
+            pivot = rowset.pivot_input(payload, "pivot")
+            values.columns.update(rowset.create_defaults())
+            await check_references(call, target, [("", values.columns)])
+            row_id = await create_row(call, target, values)
+            await rowset.after_create(call.conn, call.tenant_id, row_id, pivot)
+            item = await self._one(call, rowset, row_id, tree)
+            return self._single(call, target, item, status=201)
+
+    async def update(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request) as call:
+            rowset = await self._rowset(call, resource, relation, "update")
+            target = rowset.resource
+            tree = self._includes(request, target)
+            row_id = (await self._one(call, rowset, self._target_id(request, relation), {}))["id"]
+            payload = require_object(await read_payload(request))
+            values = await validate(target, payload, creating=False)
+            pivot = rowset.pivot_input(payload, "pivot")
+            await check_references(call, target, [("", values.columns)])
+            await update_row(call, target, row_id, values)
+            await rowset.after_update(call.conn, call.tenant_id, row_id, pivot)
+            item = await self._one(call, rowset, row_id, tree)
+            return self._single(call, target, item)
+
+    async def destroy(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request) as call:
+            rowset = await self._rowset(call, resource, relation, "delete")
+            target = rowset.resource
+            tree = self._includes(request, target)
+            item = await self._one(call, rowset, self._target_id(request, relation), tree)
+            await delete_row(call, target, item["id"], item)
+            return self._single(call, target, item)
+
+    def _target_id(self, request: Request, relation: str | None) -> int | None:
+        return path_id(request, "id") if relation is None else optional_path_id(request, "rid")
+
+    # -- batches ------------------------------------------------------------------------
+
+    async def batch_store(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request) as call:
+            rowset = await self._rowset(call, resource, relation, "create")
+            target = rowset.resource
+            tree = self._includes(request, target)
+            items = _batch_list(require_object(await read_payload(request)))
+            batch: list[tuple[Values, dict[str, Any] | None]] = []
+            errors: list[FieldError] = []
+            for index, payload in enumerate(items):
+                prefix = f"resources.{index}."
+                try:
+                    values = await validate(target, payload, creating=True, prefix=prefix)
+                    pivot = rowset.pivot_input(require_object(payload), prefix + "pivot")
+                except ValidationFailed as exc:
+                    errors.extend(exc.errors)
+                    continue
+                values.columns.update(rowset.create_defaults())
+                batch.append((values, pivot))
+            if errors:
+                raise failure(errors)
+            await check_references(
+                call, target, [(f"resources.{i}.", v.columns) for i, (v, _) in enumerate(batch)]
+            )
+            ids = []
+            for values, pivot in batch:
+                row_id = await create_row(call, target, values)
+                await rowset.after_create(call.conn, call.tenant_id, row_id, pivot)
+                ids.append(row_id)
+            data = await self._many(call, rowset, ids, tree)
+            return respond({"data": data}, 200, call.response_headers)
+
+    async def batch_update(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request) as call:
+            rowset = await self._rowset(call, resource, relation, "update")
+            target = rowset.resource
+            tree = self._includes(request, target)
+            payloads = _batch_map(require_object(await read_payload(request)))
+            ids = list(payloads)
+            await self._many(call, rowset, ids, {})  # every id must be addressable (404)
+            batch: list[tuple[int, Values, dict[str, Any] | None]] = []
+            errors: list[FieldError] = []
+            for row_id, payload in payloads.items():
+                prefix = f"resources.{row_id}."
+                try:
+                    values = await validate(target, payload, creating=False, prefix=prefix)
+                    pivot = rowset.pivot_input(require_object(payload), prefix + "pivot")
+                except ValidationFailed as exc:
+                    errors.extend(exc.errors)
+                    continue
+                batch.append((row_id, values, pivot))
+            if errors:
+                raise failure(errors)
+            await check_references(
+                call, target, [(f"resources.{i}.", v.columns) for i, v, _ in batch]
+            )
+            for row_id, values, pivot in batch:
+                await update_row(call, target, row_id, values)
+                await rowset.after_update(call.conn, call.tenant_id, row_id, pivot)
+            data = await self._many(call, rowset, ids, tree)
+            return respond({"data": data}, 200, call.response_headers)
+
+    async def batch_destroy(
+        self, request: Request, resource: Compiled, relation: str | None = None
+    ) -> Response:
+        async with self.open_call(request) as call:
+            rowset = await self._rowset(call, resource, relation, "delete")
+            target = rowset.resource
+            tree = self._includes(request, target)
+            payload = require_object(await read_payload(request))
+            raw = payload.get("resources")
+            if not isinstance(raw, list) or not raw:
+                raise failure(
+                    [FieldError("resources", "The resources field must be a list of ids.")]
+                )
+            if len(raw) > MAX_BATCH:
+                raise failure([FieldError("resources", f"At most {MAX_BATCH} resources at once.")])
+            ids = unique_ids(raw, "resources")
+            data = await self._many(call, rowset, ids, tree)
+            for item in data:
+                await delete_row(call, target, item["id"], item)
+            return respond({"data": data}, 200, call.response_headers)
+
+    # -- many-to-many -------------------------------------------------------------------
+
+    async def _pivot_call(
+        self, call: Call, resource: Compiled, relation: str
+    ) -> tuple[ManyRowSet, BelongsToMany]:
+        """attach/detach/sync/toggle/pivot need ``update:<parent>`` (§2.2)."""
+        call.allow("update", resource)
+        parent_id = path_id(call.request, "id")
+        await self._require_parent(call, resource, parent_id)
+        rowset = rowset_for(resource.relations[relation], parent_id)
+        assert isinstance(rowset, ManyRowSet)
+        return rowset, rowset.spec
+
+    async def _existing(self, call: Call, target: Compiled, ids: Sequence[int]) -> set[int]:
+        """``ids``, all rows of the tenant; 404 otherwise.
+
+        Orion silently drops unknown ids; the issue asks for a 404 whenever an id is not
+        one of the tenant's rows (another tenant's id must never look different from a
+        missing one, and a silent partial success hides client bugs).
+        """
+        if not ids:
+            return set()
+        rows = await call.db.rows(
+            select(target.id_col).where(target.tenant_col == call.tenant_id, target.id_col.in_(ids))
+        )
+        found = {row[0] for row in rows}
+        if len(found) != len(set(ids)):
+            raise missing_row()
+        return found
+
+    async def attach(self, request: Request, resource: Compiled, relation: str) -> Response:
+        async with self.open_call(request) as call:
+            rowset, spec = await self._pivot_call(call, resource, relation)
+            payload = require_object(await read_payload(request))
+            wanted = _relation_resources(spec, payload)
+            existing = await self._existing(call, rowset.resource, list(wanted))
+            current = await attached_ids(call.conn, call.tenant_id, spec, rowset.parent_id)
+            fresh = {k: v for k, v in wanted.items() if k in existing and k not in current}
+            await attach_rows(call.conn, call.tenant_id, spec, rowset.parent_id, fresh)
+            return respond({"attached": list(fresh)}, 200, call.response_headers)
+
+    async def detach(self, request: Request, resource: Compiled, relation: str) -> Response:
+        async with self.open_call(request) as call:
+            rowset, spec = await self._pivot_call(call, resource, relation)
+            payload = require_object(await read_payload(request))
+            wanted = _relation_resources(spec, payload)
+            await self._existing(call, rowset.resource, list(wanted))
+            current = await attached_ids(call.conn, call.tenant_id, spec, rowset.parent_id)
+            gone = [k for k in wanted if k in current]
+            await detach_rows(call.conn, call.tenant_id, spec, rowset.parent_id, set(gone))
+            return respond({"detached": gone}, 200, call.response_headers)
+
+    async def sync(self, request: Request, resource: Compiled, relation: str) -> Response:
+        async with self.open_call(request) as call:
+            rowset, spec = await self._pivot_call(call, resource, relation)
+            payload = require_object(await read_payload(request))
+            wanted = _relation_resources(spec, payload)
+            detaching = payload.get("detaching", True)
+            if not isinstance(detaching, bool):
+                raise failure(
+                    [FieldError("detaching", "The detaching field must be true or false.")]
+                )
+            existing = await self._existing(call, rowset.resource, list(wanted))
+            wanted = {k: v for k, v in wanted.items() if k in existing}
+            current = await attached_ids(call.conn, call.tenant_id, spec, rowset.parent_id)
+            fresh = {k: v for k, v in wanted.items() if k not in current}
+            gone = sorted(current - set(wanted)) if detaching else []
+            updated = []
+            for key, values in wanted.items():
+                if (
+                    key in current
+                    and values
+                    and await _changes_pivot(call, spec, rowset.parent_id, key, values)
+                ):
+                    await update_pivot(
+                        call.conn, call.tenant_id, spec, rowset.parent_id, key, values
+                    )
+                    updated.append(key)
+            await detach_rows(call.conn, call.tenant_id, spec, rowset.parent_id, set(gone))
+            await attach_rows(call.conn, call.tenant_id, spec, rowset.parent_id, fresh)
+            body = {"attached": list(fresh), "detached": gone, "updated": updated}
+            return respond(body, 200, call.response_headers)
+
+    async def toggle(self, request: Request, resource: Compiled, relation: str) -> Response:
+        async with self.open_call(request) as call:
+            rowset, spec = await self._pivot_call(call, resource, relation)
+            payload = require_object(await read_payload(request))
+            wanted = _relation_resources(spec, payload)
+            existing = await self._existing(call, rowset.resource, list(wanted))
+            current = await attached_ids(call.conn, call.tenant_id, spec, rowset.parent_id)
+            gone = [k for k in wanted if k in current]
+            fresh = {k: v for k, v in wanted.items() if k not in current and k in existing}
+            await detach_rows(call.conn, call.tenant_id, spec, rowset.parent_id, set(gone))
+            await attach_rows(call.conn, call.tenant_id, spec, rowset.parent_id, fresh)
+            return respond({"attached": list(fresh), "detached": gone}, 200, call.response_headers)
+
+    async def update_pivot(self, request: Request, resource: Compiled, relation: str) -> Response:
+        async with self.open_call(request) as call:
+            rowset, spec = await self._pivot_call(call, resource, relation)
+            related = path_id(request, "rid")
+            payload = require_object(await read_payload(request))
+            values = pivot_values(spec, payload.get("pivot"), "pivot")
+            if not await update_pivot(
+                call.conn, call.tenant_id, spec, rowset.parent_id, related, values
+            ):
+                raise missing_row()
+            return respond({"updated": [related]}, 200, call.response_headers)
+
+
+async def _changes_pivot(
+    call: Call, spec: BelongsToMany, parent_id: int, related: int, values: Mapping[str, Any]
+) -> bool:
+    pivot = spec.pivot
+    row = (
+        await call.conn.execute(
+            select(*(pivot.c[k] for k in values)).where(
+                pivot.c.tenant_id == call.tenant_id,
+                pivot.c[spec.parent_key] == parent_id,
+                pivot.c[spec.related_key] == related,
+            )
+        )
+    ).first()
+    return row is not None and tuple(row) != tuple(values.values())
+
+
+def _batch_list(payload: Mapping[str, Any]) -> list[Any]:
+    raw = payload.get("resources")
+    if not isinstance(raw, list) or not raw:
+        raise failure([FieldError("resources", "The resources field must be a non-empty array.")])
+    if len(raw) > MAX_BATCH:
+        raise failure([FieldError("resources", f"At most {MAX_BATCH} resources at once.")])
+    return raw
+
+
+def _batch_map(payload: Mapping[str, Any]) -> dict[int, Any]:
+    """``{"resources": {"5": {...}}}``: the body of a batch update, keyed by id."""
+    raw = payload.get("resources")
+    if not isinstance(raw, dict) or not raw:
+        raise failure(
+            [FieldError("resources", "The resources field must be an object keyed by id.")]
+        )
+    if len(raw) > MAX_BATCH:
+        raise failure([FieldError("resources", f"At most {MAX_BATCH} resources at once.")])
+    ids = unique_ids(list(raw), "resources")
+    if len(ids) != len(raw):
+        raise failure([FieldError("resources", "The resources keys must be distinct ids.")])
+    return dict(zip(ids, raw.values(), strict=True))
+
+
+def _relation_resources(
+    spec: BelongsToMany, payload: Mapping[str, Any]
+) -> dict[int, dict[str, Any]]:
+    """``resources`` of attach/detach/sync/toggle: ``[1, 2]`` or ``{"1": {"order": 3}}``."""
+    raw = payload.get("resources")
+    if isinstance(raw, list):
+        if len(raw) > MAX_BATCH:
+            raise failure([FieldError("resources", f"At most {MAX_BATCH} resources at once.")])
+        return {key: {} for key in unique_ids(raw, "resources")}
+    if isinstance(raw, dict):
+        if len(raw) > MAX_BATCH:
+            raise failure([FieldError("resources", f"At most {MAX_BATCH} resources at once.")])
+        wanted: dict[int, dict[str, Any]] = {}
+        for key, value in raw.items():
+            related = as_id(key)
+            if related is None:
+                raise failure([FieldError("resources", f"The resources key {key!r} is not an id.")])
+            wanted[related] = pivot_values(spec, value, f"resources.{key}")
+        return wanted
+    raise failure([FieldError("resources", "The resources field is required.")])

@@ -1,0 +1,292 @@
+"""``?include=a,b.c``: checked against the whitelist, then one ``IN`` query per relation.
+
+Related rows are loaded for a whole page at once and attached to their parents under the
+relation's snake_case name (``null`` for a missing to-one, ``[]`` for an empty to-many).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ARRAY, BigInteger, ColumnElement, and_, any_, bindparam, select
+
+from tenantry.core.errors import FieldError
+from tenantry.perscom.engine.declaration import (
+    BelongsTo,
+    BelongsToMany,
+    HasMany,
+    MorphOne,
+    MorphTo,
+    RenderContext,
+)
+from tenantry.perscom.engine.problems import failure, not_whitelisted
+from tenantry.perscom.engine.query import IncludeItem, include_filters
+from tenantry.perscom.engine.runtime import BoundRelation, Compiled, Registry
+from tenantry.perscom.engine.serialize import entity
+from tenantry.perscom.engine.sql import Database, db_dialect, mapping
+
+MAX_INCLUDES = 50
+
+
+@dataclass
+class IncludeNode:
+    relation: BoundRelation
+    children: dict[str, IncludeNode] = field(default_factory=dict)
+    condition: ColumnElement[bool] | None = None
+    limit: int | None = None
+
+
+IncludeTree = dict[str, IncludeNode]
+
+
+def parse_includes(
+    resource: Compiled,
+    raw: str | None,
+    items: Sequence[IncludeItem] = (),
+    *,
+    allowed: bool = True,
+) -> IncludeTree:
+    """The include tree of a request; 422 for anything not whitelisted or not a relation."""
+    paths = [p.strip() for p in raw.split(",")] if raw else []
+    paths = [p for p in paths if p]
+    errors: list[FieldError] = []
+    if len(paths) + len(items) > MAX_INCLUDES:
+        raise failure([FieldError("include", f"At most {MAX_INCLUDES} includes are allowed.")])
+    tree: IncludeTree = {}
+    for path in paths:
+        if not allowed or not resource.include_list.allows(path):
+            errors.append(not_whitelisted("include", path))
+            continue
+        if _add(resource, tree, path) is None:
+            errors.append(FieldError("include", f"The {path} relation does not exist.", path))
+    for index, item in enumerate(items):
+        key = f"includes.{index}.relation"
+        if not allowed or not resource.include_list.allows(item.relation):
+            errors.append(not_whitelisted(key, item.relation))
+            continue
+        node = _add(resource, tree, item.relation)
+        if node is None:
+            errors.append(FieldError(key, f"The {item.relation} relation does not exist."))
+            continue
+        target = node.relation.target
+        if item.filters and target is not None:
+            node.condition = include_filters(target, item.filters, f"includes.{index}.filters")
+        node.limit = item.limit
+    if errors:
+        raise failure(errors)
+    return tree
+
+
+def _add(resource: Compiled, tree: IncludeTree, path: str) -> IncludeNode | None:
+    current = resource
+    level = tree
+    node: IncludeNode | None = None
+    for part in path.split("."):
+        relation = current.relations.get(part)
+        if relation is None:
+            return None
+        node = level.get(part)
+        if node is None:
+            node = level[part] = IncludeNode(relation)
+        if relation.target is None:  # a morph-to: nothing below it can be checked
+            return node if part == path.split(".")[-1] else None
+        current = relation.target
+        level = node.children
+    return node
+
+
+def relation_statement(
+    relation: BoundRelation, dialect: str, condition: ColumnElement[bool] | None = None
+) -> Any:
+    """The include query of a relation for a whole page of parents.
+
+    Parameters: ``tenant`` and ``keys`` (the parent ids, or the foreign keys of a
+    belongs-to): a PostgreSQL array (``= ANY($2)``, one statement text whatever the page
+    size), an expanding ``IN`` list on SQLite. Related rows obey the target's default
+    filter, as Laravel's global scopes apply to eager loads too.
+    """
+    spec = relation.spec
+    target = relation.required_target()
+
+    def among(column: ColumnElement[Any]) -> ColumnElement[bool]:
+        if dialect == "postgresql":
+            return column == any_(bindparam("keys", type_=ARRAY(BigInteger)))
+        return column.in_(bindparam("keys", expanding=True))
+
+    where: list[ColumnElement[bool]] = [target.tenant_col == bindparam("tenant")]
+    if target.decl.default_filter is not None:
+        where.append(target.decl.default_filter(target))
+    if condition is not None:
+        where.append(condition)
+    if isinstance(spec, BelongsTo):
+        return (
+            select(*target.select_columns)
+            .select_from(target.from_clause)
+            .where(among(target.id_col), *where)
+        )
+    if isinstance(spec, HasMany):
+        return (
+            select(*target.select_columns)
+            .select_from(target.from_clause)
+            .where(among(target.columns[spec.key]), *where)
+            .order_by(*target.default_order)
+        )
+    if isinstance(spec, MorphOne):
+        return (
+            select(*target.select_columns)
+            .select_from(target.from_clause)
+            .where(
+                target.columns[spec.type_field] == relation.owner.decl.morph_type,
+                among(target.columns[spec.id_field]),
+                *where,
+            )
+            .order_by(target.id_col)
+        )
+    if isinstance(spec, BelongsToMany):
+        pivot = spec.pivot
+        shown = pivot_columns(spec)
+        return (
+            select(*target.select_columns, *(pivot.c[c].label(f"pivot__{c}") for c in shown))
+            .select_from(
+                target.from_clause.join(
+                    pivot,
+                    and_(
+                        pivot.c.tenant_id == target.tenant_col,
+                        pivot.c[spec.related_key] == target.id_col,
+                    ),
+                )
+            )
+            .where(
+                among(pivot.c[spec.parent_key]),
+                *(pivot.c[c] == v for c, v in spec.pivot_where),
+                *where,
+            )
+            .order_by(*_pivot_order(spec), *target.default_order)
+        )
+    raise TypeError(f"relation {relation.name} has no include query")
+
+
+def prepare(registry: Registry, dialect: str) -> list[Any]:
+    """Build every relation's include query once, at start-up; returns them."""
+    prepared = []
+    for resource in registry:
+        for relation in resource.relations.values():
+            if relation.target is not None:
+                relation.prepared = relation_statement(relation, dialect)
+                prepared.append(relation.prepared)
+    return prepared
+
+
+async def load_includes(
+    db: Database,
+    registry: Registry,
+    tenant_id: int,
+    tree: IncludeTree,
+    parents: Sequence[dict[str, Any]],
+    context: RenderContext,
+) -> None:
+    """Attach every relation of ``tree`` to ``parents``, one query per relation and level."""
+    if not parents:
+        return
+    for name, node in tree.items():
+        relation = node.relation
+        spec = relation.spec
+        if isinstance(spec, MorphTo):
+            # Nothing below a morph-to can be whitelisted: its target differs per row.
+            await _morph_to(db, registry, tenant_id, spec, parents, name, context)
+            continue
+        target = relation.required_target()
+        keys: set[Any]
+        if isinstance(spec, BelongsTo):
+            keys = {p[spec.key] for p in parents if p.get(spec.key) is not None}
+        else:
+            keys = {p["id"] for p in parents}
+        loaded: list[dict[str, Any]] = []
+        rows: list[Any] = []
+        if keys:
+            statement = (
+                relation.prepared
+                if node.condition is None and relation.prepared is not None
+                else relation_statement(relation, db_dialect(db), node.condition)
+            )
+            rows = list(await db.rows(statement, {"tenant": tenant_id, "keys": list(keys)}))
+        if isinstance(spec, BelongsTo | MorphOne):
+            found: dict[Any, dict[str, Any]] = {}
+            link = "id" if isinstance(spec, BelongsTo) else spec.id_field
+            for row in rows:
+                found.setdefault(mapping(row)[link], entity(target, row, context))
+            pointer = spec.key if isinstance(spec, BelongsTo) else "id"
+            for parent in parents:
+                key = parent.get(pointer)
+                parent[name] = found.get(key) if key is not None else None
+            # Parents sharing a target share one dict; nested includes then attach once.
+            loaded = list(found.values())
+        else:
+            grouped: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+            link = f"pivot__{spec.parent_key}" if isinstance(spec, BelongsToMany) else spec.key
+            for row in rows:
+                item = entity(target, row, context)
+                if isinstance(spec, BelongsToMany):
+                    item["pivot"] = pivot_of(spec, row)
+                bucket = grouped[mapping(row)[link]]
+                if node.limit is None or len(bucket) < node.limit:
+                    bucket.append(item)
+                    loaded.append(item)
+            for parent in parents:
+                parent[name] = grouped.get(parent["id"], [])
+        if node.children and loaded:
+            await load_includes(db, registry, tenant_id, node.children, loaded, context)
+
+
+def pivot_columns(spec: BelongsToMany) -> list[str]:
+    """What a pivot shows: both keys, the pinned morph columns, then the pivot fields."""
+    shown = [spec.parent_key, spec.related_key]
+    shown += [c for c, _ in spec.pivot_where if c not in shown]
+    shown += [c for c in spec.pivot_fields if c not in shown]
+    return shown
+
+
+def pivot_of(spec: BelongsToMany, row: Any) -> dict[str, Any]:
+    values = mapping(row)
+    return {c: values[f"pivot__{c}"] for c in pivot_columns(spec)}
+
+
+def _pivot_order(spec: BelongsToMany) -> list[ColumnElement[Any]]:
+    return [spec.pivot.c.order.asc()] if "order" in spec.pivot.c else []
+
+
+async def _morph_to(
+    db: Database,
+    registry: Registry,
+    tenant_id: int,
+    spec: MorphTo,
+    parents: Sequence[dict[str, Any]],
+    name: str,
+    context: RenderContext,
+) -> list[dict[str, Any]]:
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for parent in parents:
+        kind, key = parent.get(spec.type_field), parent.get(spec.id_field)
+        if isinstance(kind, str) and isinstance(key, int):
+            wanted[kind].add(key)
+    found: dict[tuple[str, int], dict[str, Any]] = {}
+    for kind, keys in wanted.items():
+        target = registry.morph_types.get(kind)
+        if target is None:
+            continue
+        statement = (
+            select(*target.select_columns)
+            .select_from(target.from_clause)
+            .where(target.tenant_col == tenant_id, target.id_col.in_(keys))
+        )
+        for row in await db.rows(statement):
+            item = entity(target, row, context)
+            found[(kind, item["id"])] = item
+    for parent in parents:
+        kind, key = parent.get(spec.type_field), parent.get(spec.id_field)
+        match = isinstance(kind, str) and isinstance(key, int)
+        parent[name] = found.get((str(kind), int(key))) if match and key is not None else None
+    return list(found.values())

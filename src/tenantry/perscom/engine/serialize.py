@@ -1,0 +1,115 @@
+"""Rows to PERSCOM's wire shape, and the envelopes around them, serialized with orjson.
+
+Rows come straight from Core selects; each is turned into a dict by the plan compiled at
+start-up (no ORM objects, no Pydantic), with Laravel's appended fields after the columns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+from starlette.responses import Response
+
+from tenantry.perscom.engine.declaration import RenderContext
+from tenantry.perscom.engine.query import Page
+from tenantry.perscom.engine.runtime import Compiled
+from tenantry.perscom.engine.sql import mapping
+
+JSON = "application/json"
+
+
+def entity(resource: Compiled, row: Any, context: RenderContext) -> dict[str, Any]:
+    """One row as Laravel's ``toArray()``: every column, then ``label`` and the accessors."""
+    data = {
+        key: (row[index] if fmt is None else fmt(row[index])) for key, index, fmt in resource.plan
+    }
+    data["label"] = f"{resource.decl.label}: {data['id']}"
+    if resource.computed:
+        raw = mapping(row)
+        for computed in resource.computed:
+            data[computed.name] = computed.compute(raw, context)
+    return data
+
+
+def entities(
+    resource: Compiled, rows: Iterable[Any], context: RenderContext
+) -> list[dict[str, Any]]:
+    return [entity(resource, row, context) for row in rows]
+
+
+def respond(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:
+    return Response(orjson.dumps(payload), status_code=status, headers=headers, media_type=JSON)
+
+
+def paginated(data: Sequence[Mapping[str, Any]], page: Page, path: str) -> dict[str, Any]:
+    """Laravel's paginated resource collection: ``data``, ``links`` and ``meta``.
+
+    The links carry only ``page`` (Orion does not append ``limit`` or ``include``).
+    """
+    size = page.request.size
+    current = page.request.number
+    last = max(1, math.ceil(page.total / size))
+
+    def url(number: int) -> str:
+        return f"{path}?{urlencode({'page': number})}"
+
+    first_index = (current - 1) * size + 1 if data else None
+    return {
+        "data": data,
+        "links": {
+            "first": url(1),
+            "last": url(last),
+            "prev": url(current - 1) if current > 1 else None,
+            "next": url(current + 1) if current < last else None,
+        },
+        "meta": {
+            "current_page": current,
+            "from": first_index,
+            "last_page": last,
+            "links": page_links(current, last, url),
+            "path": path,
+            "per_page": size,
+            "to": first_index + len(data) - 1 if first_index is not None else None,
+            "total": page.total,
+        },
+    }
+
+
+def page_links(current: int, last: int, url: Any) -> list[dict[str, Any]]:
+    """Laravel's ``UrlWindow`` (three pages each side) as ``meta.links``."""
+    links: list[dict[str, Any]] = [
+        {
+            "url": url(current - 1) if current > 1 else None,
+            "label": "&laquo; Previous",
+            "active": False,
+        }
+    ]
+    for element in _window(current, last):
+        if element is None:
+            links.append({"url": None, "label": "...", "active": False})
+        else:
+            links.append({"url": url(element), "label": str(element), "active": element == current})
+    links.append(
+        {
+            "url": url(current + 1) if current < last else None,
+            "label": "Next &raquo;",
+            "active": False,
+        }
+    )
+    return links
+
+
+def _window(current: int, last: int, each_side: int = 3) -> list[int | None]:
+    """Page numbers with ``None`` for the ``...`` gaps, exactly as Laravel's slider."""
+    if last < each_side * 2 + 8:
+        return list(range(1, last + 1))
+    window = each_side + 4
+    if current <= window:
+        return [*range(1, window + each_side + 1), None, last - 1, last]
+    if current > last - window:
+        return [1, 2, None, *range(last - (window + each_side - 1), last + 1)]
+    return [1, 2, None, *range(current - each_side, current + each_side + 1), None, last - 1, last]

@@ -1,0 +1,128 @@
+"""Installing the face: everything is compiled once here, nothing per request."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import FastAPI
+from sqlalchemy import ColumnElement, false
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from tenantry import __version__
+from tenantry.core.identity.permissions import catalogue
+from tenantry.core.platform import Platform
+from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
+from tenantry.perscom.apikeys import SigningKeys, TokenReader, permissions
+from tenantry.perscom.engine import includes
+from tenantry.perscom.engine.actions import Actions
+from tenantry.perscom.engine.context import Call
+from tenantry.perscom.engine.routes import Operation, build_root, operations
+from tenantry.perscom.engine.runtime import Registry
+from tenantry.perscom.engine.sql import StatementTexts
+from tenantry.perscom.errors import render_error
+from tenantry.perscom.gate import Gate, PerscomSettings
+from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware
+from tenantry.perscom.resources import DECLARATIONS
+from tenantry.perscom.spec import build_spec
+
+TITLE = "PERSCOM.io API"
+
+
+@dataclass
+class PerscomRuntime:
+    """What the installed face holds: hung on ``app.state.perscom``."""
+
+    registry: Registry
+    keys: SigningKeys
+    gate: Gate
+    actions: Actions
+    operations: list[Operation]
+    specs: dict[str, CachedOpenAPI]
+
+
+def install(
+    app: FastAPI, platform: Platform, *, key_rate: str | None = None, ip_rate: str | None = None
+) -> PerscomRuntime:
+    catalogue.register(permissions())
+    registry = Registry(DECLARATIONS)
+    dialect = "sqlite" if platform.settings.is_sqlite else "postgresql"
+    relation_statements = includes.prepare(registry, dialect)
+    keys = SigningKeys.load(platform.settings)
+    configured = PerscomSettings()
+    gate = Gate(
+        platform,
+        registry,
+        TokenReader(keys),
+        key_rate=key_rate or configured.key_rate,
+        ip_rate=ip_rate or configured.ip_rate,
+    )
+    if dialect == "postgresql":
+        prepared = [
+            statement
+            for resource in registry
+            for statement in (
+                resource.page_statement,
+                resource.count_statement,
+                resource.show_statement,
+            )
+        ]
+        gate.prepare_reads(
+            StatementTexts(platform.engine.dialect), [*prepared, *relation_statements]
+        )
+    actions = Actions(registry, gate.open)
+    found = operations(registry)
+    root = build_root(actions, found, {"me": me_routes(actions, registry)})
+    specs: dict[str, CachedOpenAPI] = {}
+    for version in VERSIONS:
+        # Built on first request, not here: rendering ~300 operations as YAML takes seconds.
+        spec = CachedOpenAPI(_spec_builder(registry, found, version, platform.settings.base_url))
+        specs[version] = spec
+        app.router.routes.extend(
+            openapi_routes(spec, f"/{version}/spec.json", f"/{version}/spec.yaml")
+        )
+        app.mount(f"/{version}", root)
+        platform.error_renderers.register(f"/{version}", render_error)
+        platform.specs.append(
+            SpecEntry(
+                title=f"{TITLE} ({version})",
+                json_url=f"/{version}/spec.json",
+                yaml_url=f"/{version}/spec.yaml",
+                version=version,
+            )
+        )
+    app.add_middleware(PerscomMiddleware)
+    runtime = PerscomRuntime(registry, keys, gate, actions, found, specs)
+    app.state.perscom = runtime
+    return runtime
+
+
+def _spec_builder(registry: Registry, found: list[Operation], version: str, base_url: str):  # type: ignore[no-untyped-def]
+    def build() -> dict[str, object]:
+        return build_spec(
+            registry, found, version=version, app_version=__version__, server=base_url
+        )
+
+    return build
+
+
+def me_routes(actions: Actions, registry: Registry) -> list[BaseRoute]:
+    """``GET /me``: the caller's own user as a one-row list; no scope, no includes (§7.2)."""
+    users = registry.get("users")
+
+    def mine(call: Call) -> ColumnElement[bool]:
+        user_id = call.principal.user_id
+        return users.id_col == user_id if user_id is not None else false()
+
+    async def me(request: Request) -> Response:
+        return await actions.listing(request, users, mine, includes_allowed=False)
+
+    return [Route("/me", me, methods=["GET"], include_in_schema=False)]
+
+
+def runtime_of(app: FastAPI) -> PerscomRuntime:
+    runtime = getattr(app.state, "perscom", None)
+    if not isinstance(runtime, PerscomRuntime):
+        raise RuntimeError("the PERSCOM face is not installed on this app")
+    return runtime

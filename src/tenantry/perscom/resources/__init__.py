@@ -1,0 +1,16 @@
+"""Every PERSCOM resource of this part of the face, one module per domain."""
+
+from __future__ import annotations
+
+from tenantry.perscom.engine.declaration import Resource
+from tenantry.perscom.resources import categories, images, organization, people, recognition
+
+DECLARATIONS: tuple[Resource, ...] = (
+    *people.DECLARATIONS,
+    *organization.DECLARATIONS,
+    *recognition.DECLARATIONS,
+    *categories.DECLARATIONS,
+    *images.DECLARATIONS,
+)
+
+__all__ = ["DECLARATIONS"]

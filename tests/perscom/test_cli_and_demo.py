@@ -1,0 +1,117 @@
+"""``tenantry apikey create|list|revoke`` and the demo seeder."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import anyio
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from typer.testing import CliRunner
+
+from tenantry.core.identity import service as identity
+from tenantry.perscom.cli import apikey_app
+from tenantry.perscom.demo import PEOPLE, seed_demo
+from tenantry.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+def _env(settings: Settings) -> dict[str, str]:
+    return {
+        "TENANTRY_DATABASE_URL": settings.effective_database_url,
+        "TENANTRY_DATA_DIR": str(settings.data_dir),
+        "TENANTRY_SECRET_KEY": settings.effective_secret_key,
+    }
+
+
+def _invoke(settings: Settings, *args: str) -> list[dict[str, object]]:
+    result = CliRunner().invoke(apikey_app, list(args), env=_env(settings))
+    assert result.exit_code == 0, result.output
+    return [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+
+
+async def test_apikey_create_list_revoke(
+    client: httpx.AsyncClient, make_tenant: object, settings: Settings
+) -> None:
+    tenant_id = await make_tenant()  # type: ignore[operator]
+    created = (
+        await anyio.to_thread.run_sync(
+            lambda: _invoke(
+                settings,
+                "create",
+                "--tenant",
+                str(tenant_id),
+                "--name",
+                "Zapier",
+                "--scopes",
+                "view:user, create:user",
+                "--expires-in",
+                "30",
+            )
+        )
+    )[0]
+    assert set(created) == {"id", "token"}
+    headers = {"Authorization": f"Bearer {created['token']}", "X-Perscom-Id": str(tenant_id)}
+    assert (await client.get("/v1/users", headers=headers)).status_code == 200
+    assert (await client.get("/v1/ranks", headers=headers)).status_code == 403
+    listed = await anyio.to_thread.run_sync(
+        lambda: _invoke(settings, "list", "--tenant", str(tenant_id))
+    )
+    assert [(k["id"], k["name"], k["scopes"]) for k in listed] == [
+        (created["id"], "Zapier", ["view:user", "create:user"])
+    ]
+    assert "token" not in listed[0]
+    revoked = await anyio.to_thread.run_sync(
+        lambda: _invoke(settings, "revoke", "--tenant", str(tenant_id), "--id", str(created["id"]))
+    )
+    assert revoked[0]["revoked_at"] is not None
+    assert (await client.get("/v1/users", headers=headers)).status_code == 401
+
+
+async def test_apikey_create_refuses_unknown_scopes(
+    make_tenant: object, settings: Settings
+) -> None:
+    tenant_id = await make_tenant()  # type: ignore[operator]
+
+    def run() -> tuple[int, str]:
+        result = CliRunner().invoke(
+            apikey_app,
+            ["create", "--tenant", str(tenant_id), "--name", "x", "--scopes", "view:everything"],
+            env=_env(settings),
+        )
+        return result.exit_code, result.output
+
+    code, output = await anyio.to_thread.run_sync(run)
+    assert code == 1
+    assert "view:everything" in output
+
+
+async def test_demo_seeds_personnel_and_prints_a_working_curl(
+    client: httpx.AsyncClient, sessions: async_sessionmaker[AsyncSession], settings: Settings
+) -> None:
+    async with sessions() as session, session.begin():
+        tenant = await identity.create_tenant(session, "Demo Test")
+        admin = await identity.create_user(
+            session, email="admin@demo.example.com", name="Demo Admin", roles=["admin"]
+        )
+        tenant_id, admin_id = tenant.id, admin.id
+    lines = await seed_demo(settings, sessions, tenant_id, admin_id)
+    curl = next(line for line in lines if "curl" in line)
+    assert curl.strip().endswith("{base}/v1/users")
+    token = re.search(r"Bearer ([\w.-]+)", curl)
+    perscom_id = re.search(r"X-Perscom-Id: (\d+)", curl)
+    assert token is not None and perscom_id is not None
+    assert int(perscom_id.group(1)) == tenant_id
+    headers = {"Authorization": f"Bearer {token.group(1)}", "X-Perscom-Id": perscom_id.group(1)}
+    users = (await client.get("/v1/users?limit=100&include=rank,unit", headers=headers)).json()
+    assert users["meta"]["total"] == PEOPLE + 1
+    ranked = [u for u in users["data"] if u["rank"] is not None]
+    assert len(ranked) == PEOPLE + 1
+    assert all(u["unit"] is not None for u in users["data"] if u["id"] != admin_id)
+    groups = (await client.get("/v1/groups?include=units", headers=headers)).json()["data"]
+    assert all(g["units"] for g in groups)
+    awards = (await client.get("/v1/awards", headers=headers)).json()
+    assert awards["meta"]["total"] >= 4
