@@ -251,7 +251,7 @@ class ApiKeyIssuer:
         roles = await session.scalars(
             select(Role.name)
             .join(UserRole, (UserRole.role_id == Role.id) & (UserRole.tenant_id == Role.tenant_id))
-            .where(UserRole.user_id == user_id)
+            .where(UserRole.user_id == user_id, UserRole.scope_id.is_(None))
         )
         return {
             "sub": str(user.id),

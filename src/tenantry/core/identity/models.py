@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, String, UniqueConstraint
+from sqlalchemy import Boolean, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
@@ -45,15 +45,49 @@ class RolePermission(TenantScoped, Base):
     permission: Mapped[str] = mapped_column(String(100), primary_key=True)
 
 
+_TENANT_WIDE = text("scope_id IS NULL")
+_SCOPED = text("scope_id IS NOT NULL")
+
+
 class UserRole(TenantOwned, Base):
-    """A role granted to a user."""
+    """A role granted to a user, tenant-wide (``scope_id`` NULL) or in one scope and the scopes
+    below it (``tenantry.core.scopes``). A (user, role, scope) triple is granted once."""
 
     __tablename__ = "user_roles"
     __table_args__ = (
-        UniqueConstraint("tenant_id", "user_id", "role_id"),
         tenant_fk(["user_id"], "users", ondelete="CASCADE"),
         tenant_fk(["role_id"], "roles", ondelete="CASCADE"),
+        tenant_fk(["scope_id"], "scopes", ondelete="CASCADE"),
+        Index(
+            "uq_user_roles_tenant_wide",
+            "tenant_id",
+            "user_id",
+            "role_id",
+            unique=True,
+            postgresql_where=_TENANT_WIDE,
+            sqlite_where=_TENANT_WIDE,
+        ),
+        Index(
+            "uq_user_roles_scoped",
+            "tenant_id",
+            "user_id",
+            "role_id",
+            "scope_id",
+            unique=True,
+            postgresql_where=_SCOPED,
+            sqlite_where=_SCOPED,
+        ),
+        Index("ix_user_roles_tenant_id_scope_id_id", "tenant_id", "scope_id", "id"),
+        Index("ix_user_roles_tenant_id_role_id", "tenant_id", "role_id"),
+        Index("ix_user_roles_tenant_id_user_id", "tenant_id", "user_id"),
     )
 
     user_id: Mapped[int] = mapped_column()
     role_id: Mapped[int] = mapped_column()
+    scope_id: Mapped[int | None] = mapped_column(default=None)
+
+
+# ``user_roles.scope_id`` references ``scopes``: the scope tree's tables must be in the metadata
+# whenever user roles are (flush order, DDL). Imported last, as ``tenantry.core.scopes`` builds
+# on the models above.
+from tenantry.core import scopes as _scopes  # noqa: E402, F401

@@ -100,11 +100,15 @@ async def role_by_name(session: AsyncSession, name: str) -> Role:
 
 
 async def effective_permissions(session: AsyncSession, user_id: int) -> frozenset[str]:
-    """Every permission the user holds through their roles (presets expanded)."""
+    """Every permission the user holds tenant-wide through their roles (presets expanded).
+
+    Roles granted in one scope only (``UserRole.scope_id``) are not tenant-wide: they count
+    where ``tenantry.core.scopes`` checks them, not here.
+    """
     presets = await session.scalars(
         select(Role.preset)
         .join(UserRole, (UserRole.role_id == Role.id) & (UserRole.tenant_id == Role.tenant_id))
-        .where(UserRole.user_id == user_id, Role.preset.is_not(None))
+        .where(UserRole.user_id == user_id, UserRole.scope_id.is_(None), Role.preset.is_not(None))
     )
     granted: set[str] = set()
     for preset in presets:
@@ -117,7 +121,11 @@ async def effective_permissions(session: AsyncSession, user_id: int) -> frozense
             (UserRole.role_id == RolePermission.role_id)
             & (UserRole.tenant_id == RolePermission.tenant_id),
         )
-        .where(UserRole.user_id == user_id, RolePermission.tenant_id == _require_tenant(session))
+        .where(
+            UserRole.user_id == user_id,
+            UserRole.scope_id.is_(None),
+            RolePermission.tenant_id == _require_tenant(session),
+        )
     )
     granted.update(explicit)
     return frozenset(granted)

@@ -1,0 +1,1 @@
+"""The v5 conventions, built once: typed ids, parameters, envelopes, includes, routes."""
