@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint fmt bench clean chromium
+.PHONY: run test lint fmt bench clean chromium node-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tenantry needs Python 3.11+")'
@@ -30,7 +30,14 @@ lint: $(VENV)/.installed-dev
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(VENV)/.installed-dev lint chromium
+# The Postman import test converts our spec with the npm package openapi-to-postmanv2.
+POSTMAN := tests/perscom/.node/node_modules/openapi-to-postmanv2/package.json
+node-deps: $(POSTMAN)
+$(POSTMAN):
+	@if command -v npm >/dev/null 2>&1; then mkdir -p tests/perscom/.node && cd tests/perscom/.node \
+	  && npm install --no-audit --no-fund --silent openapi-to-postmanv2@6.3.3; fi
+
+test: $(VENV)/.installed-dev lint chromium node-deps
 	scripts/test-legs.sh
 
 fmt: $(VENV)/.installed-dev

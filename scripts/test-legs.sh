@@ -1,21 +1,38 @@
 #!/usr/bin/env bash
-# Run the pytest suite once on SQLite and once on a fresh PostgreSQL database.
-set -euo pipefail
+# Run the pytest suite on SQLite and on a fresh PostgreSQL database, both legs at once (the
+# machine has two cores and each leg is mostly one Python process), then show both outputs.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 
 services=$(scripts/ensure-services.sh | tail -n1)
 export TENANTRY_TEST_REDIS_URL=redis://127.0.0.1:6379/0
+logs=$(mktemp -d)
 
-echo "=== pytest on SQLite ==="
-TENANTRY_TEST_DATABASE_URL="" .venv/bin/pytest "$@"
+TENANTRY_TEST_DATABASE_URL="" .venv/bin/pytest "$@" >"$logs/sqlite.log" 2>&1 &
+sqlite_pid=$!
 
+pg_status=0
 if [ "$services" = "postgres=yes" ]; then
   db="tenantry_test_$$"
   psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db" \
     -c "CREATE DATABASE $db" >/dev/null
-  trap 'psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS '"$db"' WITH (FORCE)" >/dev/null 2>&1 || true' EXIT
-  echo "=== pytest on PostgreSQL ($db) ==="
-  TENANTRY_TEST_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/$db" .venv/bin/pytest "$@"
+  TENANTRY_TEST_DATABASE_URL="postgresql+asyncpg://postgres@127.0.0.1:5432/$db" \
+    .venv/bin/pytest "$@" >"$logs/postgres.log" 2>&1
+  pg_status=$?
+  psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE IF EXISTS $db WITH (FORCE)" \
+    >/dev/null 2>&1 || true
+fi
+wait "$sqlite_pid"
+sqlite_status=$?
+
+echo "=== pytest on SQLite ==="
+cat "$logs/sqlite.log"
+if [ "$services" = "postgres=yes" ]; then
+  echo "=== pytest on PostgreSQL ==="
+  cat "$logs/postgres.log"
 else
   echo "!!! PostgreSQL leg SKIPPED: no PostgreSQL on this machine !!!"
 fi
+rm -rf "$logs"
+echo "legs: sqlite exit $sqlite_status, postgres exit $pg_status"
+[ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ]

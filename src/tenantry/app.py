@@ -33,6 +33,11 @@ class Face(Protocol):
     def install(self, app: FastAPI, platform: Platform) -> None: ...
 
 
+def face_job_modules() -> list[str]:
+    """Modules that register the faces' job handlers; every worker imports them."""
+    return [module for face in installed_faces() for module in getattr(face, "job_modules", ())]
+
+
 def installed_faces() -> list[Face]:
     """The faces this build ships (each face package exposes ``face``)."""
     from tenantry import percolate, perscom
@@ -85,7 +90,12 @@ async def platform_lifespan(platform: Platform) -> AsyncIterator[None]:
 
         stop = asyncio.Event()
         worker_task = asyncio.create_task(
-            run_worker(platform.settings, stop, install_signal_handlers=False)
+            run_worker(
+                platform.settings,
+                stop,
+                install_signal_handlers=False,
+                modules=face_job_modules(),
+            )
         )
     try:
         yield

@@ -42,9 +42,11 @@ app.add_typer(user_app, name="user")
 def _add_face_commands() -> None:
     """Faces contribute their own sub-commands (API keys, OAuth clients, tokens, scopes)."""
     from tenantry.percolate.cli import oauth_client_app, token_app
+    from tenantry.percolate.v5.cli import scope_app
     from tenantry.perscom.cli import apikey_app
 
     app.add_typer(apikey_app, name="apikey")
+    app.add_typer(scope_app, name="scope")
     app.add_typer(oauth_client_app, name="oauth-client")
     app.add_typer(token_app, name="token")
 
@@ -170,7 +172,9 @@ def worker() -> None:
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)
-    run(lambda s: run_worker(s))
+    from tenantry.app import face_job_modules
+
+    run(lambda s: run_worker(s, modules=face_job_modules()))
 
 
 @app.command()

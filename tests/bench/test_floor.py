@@ -6,6 +6,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from bench.floor import create_app
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.helpers import TEST_DATABASE_URL, TenantFactory
 
@@ -28,6 +29,22 @@ async def test_floor_answers_ops_and_users(
             await identity.create_user(session, email=f"floor{i}@example.com", name=f"Floor {i}")
             for i in range(3)
         ]
+        # The first user has a PERSCOM profile with a rank; the others have none (left join).
+        rank_id = users[0].id + 1_000_000
+        await session.execute(
+            text(
+                'INSERT INTO perscom_ranks (tenant_id, id, name, abbreviation, "order", '
+                "created_at, updated_at) VALUES (:t, :id, 'Sergeant', 'SGT', 1, now(), now())"
+            ),
+            {"t": tenant, "id": rank_id},
+        )
+        await session.execute(
+            text(
+                "INSERT INTO perscom_user_profiles (tenant_id, user_id, rank_id, approved) "
+                "VALUES (:t, :u, :r, true)"
+            ),
+            {"t": tenant, "u": users[0].id, "r": rank_id},
+        )
     dsn = TEST_DATABASE_URL.replace("postgresql+asyncpg://", "postgresql://", 1)
     app = create_app(dsn, pool_size=2, head=migrate.head_revision(settings))
     async with LifespanManager(app):
@@ -42,6 +59,14 @@ async def test_floor_answers_ops_and_users(
             assert [row["id"] for row in page["data"]] == [u.id for u in users[:2]]
             assert page["meta"]["total"] == 3
             assert page["meta"]["last_page"] == 2
+            ranked, plain = page["data"]
+            assert ranked["rank"]["abbreviation"] == "SGT"
+            assert ranked["display_name"] == "SGT Floor 0"
+            assert ranked["approved"] is True
+            assert plain["rank"] is None
+            assert plain["rank_id"] is None
+            assert plain["approved"] is False
+            assert plain["display_name"] == "Floor 1"
 
             one = await http.get(f"/v1/users/{users[2].id}", headers=tenant_header)
             assert one.json()["data"]["email"] == "floor2@example.com"

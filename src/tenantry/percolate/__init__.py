@@ -25,6 +25,8 @@ __all__ = ["PercolateFace", "face"]
 
 class PercolateFace:
     name = "percolate"
+    job_modules = ("tenantry.percolate.v5.content.publisher",)
+    """Imported by every worker: the publish job and its delivery hooks."""
 
     def install(self, app: FastAPI, platform: Platform) -> None:
         # Imported here so that importing the package for its models (the model registry,
@@ -51,6 +53,14 @@ class PercolateFace:
             platform.error_renderers.register(prefix, render_percolate_error)
         platform.error_renderers.register(TOKEN_PREFIX, render_token_error)
         platform.error_renderers.register(AUTHORIZE_PREFIX, render_error_page)
+
+        from tenantry.percolate.v5 import install_v5
+        from tenantry.percolate.v5.content import install_content
+        from tenantry.web.reset_password import install_reset_page
+
+        install_v5(app, platform)
+        install_content(app, platform)
+        install_reset_page(app, platform)
 
 
 face = PercolateFace()

@@ -15,7 +15,7 @@ import signal
 import socket
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 
 import structlog
@@ -41,7 +41,10 @@ from tenantry.settings import Settings
 
 logger = structlog.get_logger(__name__)
 
-BUILTIN_JOB_MODULES: tuple[str, ...] = ("tenantry.core.mail_jobs",)
+BUILTIN_JOB_MODULES: tuple[str, ...] = (
+    "tenantry.core.mail_jobs",
+    "tenantry.core.webhooks.delivery",
+)
 """Modules that register the platform's own handlers; imported by every worker."""
 
 PURGE_INTERVAL_SECONDS = 3600.0
@@ -318,9 +321,10 @@ class Worker:
             logger.warning("job failed, will retry", error=summary, retry_in_s=round(delay or 0, 3))
 
 
-def import_job_modules(settings: Settings) -> None:
-    """Import the modules whose import registers handlers (built-in and configured)."""
-    for name in (*BUILTIN_JOB_MODULES, *settings.job_modules):
+def import_job_modules(settings: Settings, extra: Sequence[str] = ()) -> None:
+    """Import the modules whose import registers handlers: the core's, the faces' (``extra``)
+    and any configured ones."""
+    for name in (*BUILTIN_JOB_MODULES, *extra, *settings.job_modules):
         importlib.import_module(name)
 
 
@@ -329,6 +333,7 @@ async def run_worker(
     stop: asyncio.Event | None = None,
     *,
     install_signal_handlers: bool = True,
+    modules: Sequence[str] = (),
 ) -> None:
     """Run jobs until ``stop`` is set (or SIGTERM/SIGINT arrives), then drain.
 
@@ -337,7 +342,7 @@ async def run_worker(
     A first signal stops claiming and lets running jobs finish within the grace period; a
     second one interrupts them at once (their effects roll back, their claims are released).
     """
-    import_job_modules(settings)
+    import_job_modules(settings, modules)
     stop = stop if stop is not None else asyncio.Event()
     engine = create_engine(settings)
     worker = Worker.from_settings(settings, session_factory(engine))
