@@ -43,7 +43,7 @@ from rich.progress import (
 
 from bench.common import ADMIN_DSN, ASYNCPG_DSN, DB_NAME, bench_settings_overrides
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: PERSCOM ranks and user profiles
 META_TABLE = "bench_dataset"
 SEQUENCE = "tenantry_id_seq"  # tenantry.core.ids.SEQUENCE_NAME; checked at import below
 CHUNK_ROWS = 20_000
@@ -339,14 +339,234 @@ async def gen_user_roles(ctx: GenContext, advance: Advance) -> None:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Percolate v5: a deep scope tree in the bench tenant and 100 k user roles spread over it.
+
+SCOPE_BRANCHING = 3
+SCOPE_LEVELS = 7  # 1 + 3 + ... + 3**6 = 1 093 scopes, seven levels deep
+GRANTS_PER_USER = 10
+
+
+def _scope_kind(level: int) -> str:
+    return "brand" if level == SCOPE_LEVELS - 1 else "license" if level >= 4 else "license_group"
+
+
+async def gen_percolate_scope_tree(ctx: GenContext, advance: Advance) -> None:
+    """Scopes (with their closure rows) under the bench tenant, and ``GRANTS_PER_USER`` grants
+    of the ``member`` role per user of that tenant, each in a different scope of the tree."""
+    tenant_ids: list[int] = ctx.facts["tenants"]["ids"]
+    position = len(tenant_ids) // 2
+    tenant = tenant_ids[position]
+    count = sum(SCOPE_BRANCHING**level for level in range(SCOPE_LEVELS))
+    base = await ctx.allocate_ids(count)
+    scopes: list[tuple[Any, ...]] = []
+    links: list[tuple[Any, ...]] = []
+    # A complete tree in breadth-first order: node i's parent is (i - 1) // branching.
+    parents: list[int | None] = [None] + [(i - 1) // SCOPE_BRANCHING for i in range(1, count)]
+    depth_of = [0] * count
+    for i in range(1, count):
+        depth_of[i] = depth_of[(i - 1) // SCOPE_BRANCHING] + 1
+    for i in range(count):
+        scope_id = base + i
+        parent = parents[i]
+        scopes.append(
+            (
+                tenant,
+                scope_id,
+                _scope_kind(depth_of[i]),
+                f"Scope {i}",
+                None if parent is None else base + parent,
+                depth_of[i],
+                EPOCH,
+                EPOCH,
+            )
+        )
+        distance, cursor = 0, i
+        while cursor is not None:
+            links.append((tenant, base + cursor, scope_id, distance))
+            distance, cursor = distance + 1, parents[cursor]
+    await ctx.copy(
+        "scopes",
+        ("tenant_id", "id", "kind", "name", "parent_id", "depth", "created_at", "updated_at"),
+        [scopes],
+        advance,
+    )
+    await ctx.copy(
+        "scope_links", ("tenant_id", "ancestor_id", "descendant_id", "distance"), [links], advance
+    )
+    users = ctx.plan.rows // ctx.plan.tenants
+    member = _role_id(ctx, position, "member")
+    user_base = int(ctx.facts["users"]["id_base"])
+    grant_base = await ctx.allocate_ids(users * GRANTS_PER_USER)
+    stride = count // GRANTS_PER_USER
+
+    def chunk(start: int) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for g in range(start, min(start + CHUNK_ROWS, users * GRANTS_PER_USER)):
+            local, j = divmod(g, GRANTS_PER_USER)
+            created = EPOCH + timedelta(seconds=g)
+            scope = base + (local * 7 + j * stride) % count
+            user = user_base + local * ctx.plan.tenants + position
+            rows.append((tenant, grant_base + g, user, member, scope, created, created))
+        return rows
+
+    total = users * GRANTS_PER_USER
+    await ctx.copy(
+        "user_roles",
+        ("tenant_id", "id", "user_id", "role_id", "scope_id", "created_at", "updated_at"),
+        (chunk(s) for s in range(0, total, CHUNK_ROWS)),
+        advance,
+    )
+    ctx.facts["percolate_scopes"] = {"tenant": tenant, "probe": base + 1, "root": base}
+
+
+# --------------------------------------------------------------------------------------------
+# PERSCOM: a rank ladder per tenant and one profile (rank, approval, activity) per user.
+
+RANKS = (
+    ("Private", "PVT", "E-1"),
+    ("Private Second Class", "PV2", "E-2"),
+    ("Private First Class", "PFC", "E-3"),
+    ("Specialist", "SPC", "E-4"),
+    ("Corporal", "CPL", "E-4"),
+    ("Sergeant", "SGT", "E-5"),
+    ("Staff Sergeant", "SSG", "E-6"),
+    ("Sergeant First Class", "SFC", "E-7"),
+    ("Master Sergeant", "MSG", "E-8"),
+    ("First Sergeant", "1SG", "E-8"),
+    ("Sergeant Major", "SGM", "E-9"),
+    ("Warrant Officer 1", "WO1", "W-1"),
+    ("Chief Warrant Officer 2", "CW2", "W-2"),
+    ("Second Lieutenant", "2LT", "O-1"),
+    ("First Lieutenant", "1LT", "O-2"),
+    ("Captain", "CPT", "O-3"),
+    ("Major", "MAJ", "O-4"),
+    ("Lieutenant Colonel", "LTC", "O-5"),
+    ("Colonel", "COL", "O-6"),
+    ("Brigadier General", "BG", "O-7"),
+)
+RANK_WEIGHTS = tuple(max(1, 64 >> (r // 2)) for r in range(len(RANKS)))
+"""Most members hold junior ranks: weights halve every two ranks up the ladder."""
+
+
+async def gen_perscom_ranks(ctx: GenContext, advance: Advance) -> None:
+    tenant_ids: list[int] = ctx.facts["tenants"]["ids"]
+    first = await ctx.allocate_ids(len(tenant_ids) * len(RANKS))
+    rows = [
+        (
+            tenant_id,
+            first + t * len(RANKS) + r,
+            name,
+            f"The rank of {name.lower()} (pay grade {paygrade}).",
+            abbreviation,
+            paygrade,
+            r + 1,
+            EPOCH,
+            EPOCH,
+        )
+        for t, tenant_id in enumerate(tenant_ids)
+        for r, (name, abbreviation, paygrade) in enumerate(RANKS)
+    ]
+    columns = (
+        "tenant_id",
+        "id",
+        "name",
+        "description",
+        "abbreviation",
+        "paygrade",
+        "order",
+        "created_at",
+        "updated_at",
+    )
+    await ctx.copy("perscom_ranks", columns, [rows], advance)
+    ctx.facts["perscom_ranks"] = {"id_base": first, "per_tenant": len(RANKS)}
+
+
+async def gen_perscom_user_profiles(ctx: GenContext, advance: Advance) -> None:
+    """One profile per user (keyed like the user), every one with a rank of its tenant."""
+    plan = ctx.plan
+    tenant_ids: list[int] = ctx.facts["tenants"]["ids"]
+    user_base = int(ctx.facts["users"]["id_base"])
+    rank_base = int(ctx.facts["perscom_ranks"]["id_base"])
+    tenants, per_tenant = plan.tenants, len(RANKS)
+    epoch, step = EPOCH.timestamp(), SPAN_SECONDS / max(plan.rows, 1)
+    # A lookup table turns one random draw into a weighted rank index.
+    ladder = [r for r, weight in enumerate(RANK_WEIGHTS) for _ in range(weight)]
+    days = [timedelta(days=d) for d in range(1000)]
+    minutes = [timedelta(minutes=m) for m in range(1440)]
+
+    def chunk(start: int) -> list[tuple[Any, ...]]:
+        bits = ctx.rng("perscom_user_profiles", start).getrandbits
+        rows: list[tuple[Any, ...]] = []
+        for k in range(start, min(start + CHUNK_ROWS, plan.rows)):
+            position = k % tenants
+            r = bits(48)
+            roll = r & 1023
+            created = datetime.fromtimestamp(epoch + k * step, UTC)
+            rank = ladder[(r >> 10) % len(ladder)]
+            promoted = created + days[(r >> 20) % 700]
+            rows.append(
+                (
+                    tenant_ids[position],
+                    user_base + k,
+                    f"+1 555 {(r >> 30) % 1000:03d} {k % 10000:04d}" if roll < 400 else None,
+                    rank_base + position * per_tenant + rank,
+                    roll < 922,  # 90% approved
+                    promoted + minutes[(r >> 40) % 1440] if roll < 512 else None,  # half seen
+                    promoted,
+                )
+            )
+        return rows
+
+    columns = (
+        "tenant_id",
+        "user_id",
+        "phone_number",
+        "rank_id",
+        "approved",
+        "last_seen_at",
+        "last_rank_change_date",
+    )
+    await ctx.copy(
+        "perscom_user_profiles",
+        columns,
+        (chunk(s) for s in range(0, plan.rows, CHUNK_ROWS)),
+        advance,
+    )
+
+
 STEPS: list[GeneratorStep] = [
     GeneratorStep("tenants", 1, gen_tenants, lambda p: p.tenants, ("tenants",)),
     GeneratorStep("roles", 1, gen_roles, lambda p: 2 * p.tenants, ("roles",)),
     GeneratorStep("users", 1, gen_users, lambda p: p.rows, ("users",)),
     GeneratorStep("user_roles", 1, gen_user_roles, lambda p: p.rows, ("user_roles",)),
-    # Faces append their steps here, e.g.
-    # GeneratorStep("perscom_ranks", 1, gen_ranks, lambda p: 20 * p.tenants,
-    #               ("perscom_ranks",), needs_tables=("perscom_ranks",)),
+    GeneratorStep(
+        "percolate_scope_tree",
+        1,
+        gen_percolate_scope_tree,
+        lambda p: (
+            sum(SCOPE_BRANCHING**level for level in range(SCOPE_LEVELS)) * 6
+            + p.rows // p.tenants * GRANTS_PER_USER
+        ),
+        ("scopes", "scope_links", "user_roles"),
+        needs_tables=("scopes", "scope_links"),
+    ),
+    GeneratorStep(
+        "perscom_ranks",
+        1,
+        gen_perscom_ranks,
+        lambda p: len(RANKS) * p.tenants,
+        ("perscom_ranks",),
+        needs_tables=("perscom_ranks",),
+    ),
+    GeneratorStep(
+        "perscom_user_profiles",
+        1,
+        gen_perscom_user_profiles,
+        lambda p: p.rows,
+        ("perscom_user_profiles",),
+        needs_tables=("perscom_ranks", "perscom_user_profiles"),
+    ),
 ]
 
 

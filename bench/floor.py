@@ -1,10 +1,11 @@
 """The floor: the least a Python server can do to answer each bench scenario.
 
 Bare Starlette + an asyncpg pool + orjson, served by uvicorn with uvloop and httptools in one
-process. It runs the same SQL shape as Tenantry should (a deferred join for pages, one count
-with the same filter, one ``IN`` query per include) and answers with an envelope of about the
-same size, but does no authentication beyond reading the tenant from ``X-Perscom-Id``, no
-row-level security (it connects as the table owner), no middleware and no validation layer.
+process. It runs the statements Tenantry's PERSCOM face sends (users LEFT JOIN their profiles,
+a deferred join for pages, one count over the same FROM, one ``= ANY`` query per include) and
+answers with the same fields in the same envelope, but does no authentication beyond reading
+the tenant from ``X-Perscom-Id`` (so no API-key lookup per request), no row-level security (it
+connects as the table owner), no middleware and no validation layer.
 A scenario's Tenantry/floor ratio therefore prices everything the framework adds.
 
 Run: ``python -m bench.floor --port 8100 --dsn postgresql://postgres@127.0.0.1/tenantry_bench``.
@@ -14,11 +15,13 @@ from __future__ import annotations
 
 import argparse
 import math
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import asyncpg
 import orjson
@@ -27,38 +30,86 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-USER_COLUMNS = (
-    "id",
-    "name",
-    "email",
-    "email_verified_at",
-    "active",
-    "timezone",
-    "last_login_at",
-    "created_at",
-    "updated_at",
+# The PERSCOM user: the core ``users`` row plus its 1:1 ``perscom_user_profiles`` row (left
+# joined on ``(tenant_id, user_id)``: a user made elsewhere has no profile yet). Output order
+# and sources as the face's ``users`` declaration (src/tenantry/perscom/resources/people.py).
+USER_COLUMNS = {
+    "id": "u.id",
+    "name": "u.name",
+    "email": "u.email",
+    "email_verified_at": "u.email_verified_at",
+    "phone_number": "p.phone_number",
+    "position_id": "p.position_id",
+    "rank_id": "p.rank_id",
+    "specialty_id": "p.specialty_id",
+    "status_id": "p.status_id",
+    "unit_id": "p.unit_id",
+    "unit_slot_id": "p.unit_slot_id",
+    "approved": "coalesce(p.approved, false)",
+    "notes": "p.notes",
+    "notes_updated_at": "p.notes_updated_at",
+    "profile_photo": "p.profile_photo",
+    "cover_photo": "p.cover_photo",
+    "last_seen_at": "p.last_seen_at",
+    "facebook_user_id": "p.facebook_user_id",
+    "github_user_id": "p.github_user_id",
+    "google_user_id": "p.google_user_id",
+    "discord_user_id": "p.discord_user_id",
+    "created_at": "u.created_at",
+    "updated_at": "u.updated_at",
+    "last_assignment_change_date": "p.last_assignment_change_date",
+    "last_rank_change_date": "p.last_rank_change_date",
+}
+DATETIME_COLUMNS = frozenset(
+    {
+        "email_verified_at",
+        "notes_updated_at",
+        "last_seen_at",
+        "created_at",
+        "updated_at",
+        "last_assignment_change_date",
+        "last_rank_change_date",
+    }
 )
-DATETIME_COLUMNS = frozenset({"email_verified_at", "last_login_at", "created_at", "updated_at"})
-BOOLEAN_COLUMNS = frozenset({"active"})
+BOOLEAN_COLUMNS = frozenset({"approved"})
+INTEGER_COLUMNS = frozenset(
+    {"id", "position_id", "rank_id", "specialty_id", "status_id", "unit_id", "unit_slot_id"}
+)
 FILTERABLE = frozenset(USER_COLUMNS)
 DEFAULT_LIMIT = 15
 MAX_LIMIT = 1000
+ONLINE_SECONDS = 300
 
 
 @dataclass(frozen=True)
 class Relation:
-    """An ``?include=`` the floor can load: ``users.<column>`` points at ``<table>.id``."""
+    """An ``?include=`` the floor can load: ``<column>`` of a user points at ``<table>.id``."""
 
     column: str
     table: str
+    label: str
     columns: tuple[str, ...] = ("id", "name")
 
 
-# Includes of the PERSCOM users resource. Each is enabled at start-up only if its column and
-# table exist in the bench database (the PERSCOM face's migration creates them); until then
-# the include is accepted and ignored. Adjust the names here if the face's schema differs.
+# Includes of the PERSCOM users resource, loaded through the profile's foreign key. Each is
+# enabled at start-up only if its table exists in the bench database (the PERSCOM face's
+# migration creates it); until then the include is accepted and ignored.
 RELATIONS: dict[str, Relation] = {
-    "rank": Relation("rank_id", "perscom_ranks", ("id", "name", "abbreviation", "paygrade")),
+    "rank": Relation(
+        "rank_id",
+        "perscom_ranks",
+        "Rank",
+        (
+            "id",
+            "name",
+            "description",
+            "abbreviation",
+            "paygrade",
+            '"order"',
+            "created_at",
+            "updated_at",
+        ),
+    ),
 }
 
 OPERATORS = {
@@ -134,7 +185,17 @@ async def readyz(request: Request) -> Response:
 # PERSCOM-shaped users
 
 
-SELECT_USERS = ", ".join(f"u.{c}" for c in USER_COLUMNS)
+USERS_FROM = (
+    "users u LEFT JOIN perscom_user_profiles p ON p.tenant_id = u.tenant_id AND p.user_id = u.id"
+)
+# The rank abbreviation for ``display_name``, a scalar subquery as the face selects it.
+SELECT_USERS = ", ".join(
+    [
+        *(f"{expr} AS {name}" for name, expr in USER_COLUMNS.items()),
+        "(SELECT r.abbreviation FROM perscom_ranks r WHERE r.tenant_id = u.tenant_id "
+        "AND r.id = p.rank_id) AS rank_abbreviation",
+    ]
+)
 
 
 def _includes(request: Request, state: FloorState) -> list[tuple[str, Relation]]:
@@ -148,7 +209,7 @@ async def _load_includes(
     rows: list[dict[str, Any]],
     includes: Sequence[tuple[str, Relation]],
 ) -> None:
-    """One ``IN`` query per relation, never one per row."""
+    """One ``= ANY`` query per relation, never one per row."""
     for name, relation in includes:
         ids = sorted({row[relation.column] for row in rows if row.get(relation.column)})
         found: dict[int, dict[str, Any]] = {}
@@ -159,14 +220,26 @@ async def _load_includes(
                 tenant,
                 ids,
             )
-            found = {r["id"]: dict(r) for r in records}
+            found = {r["id"]: {**r, "label": f"{relation.label}: {r['id']}"} for r in records}
         for row in rows:
             row[name] = found.get(row.get(relation.column) or 0)
 
 
-def _user_columns(includes: Sequence[tuple[str, Relation]]) -> str:
-    extra = [f"u.{rel.column}" for _, rel in includes if rel.column not in USER_COLUMNS]
-    return ", ".join([SELECT_USERS, *extra])
+def _user(record: asyncpg.Record, now: float) -> dict[str, Any]:
+    """A row as the face renders it, with its computed fields."""
+    row = dict(record)
+    row["label"] = f"User: {row['id']}"
+    abbreviation = row.pop("rank_abbreviation")
+    row["display_name"] = f"{abbreviation} {row['name']}" if abbreviation else row["name"]
+    seen = row["last_seen_at"]
+    row["online"] = seen is not None and now - seen.timestamp() < ONLINE_SECONDS
+    if row["profile_photo"]:
+        row["profile_photo_url"] = row["profile_photo"]
+    else:
+        query = urlencode({"name": row["name"], "color": "FFFFFF", "background": "111827"})
+        row["profile_photo_url"] = f"https://ui-avatars.com/api/?{query}"
+    row["cover_photo_url"] = row["cover_photo"]
+    return row
 
 
 def _envelope(
@@ -214,6 +287,17 @@ def _envelope(
     }
 
 
+# The face's statements: a deferred join (the page's ids from the index walk, then those rows
+# with their profiles), one count over the same FROM, and the show by primary key.
+USERS_PAGE_SQL = (
+    f"SELECT {SELECT_USERS} FROM {USERS_FROM} JOIN (SELECT u.id AS page_id FROM {USERS_FROM} "
+    "WHERE u.tenant_id = $1 ORDER BY u.id LIMIT $2 OFFSET $3) AS page ON u.id = page.page_id "
+    "WHERE u.tenant_id = $1 ORDER BY u.id"
+)
+USERS_COUNT_SQL = f"SELECT count(*) FROM {USERS_FROM} WHERE u.tenant_id = $1"
+USER_SHOW_SQL = f"SELECT {SELECT_USERS} FROM {USERS_FROM} WHERE u.tenant_id = $1 AND u.id = $2"
+
+
 async def users_index(request: Request) -> Response:
     state = _state(request)
     tenant = _tenant(request)
@@ -223,17 +307,10 @@ async def users_index(request: Request) -> Response:
     page = _positive(request.query_params.get("page"), 1)
     includes = _includes(request, state)
     async with state.pool.acquire() as conn:
-        # Deferred join: walk the (tenant_id, id) index for the page's ids, then fetch 15 rows.
-        records = await conn.fetch(
-            f"SELECT {_user_columns(includes)} FROM (SELECT id FROM users WHERE tenant_id = $1 "
-            "ORDER BY id LIMIT $2 OFFSET $3) AS page "
-            "JOIN users u ON u.tenant_id = $1 AND u.id = page.id ORDER BY u.id",
-            tenant,
-            limit,
-            (page - 1) * limit,
-        )
-        total = await conn.fetchval("SELECT count(*) FROM users WHERE tenant_id = $1", tenant)
-        rows = [dict(r) for r in records]
+        records = await conn.fetch(USERS_PAGE_SQL, tenant, limit, (page - 1) * limit)
+        total = await conn.fetchval(USERS_COUNT_SQL, tenant)
+        now = time.time()
+        rows = [_user(r, now) for r in records]
         await _load_includes(conn, tenant, rows, includes)
     return json_response(_envelope(state, "/v1/users", rows, page, limit, total))
 
@@ -248,16 +325,75 @@ async def users_show(request: Request) -> Response:
         return error(404, "The requested resource could not be found.")
     includes = _includes(request, state)
     async with state.pool.acquire() as conn:
-        record = await conn.fetchrow(
-            f"SELECT {_user_columns(includes)} FROM users u WHERE u.tenant_id = $1 AND u.id = $2",
-            tenant,
-            int(raw),
-        )
+        record = await conn.fetchrow(USER_SHOW_SQL, tenant, int(raw))
         if record is None:
             return error(404, "The requested resource could not be found.")
-        rows = [dict(record)]
+        rows = [_user(record, time.time())]
         await _load_includes(conn, tenant, rows, includes)
     return json_response({"data": rows[0]})
+
+
+# The Percolate user-role list over a scope tree: the grants that apply in the given scopes
+# (made there or below them, inherited from above, tenant-wide), first page in id order and the
+# total, with each grant's scope kind for its typed id. The same statements Tenantry's v5 engine
+# sends: the related scopes first (closure table), then the page, and the total as two index
+# ranges (scoped grants in those scopes + tenant-wide grants) rather than one OR.
+RELATED_SCOPES_SQL = """
+SELECT descendant_id FROM scope_links WHERE tenant_id = $1 AND ancestor_id = ANY($2)
+UNION
+SELECT ancestor_id FROM scope_links WHERE tenant_id = $1 AND descendant_id = ANY($2)
+"""
+USER_ROLE_PAGE_SQL = """
+SELECT id, user_id, role_id, scope_id, created_at, updated_at FROM user_roles
+WHERE tenant_id = $1 AND (scope_id = ANY($2) OR scope_id IS NULL)
+ORDER BY id LIMIT $3 OFFSET $4
+"""
+USER_ROLE_SCOPED_COUNT_SQL = (
+    "SELECT count(*) FROM user_roles WHERE tenant_id = $1 AND scope_id = ANY($2)"
+)
+USER_ROLE_WIDE_COUNT_SQL = (
+    "SELECT count(*) FROM user_roles WHERE tenant_id = $1 AND scope_id IS NULL"
+)
+
+
+async def user_roles_index(request: Request) -> Response:
+    state = _state(request)
+    tenant = _tenant(request)
+    if tenant is None:
+        return error(401, "Unauthenticated.")
+    raw = request.query_params.get("scope_ids", "")
+    scope_ids = [int(part) for part in raw.split(",") if part.isdigit()]
+    limit = _positive(request.query_params.get("limit"), 100, MAX_LIMIT)
+    offset = int(request.query_params.get("offset", "0") or 0)
+    async with state.pool.acquire() as conn:
+        related = [r[0] for r in await conn.fetch(RELATED_SCOPES_SQL, tenant, scope_ids)]
+        records = await conn.fetch(USER_ROLE_PAGE_SQL, tenant, related, limit, offset)
+        total = await conn.fetchval(USER_ROLE_SCOPED_COUNT_SQL, tenant, related)
+        total += await conn.fetchval(USER_ROLE_WIDE_COUNT_SQL, tenant)
+        kinds = dict(
+            await conn.fetch(
+                "SELECT id, kind FROM scopes WHERE tenant_id = $1 AND id = ANY($2)",
+                tenant,
+                list({r["scope_id"] for r in records if r["scope_id"] is not None}),
+            )
+        )
+    data = [
+        {
+            "id": f"user_role:{r['id']}",
+            "user_id": f"user:{r['user_id']}",
+            "role_id": f"role:{r['role_id']}",
+            "scope_id": (
+                f"account:{tenant}"
+                if r["scope_id"] is None
+                else f"{kinds.get(r['scope_id'], 'scope')}:{r['scope_id']}"
+            ),
+            "created_at": r["created_at"],
+            "updated_at": r["updated_at"],
+        }
+        for r in records
+    ]
+    query = {"limit": limit, "offset": offset, "scope_ids": raw.split(","), "extend_scopes": True}
+    return json_response({"meta": {"total": total, "query": query}, "data": data, "include": {}})
 
 
 class BadFilter(ValueError):
@@ -270,7 +406,7 @@ def _filter_value(column: str, value: Any) -> Any:
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     if column in BOOLEAN_COLUMNS:
         return bool(value)
-    if column == "id":
+    if column in INTEGER_COLUMNS:
         return int(value)
     return value
 
@@ -289,15 +425,16 @@ def build_filters(filters: Any, first_param: int) -> tuple[str, list[Any]]:
         value = item.get("value")
         if column not in FILTERABLE:
             raise BadFilter(f"The {column} field is not whitelisted.")
+        expr = USER_COLUMNS[column]
         if value is None and operator in {"=", "!="}:
-            clause = f"u.{column} IS {'NOT ' if operator == '!=' else ''}NULL"
+            clause = f"{expr} IS {'NOT ' if operator == '!=' else ''}NULL"
         elif operator in {"in", "not in"} and isinstance(value, list):
             params.append([_filter_value(column, v) for v in value])
             joiner = "= ANY" if operator == "in" else "<> ALL"
-            clause = f"u.{column} {joiner}(${first_param + len(params) - 1})"
+            clause = f"{expr} {joiner}(${first_param + len(params) - 1})"
         elif operator in OPERATORS:
             params.append(_filter_value(column, value))
-            clause = f"u.{column} {OPERATORS[operator]} ${first_param + len(params) - 1}"
+            clause = f"{expr} {OPERATORS[operator]} ${first_param + len(params) - 1}"
         else:
             raise BadFilter(f"unknown operator {operator!r}")
         glue = "OR" if item.get("type") == "or" and sql else "AND"
@@ -321,7 +458,7 @@ async def users_search(request: Request) -> Response:
     n = len(params)
     async with state.pool.acquire() as conn:
         records = await conn.fetch(
-            f"SELECT {_user_columns(includes)} FROM users u WHERE u.tenant_id = $1{where} "
+            f"SELECT {SELECT_USERS} FROM {USERS_FROM} WHERE u.tenant_id = $1{where} "
             f"ORDER BY u.id LIMIT ${n + 2} OFFSET ${n + 3}",
             tenant,
             *params,
@@ -329,9 +466,10 @@ async def users_search(request: Request) -> Response:
             (page - 1) * limit,
         )
         total = await conn.fetchval(
-            f"SELECT count(*) FROM users u WHERE u.tenant_id = $1{where}", tenant, *params
+            f"SELECT count(*) FROM {USERS_FROM} WHERE u.tenant_id = $1{where}", tenant, *params
         )
-        rows = [dict(r) for r in records]
+        now = time.time()
+        rows = [_user(r, now) for r in records]
         await _load_includes(conn, tenant, rows, includes)
     return json_response(_envelope(state, "/v1/users/search", rows, page, limit, total))
 
@@ -345,14 +483,7 @@ async def _available_relations(
 ) -> dict[str, Relation]:
     available = {}
     for name, relation in RELATIONS.items():
-        found = await conn.fetchval(
-            "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'public' AND "
-            "((table_name = 'users' AND column_name = $1) OR (table_name = $2 AND column_name = "
-            "'id'))",
-            relation.column,
-            relation.table,
-        )
-        if found == 2:
+        if await conn.fetchval("SELECT to_regclass($1) IS NOT NULL", relation.table):
             available[name] = relation
     return available
 
@@ -384,6 +515,7 @@ def create_app(
             Route("/v1/users", users_index),
             Route("/v1/users/search", users_search, methods=["POST"]),
             Route("/v1/users/{user_id}", users_show),
+            Route("/api/v5/user_role/", user_roles_index),
         ],
         lifespan=lifespan,
     )

@@ -176,7 +176,8 @@ def render(info: RunInfo, results: list[ScenarioResult], output: Path) -> str:
         f"- PostgreSQL {m.postgres} on 127.0.0.1:5432, database `tenantry_bench`.",
         f"- Data set: {info.plan.rows:,} users over {info.plan.tenants} tenants "
         f"({info.plan.rows // max(info.plan.tenants, 1):,} per tenant, interleaved on disk), "
-        "each with a role grant; "
+        "each with a role grant and a PERSCOM profile holding one of its tenant's 20 ranks "
+        "(when the schema has PERSCOM's tables); "
         + ("reused from an earlier run." if info.dataset_reused else "built in this run."),
         f"- Tenantry at commit `{m.commit}`: one `tenantry serve` process (uvicorn, uvloop, "
         f"httptools), SQLAlchemy pool {info.pool_size} (+{info.pool_size} overflow), connected "

@@ -49,7 +49,11 @@ class ProvisionContext:
         return self.dataset.user_id(tenant, self.dataset.users_in_tenant(tenant) // 2)
 
     def variables(self) -> dict[str, Any]:
-        return {"tenant_id": self.tenant_id, "user_id": self.user_id}
+        values: dict[str, Any] = {"tenant_id": self.tenant_id, "user_id": self.user_id}
+        tree = self.dataset.facts.get("percolate_scopes")
+        if tree:
+            values["scope_probe"] = tree["probe"]
+        return values
 
     def tenantry_cli(self, *args: str, timeout: float = 120.0) -> dict[str, Any]:
         """Run ``tenantry ARGS`` and return the JSON object it prints (the CLI contract)."""
@@ -115,6 +119,43 @@ def perscom_api_key(ctx: ProvisionContext) -> Headers:
     }
 
 
+def percolate_token(ctx: ProvisionContext) -> Headers:
+    """An OAuth access token of the bench tenant's admin (its first user), via the CLI."""
+    if "percolate_token" not in ctx.cache:
+        try:
+            if "percolate_scopes" not in ctx.dataset.facts:
+                raise Unavailable("the data set has no Percolate scope tree (migration 0005)")
+            admin = ctx.dataset.user_id(ctx.tenant_id, 0)
+            client = ctx.tenantry_cli(
+                "oauth-client",
+                "create",
+                "--tenant",
+                str(ctx.tenant_id),
+                "--name",
+                "bench",
+                "--redirect-uri",
+                "http://127.0.0.1/callback",
+            )
+            token = ctx.tenantry_cli(
+                "token",
+                "create",
+                "--tenant",
+                str(ctx.tenant_id),
+                "--user",
+                str(admin),
+                "--client",
+                str(client["client_id"]),
+            )
+        except Unavailable as exc:
+            ctx.cache["percolate_token"] = exc
+        else:
+            ctx.cache["percolate_token"] = str(token["access_token"])
+    token_or_error = ctx.cache["percolate_token"]
+    if isinstance(token_or_error, Unavailable):
+        raise token_or_error
+    return {"Authorization": f"Bearer {token_or_error}", "Accept": "application/json"}
+
+
 def perscom_tenant_header(ctx: ProvisionContext) -> Headers:
     return {"X-Perscom-Id": str(ctx.tenant_id), "Accept": "application/json"}
 
@@ -162,8 +203,9 @@ class Scenario:
         return self.render(json.dumps(self.body), ctx).encode()
 
 
-# A 3-filter search over columns the core users table has; the PERSCOM engineer may swap one for
-# a face column (``rank_id in [...]``) once the profile table exists (and teach the floor).
+# A 3-filter search over fields the PERSCOM users declaration filters on (its default whitelist:
+# every output field); all three are core ``users`` columns, so the face's LEFT JOIN to the
+# profile is in the FROM but no filter needs it.
 SEARCH_BODY = {
     "filters": [
         {"field": "name", "operator": "like", "value": "%son%"},
@@ -228,12 +270,29 @@ SCENARIOS: list[Scenario] = [
         body=SEARCH_BODY,
         target=Target(0.40),
     ),
+    Scenario(
+        name="user-roles-scope-tree",
+        title=(
+            "Percolate GET /api/v5/user_role/?scope_ids=…&extend_scopes=true&limit=100"
+            " (100 k grants in a 7-level scope tree, first page + total)"
+        ),
+        method="GET",
+        path="/api/v5/user_role/?scope_ids=license_group:{scope_probe}&extend_scopes=true&limit=100",
+        floor_path="/api/v5/user_role/?scope_ids={scope_probe}&limit=100",
+        credentials=percolate_token,
+        floor_headers=perscom_tenant_header,
+        target=Target(0.60),
+    ),
 ]
 
-SERVER_ENV_EXTRA: dict[str, str] = {}
+SERVER_ENV_EXTRA: dict[str, str] = {
+    "TENANTRY_PERSCOM_KEY_RATE": "100000000/minute",
+    "TENANTRY_PERSCOM_IP_RATE": "100000000/minute",
+}
 """Extra environment for ``tenantry serve`` in the bench. PERSCOM limits an API key to 1000
-requests a minute: once the face enforces that, add here the setting that lifts it for the bench
-(wrk sends thousands a second; the harness flags any non-2xx answer as an invalid run)."""
+requests a minute and an address to 100 (``tenantry.perscom.gate.PerscomSettings``); wrk sends
+thousands a second from one key and one address, so both are lifted here (the harness flags any
+non-2xx answer as an invalid run)."""
 
 
 def by_name(names: list[str] | None) -> list[Scenario]:
