@@ -5,8 +5,12 @@ Each is a no-op on SQLite, which has neither roles nor RLS.
 
 from __future__ import annotations
 
+from typing import Any
+
+import sqlalchemy as sa
 from alembic import op
 
+from tenantry.core.base import UTCDateTime
 from tenantry.core.ids import COUNTER_TABLE, SEQUENCE_NAME
 from tenantry.core.tenancy import rls_statements
 
@@ -68,3 +72,44 @@ def enable_tenant_rls(table: str) -> None:
     if _is_postgres():
         for statement in rls_statements(table, _app_role()):
             op.execute(statement)
+
+
+# Column sets that every tenant-owned table of a migration shares (the shape of TenantOwned).
+
+
+def tenant_fk_constraint(table: str) -> sa.ForeignKeyConstraint:
+    return sa.ForeignKeyConstraint(
+        ["tenant_id"],
+        ["tenants.id"],
+        name=op.f(f"fk_{table}_tenant_id_tenants"),
+        ondelete="CASCADE",
+    )
+
+
+def tenant_key(table: str) -> list[Any]:
+    """``tenant_id`` + ``id`` with primary key ``(tenant_id, id)`` and the tenant foreign key."""
+    return [
+        sa.Column("tenant_id", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        tenant_fk_constraint(table),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f(f"pk_{table}")),
+    ]
+
+
+def timestamps() -> list[Any]:
+    return [
+        sa.Column("created_at", UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", UTCDateTime(timezone=True), nullable=False),
+    ]
+
+
+def tenant_ref(
+    table: str, column: str, target: str, *, cascade: bool = True
+) -> sa.ForeignKeyConstraint:
+    """A composite foreign key ``(tenant_id, column) -> target(tenant_id, id)``."""
+    return sa.ForeignKeyConstraint(
+        ["tenant_id", column],
+        [f"{target}.tenant_id", f"{target}.id"],
+        name=op.f(f"fk_{table}_tenant_id_{column}_{target}"),
+        ondelete="CASCADE" if cascade else None,
+    )

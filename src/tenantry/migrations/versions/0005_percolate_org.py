@@ -6,7 +6,6 @@ Create Date: 2026-11-27 09:00:00.000000
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -33,50 +32,16 @@ TENANT_TABLES = (
 )
 
 
-def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["tenant_id"],
-        ["tenants.id"],
-        name=op.f(f"fk_{table}_tenant_id_tenants"),
-        ondelete="CASCADE",
-    )
-
-
-def _tenant_key(table: str) -> list[Any]:
-    return [
-        sa.Column("tenant_id", sa.BigInteger(), nullable=False),
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        _tenant_fk(table),
-        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f(f"pk_{table}")),
-    ]
-
-
-def _timestamps() -> list[Any]:
-    return [
-        sa.Column("created_at", UTC, nullable=False),
-        sa.Column("updated_at", UTC, nullable=False),
-    ]
-
-
-def _ref(table: str, column: str, target: str, *, cascade: bool = True) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["tenant_id", column],
-        [f"{target}.tenant_id", f"{target}.id"],
-        name=op.f(f"fk_{table}_tenant_id_{column}_{target}"),
-        ondelete="CASCADE" if cascade else None,
-    )
-
-
 def upgrade() -> None:
     op.create_table(
         "scopes",
-        *_tenant_key("scopes"),
+        *migration_ops.tenant_key("scopes"),
         sa.Column("kind", sa.String(length=40), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("parent_id", sa.BigInteger(), nullable=True),
         sa.Column("depth", sa.Integer(), nullable=False),
-        *_timestamps(),
-        _ref("scopes", "parent_id", "scopes"),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref("scopes", "parent_id", "scopes"),
     )
     op.create_index("ix_scopes_tenant_id_parent_id", "scopes", ["tenant_id", "parent_id"])
     op.create_index("ix_scopes_tenant_id_kind_id", "scopes", ["tenant_id", "kind", "id"])
@@ -86,9 +51,9 @@ def upgrade() -> None:
         sa.Column("ancestor_id", sa.BigInteger(), nullable=False),
         sa.Column("descendant_id", sa.BigInteger(), nullable=False),
         sa.Column("distance", sa.Integer(), nullable=False),
-        _tenant_fk("scope_links"),
-        _ref("scope_links", "ancestor_id", "scopes"),
-        _ref("scope_links", "descendant_id", "scopes"),
+        migration_ops.tenant_fk_constraint("scope_links"),
+        migration_ops.tenant_ref("scope_links", "ancestor_id", "scopes"),
+        migration_ops.tenant_ref("scope_links", "descendant_id", "scopes"),
         sa.PrimaryKeyConstraint(
             "tenant_id", "ancestor_id", "descendant_id", name=op.f("pk_scope_links")
         ),
@@ -136,10 +101,10 @@ def upgrade() -> None:
         sa.Column("code", sa.String(length=100), nullable=False),
         sa.Column("system", sa.Boolean(), nullable=False),
         sa.Column("scope_id", sa.BigInteger(), nullable=True),
-        *_timestamps(),
-        _tenant_fk("percolate_role_profiles"),
-        _ref("percolate_role_profiles", "role_id", "roles"),
-        _ref("percolate_role_profiles", "scope_id", "scopes"),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_fk_constraint("percolate_role_profiles"),
+        migration_ops.tenant_ref("percolate_role_profiles", "role_id", "roles"),
+        migration_ops.tenant_ref("percolate_role_profiles", "scope_id", "scopes"),
         sa.PrimaryKeyConstraint("tenant_id", "role_id", name=op.f("pk_percolate_role_profiles")),
         sa.UniqueConstraint(
             "tenant_id", "code", name=op.f("uq_percolate_role_profiles_tenant_id_code")
@@ -147,7 +112,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "percolate_platforms",
-        *_tenant_key("percolate_platforms"),
+        *migration_ops.tenant_key("percolate_platforms"),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("type", sa.String(length=60), nullable=False),
         sa.Column("color", sa.String(length=7), nullable=True),
@@ -155,8 +120,8 @@ def upgrade() -> None:
         sa.Column("scope_id", sa.BigInteger(), nullable=True),
         sa.Column("system", sa.Boolean(), nullable=False),
         sa.Column("builtin_key", sa.String(length=60), nullable=True),
-        *_timestamps(),
-        _ref("percolate_platforms", "scope_id", "scopes"),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref("percolate_platforms", "scope_id", "scopes"),
         sa.UniqueConstraint(
             "tenant_id",
             "builtin_key",
@@ -170,7 +135,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "percolate_channels",
-        *_tenant_key("percolate_channels"),
+        *migration_ops.tenant_key("percolate_channels"),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
         sa.Column("xid", sa.String(length=200), nullable=False),
@@ -178,9 +143,11 @@ def upgrade() -> None:
         sa.Column("platform_id", sa.BigInteger(), nullable=False),
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("term_ids", sa.JSON(), nullable=False),
-        *_timestamps(),
-        _ref("percolate_channels", "scope_id", "scopes"),
-        _ref("percolate_channels", "platform_id", "percolate_platforms", cascade=False),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref("percolate_channels", "scope_id", "scopes"),
+        migration_ops.tenant_ref(
+            "percolate_channels", "platform_id", "percolate_platforms", cascade=False
+        ),
     )
     op.create_index(
         "ix_percolate_channels_tenant_id_scope_id_id",
@@ -194,7 +161,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "percolate_terms",
-        *_tenant_key("percolate_terms"),
+        *migration_ops.tenant_key("percolate_terms"),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("name_key", sa.String(length=200), nullable=False),
         sa.Column("namespace", sa.String(length=100), nullable=False),
@@ -205,9 +172,9 @@ def upgrade() -> None:
         sa.Column("path", sa.String(length=2000), nullable=False),
         sa.Column("depth", sa.Integer(), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
-        *_timestamps(),
-        _ref("percolate_terms", "scope_id", "scopes"),
-        _ref("percolate_terms", "parent_id", "percolate_terms", cascade=False),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref("percolate_terms", "scope_id", "scopes"),
+        migration_ops.tenant_ref("percolate_terms", "parent_id", "percolate_terms", cascade=False),
         sa.UniqueConstraint(
             "tenant_id",
             "scope_key",

@@ -7,7 +7,6 @@ Create Date: 2026-11-28 02:00:00.000000
 """
 
 from collections.abc import Sequence
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -33,44 +32,10 @@ TENANT_TABLES = (
 )
 
 
-def _tenant_fk(table: str) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["tenant_id"],
-        ["tenants.id"],
-        name=op.f(f"fk_{table}_tenant_id_tenants"),
-        ondelete="CASCADE",
-    )
-
-
-def _tenant_key(table: str) -> list[Any]:
-    return [
-        sa.Column("tenant_id", sa.BigInteger(), nullable=False),
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        _tenant_fk(table),
-        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f(f"pk_{table}")),
-    ]
-
-
-def _timestamps() -> list[Any]:
-    return [
-        sa.Column("created_at", UTC, nullable=False),
-        sa.Column("updated_at", UTC, nullable=False),
-    ]
-
-
-def _ref(table: str, column: str, target: str, *, cascade: bool = True) -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        ["tenant_id", column],
-        [f"{target}.tenant_id", f"{target}.id"],
-        name=op.f(f"fk_{table}_tenant_id_{column}_{target}"),
-        ondelete="CASCADE" if cascade else None,
-    )
-
-
 def upgrade() -> None:
     op.create_table(
         "percolate_schemas",
-        *_tenant_key("percolate_schemas"),
+        *migration_ops.tenant_key("percolate_schemas"),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("slug", sa.String(length=200), nullable=False),
         sa.Column("type", sa.String(length=40), nullable=False),
@@ -81,8 +46,8 @@ def upgrade() -> None:
         sa.Column("ext", sa.JSON(), nullable=False),
         sa.Column("platform_key", sa.BigInteger(), nullable=True),
         sa.Column("channel_type", sa.String(length=40), nullable=True),
-        *_timestamps(),
-        _ref("percolate_schemas", "scope_id", "scopes"),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref("percolate_schemas", "scope_id", "scopes"),
         sa.UniqueConstraint("tenant_id", "slug", name=op.f("uq_percolate_schemas_tenant_id_slug")),
     )
     op.create_index(
@@ -95,16 +60,16 @@ def upgrade() -> None:
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
         sa.Column("definition", sa.JSON(), nullable=False),
-        *_timestamps(),
-        _tenant_fk("percolate_schema_versions"),
-        _ref("percolate_schema_versions", "schema_id", "percolate_schemas"),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_fk_constraint("percolate_schema_versions"),
+        migration_ops.tenant_ref("percolate_schema_versions", "schema_id", "percolate_schemas"),
         sa.PrimaryKeyConstraint(
             "tenant_id", "schema_id", "version", name=op.f("pk_percolate_schema_versions")
         ),
     )
     op.create_table(
         "percolate_posts",
-        *_tenant_key("percolate_posts"),
+        *migration_ops.tenant_key("percolate_posts"),
         sa.Column("scope_id", sa.BigInteger(), nullable=True),
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("assignee_id", sa.BigInteger(), nullable=True),
@@ -126,9 +91,11 @@ def upgrade() -> None:
         sa.Column("ingested", sa.Boolean(), nullable=False),
         sa.Column("publish_error", sa.Text(), nullable=True),
         sa.Column("search_text", sa.Text(), nullable=False),
-        *_timestamps(),
-        _ref("percolate_posts", "scope_id", "scopes"),
-        _ref("percolate_posts", "channel_id", "percolate_channels", cascade=False),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref("percolate_posts", "scope_id", "scopes"),
+        migration_ops.tenant_ref(
+            "percolate_posts", "channel_id", "percolate_channels", cascade=False
+        ),
         sa.ForeignKeyConstraint(
             ["tenant_id", "schema_id", "schema_version"],
             [
@@ -154,13 +121,13 @@ def upgrade() -> None:
     )
     op.create_table(
         "percolate_webhooks",
-        *_tenant_key("percolate_webhooks"),
+        *migration_ops.tenant_key("percolate_webhooks"),
         sa.Column("scope_id", sa.BigInteger(), nullable=True),
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("secret", sa.String(length=200), nullable=False),
         sa.Column("events", sa.JSON(), nullable=False),
-        *_timestamps(),
-        _ref("percolate_webhooks", "scope_id", "scopes"),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref("percolate_webhooks", "scope_id", "scopes"),
     )
     op.create_index(
         "ix_percolate_webhooks_tenant_id_scope_id", "percolate_webhooks", ["tenant_id", "scope_id"]
@@ -171,11 +138,11 @@ def upgrade() -> None:
         sa.Column("post_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("webhook_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("scope_id", sa.BigInteger(), nullable=True),
-        *_timestamps(),
-        _tenant_fk("percolate_post_webhooks"),
-        _ref("percolate_post_webhooks", "post_id", "percolate_posts"),
-        _ref("percolate_post_webhooks", "webhook_id", "percolate_webhooks"),
-        _ref("percolate_post_webhooks", "scope_id", "scopes"),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_fk_constraint("percolate_post_webhooks"),
+        migration_ops.tenant_ref("percolate_post_webhooks", "post_id", "percolate_posts"),
+        migration_ops.tenant_ref("percolate_post_webhooks", "webhook_id", "percolate_webhooks"),
+        migration_ops.tenant_ref("percolate_post_webhooks", "scope_id", "scopes"),
         sa.PrimaryKeyConstraint(
             "tenant_id", "post_id", "webhook_id", name=op.f("pk_percolate_post_webhooks")
         ),
@@ -191,23 +158,25 @@ def upgrade() -> None:
         sa.Column("channel_id", sa.BigInteger(), autoincrement=False, nullable=False),
         sa.Column("url", sa.String(length=2048), nullable=False),
         sa.Column("secret", sa.String(length=200), nullable=False),
-        *_timestamps(),
-        _tenant_fk("percolate_channel_publishers"),
-        _ref("percolate_channel_publishers", "channel_id", "percolate_channels"),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_fk_constraint("percolate_channel_publishers"),
+        migration_ops.tenant_ref(
+            "percolate_channel_publishers", "channel_id", "percolate_channels"
+        ),
         sa.PrimaryKeyConstraint(
             "tenant_id", "channel_id", name=op.f("pk_percolate_channel_publishers")
         ),
     )
     op.create_table(
         "percolate_metadata",
-        *_tenant_key("percolate_metadata"),
+        *migration_ops.tenant_key("percolate_metadata"),
         sa.Column("object_kind", sa.String(length=40), nullable=False),
         sa.Column("object_key", sa.BigInteger(), nullable=False),
         sa.Column("scope_id", sa.BigInteger(), nullable=True),
         sa.Column("schema_id", sa.BigInteger(), nullable=False),
         sa.Column("schema_version", sa.Integer(), nullable=False),
         sa.Column("ext", sa.JSON(), nullable=False),
-        *_timestamps(),
+        *migration_ops.timestamps(),
         sa.ForeignKeyConstraint(
             ["tenant_id", "schema_id", "schema_version"],
             [
@@ -232,7 +201,7 @@ def upgrade() -> None:
     )
     op.create_table(
         "percolate_comments",
-        *_tenant_key("percolate_comments"),
+        *migration_ops.tenant_key("percolate_comments"),
         sa.Column("object_kind", sa.String(length=40), nullable=False),
         sa.Column("object_key", sa.BigInteger(), nullable=False),
         sa.Column("scope_id", sa.BigInteger(), nullable=True),
@@ -242,8 +211,10 @@ def upgrade() -> None:
         sa.Column("parent_comment_id", sa.BigInteger(), nullable=True),
         sa.Column("context_type", sa.String(length=40), nullable=True),
         sa.Column("context_ext", sa.JSON(), nullable=True),
-        *_timestamps(),
-        _ref("percolate_comments", "parent_comment_id", "percolate_comments", cascade=False),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref(
+            "percolate_comments", "parent_comment_id", "percolate_comments", cascade=False
+        ),
     )
     op.create_index(
         "ix_percolate_comments_tenant_id_object_kind_object_key",
