@@ -221,3 +221,29 @@ async def test_capabilities_decide_who_writes_posts(api: httpx.AsyncClient, desk
             "/api/v5/post/", params={"scope_ids": desk.license}, headers=caller.headers
         )
         assert listed.json()["data"] == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "term_ids",
+        "topic_ids",
+        "asset_ids",
+        "access_scopes",
+        "access_scope",
+        "assignment_statuses",
+        "approval_user_ids",
+        "exclude_approved_by",
+        "is_interaction",
+    ],
+)
+async def test_documented_filters_not_implemented_yet_are_refused_not_ignored(
+    api: httpx.AsyncClient, desk: Desk, name: str
+) -> None:
+    response = await api.get(
+        "/api/v5/post/",
+        params={"scope_ids": desk.license, name: "1"},
+        headers=desk.admin.headers,
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"][0]["key"] == f"$.{name}"

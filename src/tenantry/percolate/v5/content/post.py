@@ -56,6 +56,7 @@ from tenantry.percolate.v5.engine.resource import (
     Resource,
     column_in,
     date_range,
+    not_supported,
 )
 from tenantry.percolate.v5.engine.routes import Create, Delete, Update, resource_router
 from tenantry.percolate.v5.models import Channel, Platform, Term
@@ -246,6 +247,17 @@ RESOURCE = Resource(
                 text_param("name", "Search post names."),
             ),
             _text,
+        ),
+        not_supported(
+            "term_ids",
+            "topic_ids",
+            "asset_ids",
+            "access_scopes",
+            "access_scope",
+            "assignment_statuses",
+            "approval_user_ids",
+            "exclude_approved_by",
+            "is_interaction",
         ),
     ),
 )

@@ -30,6 +30,7 @@ from tenantry.percolate.v5.engine.params import (
     int_param,
     parse_params,
     range_params,
+    text_param,
 )
 from tenantry.percolate.v5.engine.schemas import TITLES, register_object
 
@@ -69,6 +70,22 @@ def column_in(param: Param, column: Any) -> ListFilter:
         return stmt
 
     return ListFilter((param,), apply)
+
+
+def not_supported(*names: str) -> ListFilter:
+    """Filters the vendor documents but this server does not implement yet: refused with a
+    400 naming the parameter, because ignoring them would return a silently wrong list."""
+
+    async def apply(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+        for name in names:
+            if name in values:
+                raise invalid(name, f"The {name} filter is not supported by this server yet.")
+        return stmt
+
+    params = tuple(
+        text_param(name, "Not supported by this server yet: sending it is a 400.") for name in names
+    )
+    return ListFilter(params, apply)
 
 
 def column_eq(param: Param, column: Any) -> ListFilter:
