@@ -8,7 +8,7 @@ item, a bad foreign key) leaves nothing written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
@@ -323,25 +323,9 @@ class Actions:
             target = rowset.resource
             tree = self._includes(request, target)
             items = _batch_list(require_object(await read_payload(request)))
-            batch: list[tuple[Values, dict[str, Any] | None]] = []
-            errors: list[FieldError] = []
-            for index, payload in enumerate(items):
-                prefix = f"resources.{index}."
-                try:
-                    values = await validate(target, payload, creating=True, prefix=prefix)
-                    pivot = rowset.pivot_input(require_object(payload), prefix + "pivot")
-                except ValidationFailed as exc:
-                    errors.extend(exc.errors)
-                    continue
-                values.columns.update(rowset.create_defaults())
-                batch.append((values, pivot))
-            if errors:
-                raise failure(errors)
-            await check_references(
-                call, target, [(f"resources.{i}.", v.columns) for i, (v, _) in enumerate(batch)]
-            )
+            batch = await _validated_batch(call, rowset, enumerate(items), creating=True)
             ids = []
-            for values, pivot in batch:
+            for _index, values, pivot in batch:
                 row_id = await create_row(call, target, values)
                 await rowset.after_create(call.conn, call.tenant_id, row_id, pivot)
                 ids.append(row_id)
@@ -358,22 +342,7 @@ class Actions:
             payloads = _batch_map(require_object(await read_payload(request)))
             ids = list(payloads)
             await self._many(call, rowset, ids, {})  # every id must be addressable (404)
-            batch: list[tuple[int, Values, dict[str, Any] | None]] = []
-            errors: list[FieldError] = []
-            for row_id, payload in payloads.items():
-                prefix = f"resources.{row_id}."
-                try:
-                    values = await validate(target, payload, creating=False, prefix=prefix)
-                    pivot = rowset.pivot_input(require_object(payload), prefix + "pivot")
-                except ValidationFailed as exc:
-                    errors.extend(exc.errors)
-                    continue
-                batch.append((row_id, values, pivot))
-            if errors:
-                raise failure(errors)
-            await check_references(
-                call, target, [(f"resources.{i}.", v.columns) for i, v, _ in batch]
-            )
+            batch = await _validated_batch(call, rowset, payloads.items(), creating=False)
             for row_id, values, pivot in batch:
                 await update_row(call, target, row_id, values)
                 await rowset.after_update(call.conn, call.tenant_id, row_id, pivot)
@@ -570,3 +539,28 @@ def _relation_resources(
             wanted[related] = pivot_values(spec, value, f"resources.{key}")
         return wanted
     raise failure([FieldError("resources", "The resources field is required.")])
+
+
+async def _validated_batch(
+    call: Call, rowset: RowSet, keyed: Iterable[tuple[int, Any]], *, creating: bool
+) -> list[tuple[int, Values, dict[str, Any] | None]]:
+    """Validate every item of a batch (errors of all items together, keyed
+    ``resources.<key>.``), then check the references of all of them in one go."""
+    target = rowset.resource
+    batch: list[tuple[int, Values, dict[str, Any] | None]] = []
+    errors: list[FieldError] = []
+    for key, payload in keyed:
+        prefix = f"resources.{key}."
+        try:
+            values = await validate(target, payload, creating=creating, prefix=prefix)
+            pivot = rowset.pivot_input(require_object(payload), prefix + "pivot")
+        except ValidationFailed as exc:
+            errors.extend(exc.errors)
+            continue
+        if creating:
+            values.columns.update(rowset.create_defaults())
+        batch.append((key, values, pivot))
+    if errors:
+        raise failure(errors)
+    await check_references(call, target, [(f"resources.{k}.", v.columns) for k, v, _ in batch])
+    return batch
