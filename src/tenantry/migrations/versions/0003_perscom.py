@@ -275,12 +275,7 @@ def upgrade() -> None:
         sa.Column("revoked_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("created_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "user_id"],
-            ["users.tenant_id", "users.id"],
-            name=op.f("fk_perscom_api_keys_tenant_id_user_id_users"),
-            ondelete="CASCADE",
-        ),
+        migration_ops.tenant_ref("perscom_api_keys", "user_id", "users"),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
@@ -302,12 +297,7 @@ def upgrade() -> None:
         sa.Column("model_type", sa.String(length=255), nullable=False),
         sa.Column("model_id", sa.BigInteger(), nullable=False),
         sa.Column("order", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "category_id"],
-            ["perscom_categories.tenant_id", "perscom_categories.id"],
-            name=op.f("fk_perscom_categorizables_tenant_id_category_id_perscom_categories"),
-            ondelete="CASCADE",
-        ),
+        migration_ops.tenant_ref("perscom_categorizables", "category_id", "perscom_categories"),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
@@ -338,12 +328,7 @@ def upgrade() -> None:
         sa.Column("order", sa.BigInteger(), nullable=False),
         sa.Column("created_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "issuer_id"],
-            ["perscom_issuers.tenant_id", "perscom_issuers.id"],
-            name=op.f("fk_perscom_credentials_tenant_id_issuer_id_perscom_issuers"),
-            ondelete="CASCADE",
-        ),
+        migration_ops.tenant_ref("perscom_credentials", "issuer_id", "perscom_issuers"),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
@@ -358,18 +343,8 @@ def upgrade() -> None:
         sa.Column("group_id", sa.BigInteger(), nullable=False),
         sa.Column("unit_id", sa.BigInteger(), nullable=False),
         sa.Column("order", sa.BigInteger(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "group_id"],
-            ["perscom_groups.tenant_id", "perscom_groups.id"],
-            name=op.f("fk_perscom_group_units_tenant_id_group_id_perscom_groups"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "unit_id"],
-            ["perscom_units.tenant_id", "perscom_units.id"],
-            name=op.f("fk_perscom_group_units_tenant_id_unit_id_perscom_units"),
-            ondelete="CASCADE",
-        ),
+        migration_ops.tenant_ref("perscom_group_units", "group_id", "perscom_groups"),
+        migration_ops.tenant_ref("perscom_group_units", "unit_id", "perscom_units"),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
@@ -396,15 +371,11 @@ def upgrade() -> None:
         sa.Column("hidden", sa.Boolean(), nullable=False),
         sa.Column("created_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "position_id"],
-            ["perscom_positions.tenant_id", "perscom_positions.id"],
-            name=op.f("fk_perscom_slots_tenant_id_position_id_perscom_positions"),
+        migration_ops.tenant_ref(
+            "perscom_slots", "position_id", "perscom_positions", cascade=False
         ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "specialty_id"],
-            ["perscom_specialties.tenant_id", "perscom_specialties.id"],
-            name=op.f("fk_perscom_slots_tenant_id_specialty_id_perscom_specialties"),
+        migration_ops.tenant_ref(
+            "perscom_slots", "specialty_id", "perscom_specialties", cascade=False
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -423,18 +394,8 @@ def upgrade() -> None:
         sa.Column("order", sa.BigInteger(), nullable=False),
         sa.Column("created_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("updated_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "slot_id"],
-            ["perscom_slots.tenant_id", "perscom_slots.id"],
-            name=op.f("fk_perscom_unit_slots_tenant_id_slot_id_perscom_slots"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "unit_id"],
-            ["perscom_units.tenant_id", "perscom_units.id"],
-            name=op.f("fk_perscom_unit_slots_tenant_id_unit_id_perscom_units"),
-            ondelete="CASCADE",
-        ),
+        migration_ops.tenant_ref("perscom_unit_slots", "slot_id", "perscom_slots"),
+        migration_ops.tenant_ref("perscom_unit_slots", "unit_id", "perscom_units"),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
@@ -481,42 +442,25 @@ def upgrade() -> None:
         sa.Column(
             "last_rank_change_date", tenantry.core.base.UTCDateTime(timezone=True), nullable=True
         ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "position_id"],
-            ["perscom_positions.tenant_id", "perscom_positions.id"],
-            name=op.f("fk_perscom_user_profiles_tenant_id_position_id_perscom_positions"),
+        migration_ops.tenant_ref(
+            "perscom_user_profiles", "position_id", "perscom_positions", cascade=False
         ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "rank_id"],
-            ["perscom_ranks.tenant_id", "perscom_ranks.id"],
-            name=op.f("fk_perscom_user_profiles_tenant_id_rank_id_perscom_ranks"),
+        migration_ops.tenant_ref(
+            "perscom_user_profiles", "rank_id", "perscom_ranks", cascade=False
         ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "specialty_id"],
-            ["perscom_specialties.tenant_id", "perscom_specialties.id"],
-            name=op.f("fk_perscom_user_profiles_tenant_id_specialty_id_perscom_specialties"),
+        migration_ops.tenant_ref(
+            "perscom_user_profiles", "specialty_id", "perscom_specialties", cascade=False
         ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "status_id"],
-            ["perscom_statuses.tenant_id", "perscom_statuses.id"],
-            name=op.f("fk_perscom_user_profiles_tenant_id_status_id_perscom_statuses"),
+        migration_ops.tenant_ref(
+            "perscom_user_profiles", "status_id", "perscom_statuses", cascade=False
         ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "unit_id"],
-            ["perscom_units.tenant_id", "perscom_units.id"],
-            name=op.f("fk_perscom_user_profiles_tenant_id_unit_id_perscom_units"),
+        migration_ops.tenant_ref(
+            "perscom_user_profiles", "unit_id", "perscom_units", cascade=False
         ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "unit_slot_id"],
-            ["perscom_unit_slots.tenant_id", "perscom_unit_slots.id"],
-            name=op.f("fk_perscom_user_profiles_tenant_id_unit_slot_id_perscom_unit_slots"),
+        migration_ops.tenant_ref(
+            "perscom_user_profiles", "unit_slot_id", "perscom_unit_slots", cascade=False
         ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "user_id"],
-            ["users.tenant_id", "users.id"],
-            name=op.f("fk_perscom_user_profiles_tenant_id_user_id_users"),
-            ondelete="CASCADE",
-        ),
+        migration_ops.tenant_ref("perscom_user_profiles", "user_id", "users"),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
             ["tenants.id"],
