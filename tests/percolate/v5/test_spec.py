@@ -73,3 +73,22 @@ async def test_me_is_in_the_spec_too(api: httpx.AsyncClient, admin: Caller) -> N
     document = (await api.get("/api/v5/spec.json")).json()
     assert "/api/v5/me" in document["paths"]
     assert (await api.get("/api/v5/me", headers=admin.headers)).status_code == 200
+
+
+async def test_token_endpoint_is_in_the_spec_with_both_body_encodings(
+    api: httpx.AsyncClient,
+) -> None:
+    document = (await api.get("/api/v5/spec.json")).json()
+    assert "/auth/v5/token" not in document["paths"]  # the slash-less alias stays unlisted
+    operation = document["paths"]["/auth/v5/token/"]["post"]
+    content = operation["requestBody"]["content"]
+    assert set(content) == {"application/x-www-form-urlencoded", "application/json"}
+    grant = content["application/json"]["schema"]["properties"]["grant_type"]
+    assert grant["enum"] == ["authorization_code", "refresh_token"]
+    assert {"200", "400", "401"} <= set(operation["responses"])
+    assert document["components"]["securitySchemes"]["client_basic"]["scheme"] == "basic"
+    assert "/auth/oauth2" not in document["paths"]  # a browser page, not an API operation
+    # What the spec promises is what the endpoint does: no grant_type is an RFC 6749 error.
+    answer = await api.post("/auth/v5/token/", json={})
+    assert answer.status_code == 400
+    assert answer.json()["error"] == "invalid_request"

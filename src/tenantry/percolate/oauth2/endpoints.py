@@ -40,7 +40,56 @@ AUTHORIZE_PATH = "/auth/oauth2"
 TOKEN_PATH = "/auth/v5/token/"
 MAX_TOKEN_BODY = 16_384
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter()
+
+_TOKEN_FIELDS: dict[str, Any] = {
+    "type": "object",
+    "required": ["grant_type"],
+    "properties": {
+        "grant_type": {"type": "string", "enum": ["authorization_code", "refresh_token"]},
+        "code": {"type": "string", "description": "The code (authorization_code grant)."},
+        "redirect_uri": {"type": "string", "description": "As sent to /auth/oauth2."},
+        "refresh_token": {"type": "string", "description": "refresh_token grant."},
+        "client_id": {"type": "string", "description": "Without HTTP Basic credentials."},
+        "client_secret": {"type": "string", "description": "Without HTTP Basic credentials."},
+    },
+}
+TOKEN_OPENAPI: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/x-www-form-urlencoded": {"schema": _TOKEN_FIELDS},
+            "application/json": {"schema": _TOKEN_FIELDS},
+        },
+    },
+    "responses": {
+        "200": {
+            "description": "The token, flat (reference §1.4).",
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {
+                            "id": {"type": "string", "pattern": r"^token:\d+$"},
+                            "token_type": {"type": "string"},
+                            "access_token": {"type": "string"},
+                            "refresh_token": {"type": "string"},
+                            "expires_in": {"type": "integer"},
+                            "expires_at": {"type": "string", "format": "date-time"},
+                            "user_id": {"type": "string", "pattern": r"^user:\d+$"},
+                            "grant_id": {"type": "string"},
+                            "updated_at": {"type": "string", "format": "date-time"},
+                        },
+                    }
+                }
+            },
+        },
+        "400": {"description": "An RFC 6749 error (`invalid_grant`, `invalid_request`, ...)."},
+        "401": {"description": "`invalid_client`, with `WWW-Authenticate: Basic`."},
+    },
+    "security": [{"client_basic": []}, {}],
+}
+"""The token endpoint reads its body itself (form or JSON): its OpenAPI text is spelled out."""
 
 __all__ = ["AUTHORIZE_PATH", "TOKEN_PATH", "router"]
 
@@ -118,8 +167,13 @@ def _oauth_error_response(error: OAuth2Error) -> Response:
     return Response(json.dumps(body), status_code=status, headers=dict(headers))
 
 
-@router.post(TOKEN_PATH)
-@router.post(TOKEN_PATH.rstrip("/"))
+@router.post(
+    TOKEN_PATH,
+    summary="Exchange an authorization code or a refresh token for an access token",
+    openapi_extra=TOKEN_OPENAPI,
+    response_class=Response,
+)
+@router.post(TOKEN_PATH.rstrip("/"), include_in_schema=False)
 async def token_endpoint(request: Request, platform: PlatformDep) -> Response:
     """Exchange a code, or refresh; RFC 6749 §5 responses in Percolate's flat shape."""
     try:
@@ -178,7 +232,7 @@ def _error_page(page: Page, error: OAuth2Error) -> Response:
     )
 
 
-@router.api_route(AUTHORIZE_PATH, methods=["GET", "POST"])
+@router.api_route(AUTHORIZE_PATH, methods=["GET", "POST"], include_in_schema=False)
 async def authorize(request: Request, page: PageDep) -> Response:
     """Sign in (scoped to the client's tenant), TOTP when enabled, consent, redirect."""
     platform = page.platform

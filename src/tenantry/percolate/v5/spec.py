@@ -62,7 +62,12 @@ def build_spec(app: FastAPI) -> dict[str, Any]:
                     "scopes": {},
                 }
             },
-        }
+        },
+        "client_basic": {
+            "type": "http",
+            "scheme": "basic",
+            "description": "The OAuth client's id and secret (the token endpoint).",
+        },
     }
     for path, operations in document.get("paths", {}).items():
         if not path.startswith("/api/"):
