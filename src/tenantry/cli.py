@@ -177,15 +177,48 @@ def worker() -> None:
     run(lambda s: run_worker(s, modules=face_job_modules()))
 
 
-@app.command()
-def demo() -> None:
+demo_app = typer.Typer()
+app.add_typer(demo_app, name="demo")
+
+
+@demo_app.callback(invoke_without_command=True)
+def demo(ctx: typer.Context) -> None:
     """Create a tenant full of realistic data and print how to call it."""
+    if ctx.invoked_subcommand is not None:
+        return
     from tenantry.demo import create_demo
 
     async def work(settings: Settings) -> dict[str, Any]:
         return await with_sessions(settings, lambda sessions: create_demo(settings, sessions))
 
     emit(run(work))
+
+
+@demo_app.command("receiver")
+def demo_receiver(
+    port: Annotated[int, typer.Option(help="Port to listen on (the demo points at 8765).")] = 8765,
+    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
+) -> None:
+    """Receive the demo's signed deliveries and print one JSON line for each.
+
+    The signing secret is derived from this installation's secret key, so run it with the
+    server's settings. A verified request is answered 200, a bad signature 401.
+    """
+    from tenantry.percolate.v5.content.demo import demo_secret
+    from tenantry.percolate.v5.content.demo_receiver import DemoReceiver
+
+    settings = settings_or_exit()
+    if not settings.secret_key and not (settings.data_dir / "secret_key").exists():
+        fail(
+            f"no secret key in {settings.data_dir.resolve()}: run the receiver with the server's"
+            " TENANTRY_DATA_DIR (or TENANTRY_SECRET_KEY)"
+        )
+    try:
+        receiver = DemoReceiver(demo_secret(settings), sys.stdout, host=host, port=port)
+    except OSError as exc:
+        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
+    typer.echo(f"tenantry: demo receiver listening on {receiver.url}", err=True)
+    receiver.serve_forever()
 
 
 @tenant_app.command("create")

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         description="Extra modules imported by workers so they can register job handlers.",
     )
     allow_private_webhooks: bool = False
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        gt=0,
+        le=60,
+        description="How long one webhook attempt may take, connection to last byte.",
+    )
     demo_on_first_start: bool = True
 
     @field_validator("job_modules", mode="before")

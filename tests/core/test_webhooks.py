@@ -722,6 +722,35 @@ async def test_a_failing_completion_hook_rolls_the_attempt_back_and_retries(
     assert len(hook.calls) == 1
 
 
+async def test_a_hook_failing_on_the_last_attempt_still_ends_the_delivery(
+    private_settings: Settings,
+    sessions: Sessions,
+    make_tenant: TenantFactory,
+    receiver: Receiver,
+    hook: HookCalls,
+) -> None:
+    """The last attempt rolled back: the reserved claim sends nothing more, records the
+    delivery as failed and calls the hooks, so the producer is never left waiting."""
+    tenant = await make_tenant()
+    hook.fail_times = 1
+    job_id = await send(sessions, tenant, receiver.url, event=hook.event, max_attempts=1)
+    async with running_worker(private_settings, sessions):
+        await eventually(lambda: _succeeded(sessions, job_id))
+    [row] = await attempts(sessions, tenant, job_id)
+    assert (row.attempt, row.outcome, row.response_status) == (1, "failure", None)
+    assert (row.error or "").startswith("the last attempt did not finish; ")
+    assert "completion hook failed after success" in (row.error or "")
+    assert receiver.count() == 1
+    [completed] = hook.calls
+    assert (completed.outcome, completed.attempt, completed.delivery_id) == (
+        AttemptOutcome.FAILURE,
+        1,
+        row.id,
+    )
+    assert completed.error == row.error
+    assert (await job_row(sessions, job_id)).attempts == 2
+
+
 async def test_an_attempt_cut_short_by_a_graceful_stop_is_marked_by_the_next(
     private_settings: Settings,
     sessions: Sessions,
@@ -974,7 +1003,9 @@ class TestEnqueue:
         tenant = await make_tenant()
         job_id = await send(sessions, tenant, receiver.url, max_attempts=4)
         job = await job_row(sessions, job_id)
-        assert (job.kind, job.tenant_id, job.max_attempts) == (DELIVERY_JOB, tenant, 4)
+        # One claim more than attempts: the reserved claim that ends a cut-short delivery.
+        assert (job.kind, job.tenant_id, job.max_attempts) == (DELIVERY_JOB, tenant, 5)
+        assert job.payload["attempts"] == 4
 
     @pytest.mark.parametrize(
         ("change", "error"),
@@ -1142,3 +1173,57 @@ async def test_a_worker_killed_mid_delivery_is_finished_by_the_next_one(
             )
         ).all()
     assert [tuple(row) for row in effects] == [(job_id, 2, "success")]
+
+
+@pytest.mark.slow
+async def test_a_worker_killed_on_the_last_attempt_leaves_a_failed_delivery(
+    settings: Settings,
+    sessions: Sessions,
+    make_tenant: TenantFactory,
+    receiver: Receiver,
+    crash_effects: None,
+    tmp_path: Path,
+) -> None:
+    """Without the reserved claim the reaper would bury the job and no hook would run."""
+    (tmp_path / f"{HOOK_MODULE}.py").write_text(textwrap.dedent(HOOK_SOURCE))
+    log = tmp_path / "workers.log"
+    tenant = await make_tenant()
+    receiver.default = "hang"
+    job_id = await send(sessions, tenant, receiver.url, event="crash-test.publish", max_attempts=1)
+
+    async def in_flight() -> bool:
+        return receiver.count() == 1
+
+    async def finished() -> bool:
+        return await _succeeded(sessions, job_id)
+
+    first = spawn_worker(settings, tmp_path, log)
+    try:
+        with anyio.fail_after(60):
+            while not await in_flight():
+                assert first.poll() is None, log.read_text()
+                await asyncio.sleep(0.05)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    second = spawn_worker(settings, tmp_path, log)
+    try:
+        with anyio.fail_after(60):
+            while not await finished():
+                assert second.poll() is None, log.read_text()
+                await asyncio.sleep(0.05)
+    finally:
+        second.send_signal(signal.SIGTERM)
+        second.wait(timeout=30)
+    [row] = await attempts(sessions, tenant, job_id)
+    assert (row.attempt, row.outcome) == (1, "failure")
+    assert (row.error or "").startswith("the last attempt did not finish; ")
+    assert "lease expired" in (row.error or "")
+    assert receiver.count() == 1  # nothing was sent again
+    async with sessions() as session:
+        effects = (
+            await session.execute(
+                text("SELECT job_id, attempt, outcome FROM webhook_crash_effects")
+            )
+        ).all()
+    assert [tuple(row) for row in effects] == [(job_id, 1, "failure")]

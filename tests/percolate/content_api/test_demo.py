@@ -40,3 +40,16 @@ async def test_the_demo_has_posts_in_every_status_readable_through_the_api(
         "/api/v5/postwebhook/", params={"post_id": first["id"]}, headers=boss.headers
     )
     assert hooks.json()["meta"]["total"] == 1
+    # The seeded metadata is indexed like metadata written over the API: the filters see it.
+    schemas = await api.get(
+        "/api/v5/schema/", params={"type": "metadata", "limit": 10}, headers=boss.headers
+    )
+    assert schemas.status_code == 200, schemas.text
+    meta_schema = schemas.json()["data"][0]["id"].rsplit("_", 1)[0]
+    filtered = await api.get(
+        "/api/v5/post/",
+        params={f"metadata.{meta_schema}.owner": "admin@demo.example.org", "limit": 200},
+        headers=boss.headers,
+    )
+    assert filtered.status_code == 200, filtered.text
+    assert filtered.json()["meta"]["total"] == 6

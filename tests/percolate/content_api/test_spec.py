@@ -42,8 +42,17 @@ async def test_the_spec_stays_valid_and_lists_the_content_operations(
         "createPostWebhook",
         "deletePostWebhook",
         "setChannelPublisher",
+        "listApprovalWorkflows",
+        "getApprovalWorkflow",
+        "createApprovalFeedback",
     }
     statuses = document["paths"]["/api/v5/post/"]["get"]["parameters"]
-    assert {"statuses", "scope_ids", "extend_scopes", "live_at:from", "keywords"} <= {
-        p["name"] for p in statuses
-    }
+    assert {
+        "statuses",
+        "scope_ids",
+        "extend_scopes",
+        "live_at:from",
+        "keywords",
+        "approval_user_ids",
+        "exclude_approved_by",
+    } <= {p["name"] for p in statuses}

@@ -17,8 +17,18 @@ One attempt, in the worker:
    job's completion. Any other failure completes the row as ``retry`` in its own
    transaction and raises, and the job system retries after its jittered backoff.
 
+The job gets one claim more than the delivery has attempts. A worker that dies on the last
+attempt leaves the job to the reaper, which would bury it with no final outcome, and the
+completion hooks would never run (a post would stay ``queued.publishing`` for good). The
+reserved claim sends nothing: it records the cut-short last attempt as the delivery's
+``failure`` and runs the hooks, so every delivery that is not a replay ends with exactly
+one hook call (unless that short database-only claim dies too).
+
 Delivery is at least once: a worker killed after the receiver answered but before the commit
 sends again on the next attempt, with the same ``X-Tenantry-Delivery`` id.
+
+The timeout of an attempt is the producer's (``timeout_seconds``) or, by default, the
+operator's ``TENANTRY_WEBHOOK_TIMEOUT_SECONDS`` read by the worker when it sends.
 """
 
 from __future__ import annotations
@@ -107,7 +117,7 @@ async def enqueue_delivery(
     subscription_ref: str,
     context: Mapping[str, Any] | None = None,
     headers: Mapping[str, str] | None = None,
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    timeout_seconds: float | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
@@ -119,7 +129,7 @@ async def enqueue_delivery(
     is only checked for shape (it is checked fully before every attempt). ``context``
     travels to the completion hooks of ``event``; ``headers`` are sent as well (they cannot
     replace the signature, content or host headers). ``dedupe_key`` makes a producer that
-    may run twice enqueue once.
+    may run twice enqueue once. ``timeout_seconds`` None: the worker's configured timeout.
     """
     body = orjson.dumps(payload).decode()
     return await _enqueue(
@@ -146,7 +156,7 @@ async def replay(
     *,
     secret: str,
     endpoint_url: str | None = None,
-    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
+    timeout_seconds: float | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
 ) -> Job:
     """Send the request of a logged attempt again, as a new delivery.
@@ -192,7 +202,7 @@ async def _enqueue(
     subscription_ref: str,
     context: dict[str, Any],
     headers: dict[str, str],
-    timeout_seconds: float,
+    timeout_seconds: float | None,
     max_attempts: int,
     run_at: datetime | None,
     dedupe_key: str | None,
@@ -209,7 +219,7 @@ async def _enqueue(
         raise ValueError(f"event {event!r} must be 1-100 of A-Z a-z 0-9 _ . : -")
     if not subscription_ref or len(subscription_ref) > 200:
         raise ValueError("subscription_ref must be 1 to 200 characters")
-    if not 0 < timeout_seconds <= MAX_TIMEOUT_SECONDS:
+    if timeout_seconds is not None and not 0 < timeout_seconds <= MAX_TIMEOUT_SECONDS:
         raise ValueError(f"timeout_seconds must be within (0, {MAX_TIMEOUT_SECONDS}]")
     reserved = {name for name in headers if name.lower() in _RESERVED_HEADERS} | {
         name for name in headers if name.lower().startswith("x-tenantry-")
@@ -228,6 +238,7 @@ async def _enqueue(
         "headers": headers,
         "timeout": timeout_seconds,
         "replay_of": replay_of,
+        "attempts": max_attempts,
     }
     return await enqueue(
         session,
@@ -235,7 +246,7 @@ async def _enqueue(
         job_payload,
         tenant_id=tenant_id,
         run_at=run_at,
-        max_attempts=max_attempts,
+        max_attempts=max_attempts + 1,  # the reserved claim (module docstring)
         dedupe_key=dedupe_key,
     )
 
@@ -337,7 +348,12 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
     if ctx.tenant_id is None:
         raise ValueError("a webhook delivery job must belong to a tenant")
     tenant_id = ctx.tenant_id
-    replay_of = payload.get("replay_of")
+    # Jobs enqueued before the reserved claim existed carry no "attempts": all claims send.
+    attempts = int(payload.get("attempts") or ctx.max_attempts)
+    if ctx.attempt > attempts:
+        row_id, result = await _abandon(ctx, payload, attempts)
+        await _finish(ctx, payload, row_id, attempts, result, AttemptOutcome.FAILURE)
+        return
     row_id = await _open_attempt(ctx, tenant_id, payload)
     result = await send_attempt(
         url=payload["url"],
@@ -346,27 +362,40 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         body=payload["body"],
         delivery_id=ctx.job_id,
         allow_private=ctx.settings.allow_private_webhooks,
-        timeout_seconds=float(payload.get("timeout") or DEFAULT_TIMEOUT_SECONDS),
+        timeout_seconds=float(payload.get("timeout") or ctx.settings.webhook_timeout_seconds),
         headers=payload.get("headers") or {},
     )
     outcome = result.outcome
-    if outcome is AttemptOutcome.RETRY and ctx.is_last_attempt:
+    if outcome is AttemptOutcome.RETRY and ctx.attempt >= attempts:
         outcome = AttemptOutcome.FAILURE
     if not outcome.is_final:
         async with tenant_session(ctx.session_factory, tenant_id) as session:
             await _complete(session, row_id, result, outcome)
         raise DeliveryFailed(result.error or "delivery failed")
     await _complete(ctx.session, row_id, result, outcome)
-    if replay_of is None:
+    await _finish(ctx, payload, row_id, ctx.attempt, result, outcome)
+
+
+async def _finish(
+    ctx: JobContext,
+    payload: dict[str, Any],
+    row_id: int,
+    attempt: int,
+    result: AttemptResult,
+    outcome: AttemptOutcome,
+) -> None:
+    """Run the completion hooks of a delivery that reached ``outcome`` (not for replays)."""
+    assert ctx.tenant_id is not None
+    if payload.get("replay_of") is None:
         completed = DeliveryCompleted(
             session=ctx.session,
-            tenant_id=tenant_id,
+            tenant_id=ctx.tenant_id,
             event=payload["event"],
             subscription_ref=payload["subscription_ref"],
             context=payload.get("context") or {},
             job_id=ctx.job_id,
             delivery_id=row_id,
-            attempt=ctx.attempt,
+            attempt=attempt,
             outcome=outcome,
             response_status=result.response_status,
             error=result.error,
@@ -387,6 +416,41 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         duration_ms=result.duration_ms,
         subscription=payload["subscription_ref"],
     )
+
+
+async def _abandon(
+    ctx: JobContext, payload: dict[str, Any], attempts: int
+) -> tuple[int, AttemptResult]:
+    """The reserved claim: every attempt was used and the last did not finish. Its log row
+    (any still ``pending``) becomes the delivery's ``failure``; nothing is sent."""
+    last_error = await ctx.session.scalar(select(Job.last_error).where(Job.id == ctx.job_id))
+    error = f"the last attempt {_interruption(last_error)}"
+    rows = (
+        await ctx.session.scalars(
+            select(WebhookDelivery)
+            .where(WebhookDelivery.job_id == ctx.job_id)
+            .order_by(WebhookDelivery.id.desc())
+        )
+    ).all()
+    for row in rows[1:]:
+        if row.outcome == AttemptOutcome.PENDING.value:
+            row.outcome, row.error = AttemptOutcome.INTERRUPTED.value, _interruption(last_error)
+    if rows and not AttemptOutcome(rows[0].outcome).is_final:
+        final = rows[0]
+    else:  # the last attempt died before it could log itself
+        final = WebhookDelivery(
+            job_id=ctx.job_id,
+            subscription_ref=payload["subscription_ref"],
+            event=payload["event"],
+            url=payload["url"],
+            request_body=payload["body"],
+            attempt=attempts,
+            replay_of=payload.get("replay_of"),
+        )
+        ctx.session.add(final)
+    final.outcome, final.error = AttemptOutcome.FAILURE.value, error
+    await ctx.session.flush()
+    return final.id, AttemptResult(AttemptOutcome.FAILURE, error=error)
 
 
 async def _open_attempt(ctx: JobContext, tenant_id: int, payload: dict[str, Any]) -> int:

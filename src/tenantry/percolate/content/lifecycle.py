@@ -40,6 +40,7 @@ __all__ = [
     "expand_status_filter",
     "is_due",
     "on_approved",
+    "on_rejected",
     "parse_status",
     "plan_system_transition",
     "plan_transition",
@@ -201,9 +202,10 @@ APPROVAL_TRANSITIONS: Mapping[tuple[PostStatus, PostStatus], Rule] = MappingProx
     {
         (S.APPROVALS_QUEUED, S.QUEUED): _ANYONE,
         (S.APPROVALS_DRAFT, S.DRAFT): _ANYONE,
+        (S.APPROVALS_QUEUED, S.DRAFT): _ANYONE,  # Tenantry: rejected
     }
 )
-"""What the approval workflow does when the post is approved."""
+"""What the approval workflow does when the post is approved (or rejected: back to draft)."""
 
 _URL_SETTABLE = frozenset({S.LIVE, S.QUEUED_PUBLISHED})
 
@@ -403,6 +405,19 @@ def on_approved(
         raise _conflict(previous, PostStatus.QUEUED, "the post is no longer in approvals")
     return plan_system_transition(
         previous, outcome, actor=SystemActor.APPROVAL, live_at=live_at, now=now
+    )
+
+
+def on_rejected(
+    current: PostStatus | str, *, live_at: datetime | None, now: datetime
+) -> TransitionPlan:
+    """The approval workflow was rejected (a Tenantry addition): the post goes back to
+    ``draft`` for its author to rework (a ``Conflict`` if it is no longer in approvals)."""
+    previous = parse_status(current)
+    if previous not in _APPROVALS:
+        raise _conflict(previous, PostStatus.DRAFT, "the post is no longer in approvals")
+    return plan_system_transition(
+        previous, PostStatus.DRAFT, actor=SystemActor.APPROVAL, live_at=live_at, now=now
     )
 
 

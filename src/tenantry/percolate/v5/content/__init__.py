@@ -19,8 +19,10 @@ __all__ = ["install_content"]
 
 def install_content(app: FastAPI, platform: Platform) -> None:
     """Include the content routers (schemas, posts, metadata, comments, webhooks, post
-    webhooks, channel publishers)."""
+    webhooks, channel publishers, approval workflows)."""
     from tenantry.percolate.v5.content import (
+        approval,
+        approval_feedback,
         comment,
         metadata,
         post,
@@ -32,3 +34,10 @@ def install_content(app: FastAPI, platform: Platform) -> None:
 
     for module in (schema, post, metadata, comment, webhook, postwebhook, publisher):
         app.include_router(module.router)
+    app.include_router(approval.router)  # approval workflows of posts (Tenantry addition)
+    app.include_router(approval_feedback.router)
+    # Short links of the links plugin: /api/v5/link/ (clicks) and the /l/<code> redirect.
+    from tenantry.percolate.v5.content import link_redirect, links
+
+    app.include_router(links.router)
+    app.include_router(link_redirect.router)

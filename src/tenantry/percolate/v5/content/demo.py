@@ -1,11 +1,18 @@
 """What the demo account gets from the content part: a post schema and a metadata schema,
 a few dozen posts across every status on a custom channel, comments, and a publish URL and
-a webhook pointing at a local receiver (``http://127.0.0.1:8765``). Run after the v5
-seeder, which makes the scopes, the custom platform and its channels."""
+a webhook pointing at a local receiver (``http://127.0.0.1:8765``, which ``tenantry demo
+receiver`` runs). Run after the v5 seeder, which makes the scopes, the custom platform and
+its channels.
+
+Both are signed with :func:`demo_secret`, derived from the installation's secret key, so the
+receiver, started with the same settings (data dir or ``TENANTRY_SECRET_KEY``), verifies
+them without the secret being stored or copied anywhere.
+"""
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import hmac
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -15,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.content.lifecycle import PostStatus
 from tenantry.percolate.content.schema_compiler import parse_definition
+from tenantry.percolate.v5.content import metadata_index
 from tenantry.percolate.v5.content.models import (
     ChannelPublisher,
     Comment,
@@ -29,9 +37,10 @@ from tenantry.percolate.v5.content.webhook import STATUS_CHANGED
 from tenantry.percolate.v5.models import Channel, Platform
 from tenantry.settings import Settings
 
-__all__ = ["RECEIVER", "seed_demo"]
+__all__ = ["RECEIVER", "RECEIVER_PORT", "demo_secret", "seed_demo"]
 
-RECEIVER = "http://127.0.0.1:8765"
+RECEIVER_PORT = 8765
+RECEIVER = f"http://127.0.0.1:{RECEIVER_PORT}"
 POSTS_PER_STATUS = 3
 TOPICS = ("Spring shoes", "Holiday bags", "Store opening", "Behind the seams")
 POST_FIELDS: list[dict[str, Any]] = [
@@ -47,6 +56,13 @@ META_FIELDS: list[dict[str, Any]] = [
     {"key": "budget", "type": "number"},
     {"key": "owner", "type": "email"},
 ]
+
+
+def demo_secret(settings: Settings) -> str:
+    """The signing secret of the demo's publish URL and webhook: an HMAC of a fixed label
+    under the installation's secret key (the key itself never leaves the server)."""
+    key = settings.effective_secret_key.encode()
+    return hmac.new(key, b"tenantry percolate demo receiver", hashlib.sha256).hexdigest()
 
 
 async def _schema(
@@ -92,7 +108,7 @@ async def seed_demo(
         meta_schema = await _schema(
             session, "Campaign facts", "campaign-facts", "metadata", META_FIELDS, ["post"]
         )
-        secret = secrets.token_urlsafe(24)
+        secret = demo_secret(settings)
         session.add(
             ChannelPublisher(channel_id=channel.id, url=f"{RECEIVER}/publish", secret=secret)
         )
@@ -136,6 +152,7 @@ async def seed_demo(
             session.add(post)
             posts.append(post)
         await session.flush()
+        records: list[Metadata] = []
         for post in posts[:6]:
             note = Comment(
                 object_kind="post", object_key=post.id, scope_id=post.scope_id,
@@ -150,19 +167,25 @@ async def seed_demo(
                     parent_comment_id=note.id,
                 )
             )  # fmt: skip
-            session.add(
-                Metadata(
-                    object_kind="post", object_key=post.id, scope_id=post.scope_id,
-                    schema_id=meta_schema.id, schema_version=1,
-                    ext={"budget": 500, "owner": "admin@demo.example.org"},
-                )
+            record = Metadata(
+                object_kind="post", object_key=post.id, scope_id=post.scope_id,
+                schema_id=meta_schema.id, schema_version=1,
+                ext={"budget": 500, "owner": "admin@demo.example.org"},
             )  # fmt: skip
+            session.add(record)
+            records.append(record)
         for post in posts[:3]:
             session.add(PostWebhook(post_id=post.id, webhook_id=webhook.id, scope_id=post.scope_id))
         await session.flush()
+        # The metadata filters read the flattened values, as for records made over the API.
+        meta_definition = parse_definition({"fields": META_FIELDS})
+        for record in records:
+            await metadata_index.reindex(session, record, meta_definition)
     return [
         f"Percolate content: {len(posts)} posts in every status on channel:{channel.id};"
-        f" publish URL and webhook:{webhook.id} point at {RECEIVER} (signing secret: {secret}).",
+        f" its publish URL and webhook:{webhook.id} point at {RECEIVER}: watch the signed"
+        " deliveries with `tenantry demo receiver` (serve with"
+        " TENANTRY_ALLOW_PRIVATE_WEBHOOKS=1 so they may reach 127.0.0.1).",
         f'  curl -H "Authorization: Bearer $TOKEN" \'{{base}}/api/v5/post/?statuses=queued.*'
         f"&channel_ids=channel:{channel.id}&include=schema_id'",
     ]

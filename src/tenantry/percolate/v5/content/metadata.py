@@ -3,7 +3,8 @@
 One record per object and metadata schema; the values are validated by the schema version
 they are written with, which the record keeps. Objects this server holds can carry metadata:
 posts (``post:update`` to write) and channels (``license_channel:update``); reading needs
-the object's read capability in its scope.
+the object's read capability in its scope. Every write also rewrites the record's
+flattened values (:mod:`.metadata_index`), which the post list's metadata filters read.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from sqlalchemy.engine import RowMapping
 
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.percolate.v5.common import ID, TIMESTAMP, object_schema
+from tenantry.percolate.v5.content import metadata_index
 from tenantry.percolate.v5.content import schema as schemas
 from tenantry.percolate.v5.content.models import Metadata, Post
 from tenantry.percolate.v5.engine.context import V5Context, forbidden
@@ -216,6 +218,7 @@ async def write_metadata(
     )
     ctx.session.add(row)
     await ctx.session.flush()
+    await metadata_index.reindex(ctx.session, row, schemas.compiled(version).definition)
     return row.id
 
 
@@ -249,10 +252,12 @@ async def _update(ctx: V5Context, key: int, body: MetadataUpdate) -> None:
     await schemas.check_values(ctx, version[1], body.ext)
     row.ext = body.ext
     await ctx.session.flush()
+    await metadata_index.reindex(ctx.session, row, schemas.compiled(version[1]).definition)
 
 
 async def _delete(ctx: V5Context, key: int) -> None:
     row = await _record(ctx, key)
+    await metadata_index.forget(ctx.session, ctx.tenant_id, row.id)
     await ctx.session.delete(row)
     await ctx.session.flush()
 

@@ -14,6 +14,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    ForeignKey,
     ForeignKeyConstraint,
     Index,
     Integer,
@@ -26,13 +27,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tenantry.core.base import Base, TenantOwned, TenantScoped, Timestamped, UTCDateTime, tenant_fk
 
 __all__ = [
+    "ApprovalFeedback",
+    "ApprovalWorkflow",
     "ChannelPublisher",
     "Comment",
     "Metadata",
+    "MetadataValue",
     "Post",
+    "PostRef",
     "PostWebhook",
     "Schema",
     "SchemaVersion",
+    "ShortLink",
+    "ShortLinkCode",
     "Webhook",
 ]
 
@@ -212,3 +219,134 @@ class Comment(TenantOwned, Base):
     parent_comment_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     context_type: Mapped[str | None] = mapped_column(String(40), default=None)
     context_ext: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
+
+
+class ApprovalWorkflow(TenantOwned, Base):
+    """A post's approval: started when the post enters approvals (``approval_group_id``),
+    ``approved`` or ``rejected`` by one holder of ``approval:post:approve``, ``ended`` when
+    the post leaves approvals otherwise or a new group replaces it."""
+
+    __tablename__ = "percolate_approval_workflows"
+    __table_args__ = (
+        tenant_fk(["post_id"], "percolate_posts", ondelete="CASCADE"),
+        tenant_fk(["scope_id"], "scopes", ondelete="CASCADE"),
+        Index("ix_percolate_approval_workflows_tenant_id_post_id", "tenant_id", "post_id"),
+        Index("ix_percolate_approval_workflows_tenant_id_scope_id", "tenant_id", "scope_id"),
+    )
+
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    scope_id: Mapped[int | None] = mapped_column(default=None)
+    """The post's scope: approvers and readers are checked there."""
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    """Who submitted the post for approval."""
+    approval_group_id: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True), default=None)
+
+
+class ApprovalFeedback(TenantOwned, Base):
+    """One approver's decision on a workflow (``post_id`` copied for the post list filters)."""
+
+    __tablename__ = "percolate_approval_feedback"
+    __table_args__ = (
+        tenant_fk(["workflow_id"], "percolate_approval_workflows", ondelete="CASCADE"),
+        Index("ix_percolate_approval_feedback_tenant_id_workflow_id", "tenant_id", "workflow_id"),
+        Index("ix_percolate_approval_feedback_tenant_id_user_id", "tenant_id", "user_id"),
+    )
+
+    workflow_id: Mapped[int] = mapped_column(BigInteger)
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    user_id: Mapped[int] = mapped_column(BigInteger)
+    feedback: Mapped[str] = mapped_column(String(20))
+    comment: Mapped[str] = mapped_column(Text, default="")
+
+
+class PostRef(TenantScoped, Base):
+    """One thing a post refers to (``kind`` ``term``, ``asset`` or ``origin``; ``ref`` its
+    wire id), rewritten with the post: the ``term_ids``/``asset_ids``/``origin_ids`` list
+    filters are index lookups here instead of scans of JSON columns."""
+
+    __tablename__ = "percolate_post_refs"
+    __table_args__ = (
+        tenant_fk(["post_id"], "percolate_posts", ondelete="CASCADE"),
+        Index("ix_percolate_post_refs_lookup", "tenant_id", "kind", "ref", "post_id"),
+    )
+
+    post_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    ref: Mapped[str] = mapped_column(String(80), primary_key=True)
+
+
+class MetadataValue(TenantScoped, Base):
+    """One value of a metadata record at one field path (``dates/from``), rewritten with the
+    record: the ``metadata.<schema>.<path>`` list filters are index lookups here. A list
+    field gives a row per item; ``value_text`` is cut at 255 characters (filter values are
+    shorter), ``value_time`` holds dates and date-times for ``.from``/``.to``."""
+
+    __tablename__ = "percolate_metadata_values"
+    __table_args__ = (
+        tenant_fk(["metadata_id"], "percolate_metadata", ondelete="CASCADE"),
+        Index(
+            "ix_percolate_metadata_values_text",
+            "tenant_id",
+            "schema_id",
+            "path",
+            "value_text",
+            "object_kind",
+            "object_key",
+        ),
+        Index(
+            "ix_percolate_metadata_values_time",
+            "tenant_id",
+            "schema_id",
+            "path",
+            "value_time",
+            "object_kind",
+            "object_key",
+        ),
+    )
+
+    metadata_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    object_kind: Mapped[str] = mapped_column(String(40))
+    object_key: Mapped[int] = mapped_column(BigInteger)
+    schema_id: Mapped[int] = mapped_column(BigInteger)
+    path: Mapped[str] = mapped_column(String(400))
+    value_text: Mapped[str | None] = mapped_column(String(255), default=None)
+    value_time: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True), default=None)
+
+
+class ShortLink(TenantOwned, Base):
+    """A short URL the links plugin made for a URL in a post's text (``link:<id>``): where
+    ``/l/<code>`` sends a visitor and how many visitors followed it."""
+
+    __tablename__ = "percolate_short_links"
+    __table_args__ = (
+        tenant_fk(["post_id"], "percolate_posts", ondelete="CASCADE"),
+        Index("ix_percolate_short_links_tenant_id_post_id", "tenant_id", "post_id"),
+    )
+
+    post_id: Mapped[int] = mapped_column(BigInteger)
+    scope_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
+    """The post's scope: who may read the post may read its links and their clicks."""
+    code: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(String(2048))
+    """The URL as written in the text."""
+    tracking_url: Mapped[str] = mapped_column(String(2200), default="")
+    """``url`` with the tracking parameters (``""`` when not tracked); the redirect target
+    when set."""
+    tracking_tag_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    clicks: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ShortLinkCode(Base):
+    """Global: which tenant and link a short code belongs to, because ``/l/<code>`` names no
+    tenant. Kept when the link goes, so a code once handed out never points elsewhere."""
+
+    __tablename__ = "percolate_short_link_codes"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("tenants.id", ondelete="CASCADE"), index=True
+    )
+    link_id: Mapped[int] = mapped_column(BigInteger)

@@ -9,12 +9,12 @@ changes from the same status one wins and the other gets 409 with the post uncha
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, delete, func, select, update
+from sqlalchemy import Select, delete, false, func, select, update
 from sqlalchemy.engine import RowMapping
 
 from tenantry.core.errors import Conflict, FieldError
@@ -35,15 +35,29 @@ from tenantry.percolate.v5.common import (
     owned_by_scopes,
     visible_in_reach,
 )
+from tenantry.percolate.v5.content import links
 from tenantry.percolate.v5.content import schema as schemas
+from tenantry.percolate.v5.content.approval import POST_FILTERS as APPROVAL_FILTERS
+from tenantry.percolate.v5.content.approval import Decision, follow_transition, workflow_ids
 from tenantry.percolate.v5.content.metadata import MetadataWrite, write_metadata
+from tenantry.percolate.v5.content.metadata_filters import METADATA_FILTERS
 from tenantry.percolate.v5.content.models import Post, PostWebhook, Schema, SchemaVersion
+from tenantry.percolate.v5.content.post_refs import (
+    ASSET_FILTER_PATTERN,
+    asset_ids,
+    asset_ref,
+    origin_ref,
+    refers_to_any,
+    strings_in,
+    sync_post_refs,
+)
 from tenantry.percolate.v5.content.postwebhook import announce_status_change
 from tenantry.percolate.v5.content.publisher import after_transition
 from tenantry.percolate.v5.engine.context import V5Context, forbidden
 from tenantry.percolate.v5.engine.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.v5.engine.params import (
     Param,
+    bool_param,
     choice_param,
     csv_param,
     ids_param,
@@ -56,13 +70,12 @@ from tenantry.percolate.v5.engine.resource import (
     Resource,
     column_in,
     date_range,
-    not_supported,
 )
 from tenantry.percolate.v5.engine.routes import Create, Delete, Update, resource_router
 from tenantry.percolate.v5.models import Channel, Platform, Term
 from tenantry.percolate.wire import timestamp
 
-__all__ = ["KIND", "RESOURCE", "router"]
+__all__ = ["KIND", "RESOURCE", "change_status", "router"]
 
 KIND = IdKind("post")
 CHANNEL = IdKind("channel")
@@ -70,24 +83,11 @@ PLATFORM = IdKind("platform")
 USER = IdKind("user")
 TERM = IdKind("term", list_pattern=r"^term:[a-zA-Z\d]+$")
 MAX_SEARCH_TEXT = 100_000
-_ASSET = re.compile(r"^asset:\d{1,18}$")
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
 
 
-def _strings(value: Any) -> Iterator[str]:
-    """Every string inside a JSON value (depth is bounded by the schema compiler's walk)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from _strings(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _strings(item)
-
-
 def _search_text(name: str, description: str, ext: dict[str, Any]) -> str:
-    return " ".join([name, description, *_strings(ext)]).lower()[:MAX_SEARCH_TEXT]
+    return " ".join([name, description, *strings_in(ext)]).lower()[:MAX_SEARCH_TEXT]
 
 
 def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
@@ -108,13 +108,13 @@ def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
         "channel_id": f"channel:{row['channel_id']}",
         "schema_id": schemas.encode_version(row["schema_id"], row["schema_version"]),
         "ext": ext,
-        "asset_ids": sorted({s for s in _strings(ext) if _ASSET.match(s)}),
+        "asset_ids": asset_ids(ext),
         "term_ids": [f"term:{key}" for key in row["term_ids"] or []],
         "topic_ids": [],
         "link_ids": [],
         "origin_ids": list(row["origin_ids"] or []),
         "post_attachment_ids": [],
-        "approval_workflow_id": None,
+        "approval_workflow_id": None,  # set by workflow_ids (the resource's enrich)
         "production_workflow_id": None,
         "interaction_id": None,
         "targeting_id": None,
@@ -147,6 +147,60 @@ async def _scheduled(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context)
         wanted = values["live_at"] == "true"
         stmt = stmt.where(Post.live_at.is_not(None) if wanted else Post.live_at.is_(None))
     return stmt
+
+
+async def _references(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
+    """``term_ids``, ``asset_ids``, ``origin_ids``: posts referring to any of them (through
+    ``percolate_post_refs``). ``topic_ids`` (deprecated) matches nothing: Tenantry keeps no
+    topics, so every post's ``topic_ids`` is empty."""
+    if "term_ids" in values:
+        terms = [f"term:{key}" for key in values["term_ids"]]
+        stmt = stmt.where(refers_to_any(ctx.tenant_id, "term", terms))
+    if "asset_ids" in values:
+        assets = [asset_ref(wire) for wire in values["asset_ids"]]
+        stmt = stmt.where(refers_to_any(ctx.tenant_id, "asset", assets))
+    if "origin_ids" in values:
+        origins = [origin_ref(wire) for wire in values["origin_ids"]]
+        stmt = stmt.where(refers_to_any(ctx.tenant_id, "origin", origins))
+    if "topic_ids" in values:
+        stmt = stmt.where(false())
+    return stmt
+
+
+async def _access(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    """``access_scopes`` (and its one-valued twin ``access_scope``): Tenantry shares no post
+    into another scope, so every post is ``owned`` and none is ``shared``."""
+    chosen = set(values.get("access_scopes", ()))
+    if "access_scope" in values:
+        chosen &= {values["access_scope"]}
+    return stmt if "owned" in chosen else stmt.where(false())
+
+
+async def _assignment(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    """``assignment_statuses``: ``assigned`` (an assignee), ``unassigned`` (none), ``both``."""
+    chosen = set(values.get("assignment_statuses", ()))
+    if chosen == {"assigned"}:
+        stmt = stmt.where(Post.assignee_id.is_not(None))
+    elif chosen == {"unassigned"}:
+        stmt = stmt.where(Post.assignee_id.is_(None))
+    return stmt
+
+
+async def _interaction(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    """``is_interaction``: no post is an interaction here (``interaction_id`` is always null)."""
+    return stmt.where(false()) if values.get("is_interaction") is True else stmt
+
+
+ACCESS_SCOPES = replace(
+    csv_param(
+        "access_scopes",
+        "Posts owned by the scope and/or shared into it from other scopes (default owned);"
+        " this server shares no posts, so `shared` alone matches none.",
+        enum=("owned", "shared"),
+    ),
+    default=["owned"],
+    echo_default=True,
+)
 
 
 def _ids_of(name: str, kind: IdKind, description: str) -> Param:
@@ -200,6 +254,7 @@ RESOURCE = Resource(
         "created_at": OrderField(Post.created_at),
     },
     default_order=("created_at", "desc"),
+    enrich=links.with_link_ids(workflow_ids),
     includes={
         "user_id": Include("user", lambda row: [row["user_id"]]),
         "platform_id": Include("platform", lambda row: [row["platform_id"]]),
@@ -248,17 +303,61 @@ RESOURCE = Resource(
             ),
             _text,
         ),
-        not_supported(
-            "term_ids",
-            "topic_ids",
-            "asset_ids",
-            "access_scopes",
-            "access_scope",
-            "assignment_statuses",
-            "approval_user_ids",
-            "exclude_approved_by",
-            "is_interaction",
+        APPROVAL_FILTERS,
+        ListFilter(
+            (
+                ids_param("term_ids", TERM, "Posts carrying any of these terms."),
+                csv_param(
+                    "asset_ids",
+                    "Posts whose content names any of these assets (a legacy image id"
+                    " `license:<l>:image:<n>` names `asset:<n>`).",
+                    pattern=ASSET_FILTER_PATTERN,
+                ),
+                csv_param(
+                    "origin_ids",
+                    "Posts made from any of these briefs or campaigns.",
+                    pattern=r"^(brief:\d+|campaign:\d+)$",
+                ),
+                csv_param(
+                    "topic_ids",
+                    "Deprecated (use terms): this server keeps no topics, so no post matches.",
+                    pattern=r"^topic:[a-zA-Z0-9][a-zA-Z0-9_]*$",
+                ),
+            ),
+            _references,
         ),
+        ListFilter(
+            (
+                ACCESS_SCOPES,
+                choice_param(
+                    "access_scope",
+                    "The older, one-valued access_scopes (owned or shared).",
+                    ("owned", "shared"),
+                ),
+            ),
+            _access,
+        ),
+        ListFilter(
+            (
+                csv_param(
+                    "assignment_statuses",
+                    "Posts with an assignee (assigned), without (unassigned), or both.",
+                    enum=("assigned", "unassigned", "both"),
+                ),
+            ),
+            _assignment,
+        ),
+        ListFilter(
+            (
+                bool_param(
+                    "is_interaction",
+                    "true: posts that are interactions with external content (this server"
+                    " has none); false: every post. Provisional in Percolate.",
+                ),
+            ),
+            _interaction,
+        ),
+        METADATA_FILTERS,
     ),
 )
 
@@ -300,7 +399,7 @@ class PostCreate(PostFields):
 class PostUpdate(PostFields):
     url: str | None = Field(default=None, max_length=2048)
     xid: str | None = Field(default=None, max_length=200)
-    platform_id: Literal[None] | str = Field(default=None, pattern=r"^platform:\d{1,18}$")
+    platform_id: str | None = Field(default=None, pattern=r"^platform:\d{1,18}$")
     channel_id: str | None = Field(default=None, pattern=r"^channel:\d{1,18}$")
 
 
@@ -519,8 +618,11 @@ async def _create(ctx: V5Context, body: PostCreate) -> int:
     )
     ctx.session.add(post)
     await ctx.session.flush()
+    await links.shorten_new_post(ctx, post, version)  # the links plugin's short URLs
+    await sync_post_refs(ctx.session, ctx.tenant_id, post.id)  # term/asset/origin filters
     for index, record in enumerate(body.metadata or []):
         await write_metadata(ctx, "post", post.id, scope_id, record, f"$.metadata[{index}].ext")
+    await follow_transition(ctx, post.id, scope_id, plan, group=body.approval_group_id)
     await after_transition(ctx.session, ctx.tenant_id, post.id, plan, moved=False)
     return post.id
 
@@ -552,6 +654,7 @@ async def _update(ctx: V5Context, key: int, body: PostUpdate) -> None:
     ext = body.ext if body.ext is not None else dict(post.ext or {})
     if body.ext is not None or body.schema_id is not None:
         await _checked_ext(ctx, version, ext)
+    ext = await links.shorten(ctx, key, post.scope_id, version, ext)  # links plugin
     live_at = _live_at(body.live_at) if "live_at" in body.model_fields_set else post.live_at
     url = body.url if body.url is not None else post.url
     now = datetime.now(UTC)
@@ -599,11 +702,33 @@ async def _update(ctx: V5Context, key: int, body: PostUpdate) -> None:
         changes["origin_ids"] = _origins(body.origin_ids)
     if body.approval_group_id is not None:
         changes["approval_group_id"] = body.approval_group_id
-    # Conditional on the status the plan started from: a concurrent change loses with 409.
+    moved = "live_at" in body.model_fields_set and plan.live_at != previous_live_at
+    await change_status(ctx, post, current, plan, changes, moved=moved)
+    await sync_post_refs(ctx.session, ctx.tenant_id, key)  # term/asset/origin filters
+
+
+async def change_status(
+    ctx: V5Context,
+    post: Post,
+    current: PostStatus,
+    plan: TransitionPlan,
+    changes: dict[str, Any],
+    *,
+    moved: bool = False,
+    decision: Decision | None = None,
+) -> None:
+    """Store ``plan`` (and ``changes``) and carry out its effects in the caller's transaction:
+    the approval workflow (``decision``: an approver's verdict), the publisher, the post
+    webhooks. The UPDATE is conditional on the status the plan started from, so of two
+    concurrent changes one wins and the other gets 409 with nothing changed."""
+    key, scope_id = post.id, post.scope_id
+    group = changes.get("approval_group_id", post.approval_group_id)
+    now = datetime.now(UTC)
+    values = {"status": str(plan.status), "live_at": plan.live_at, "updated_at": now, **changes}
     result = await ctx.session.execute(
         update(Post)
         .where(Post.tenant_id == ctx.tenant_id, Post.id == key, Post.status == str(current))
-        .values(**changes)
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     if getattr(result, "rowcount", 0) != 1:
@@ -612,7 +737,7 @@ async def _update(ctx: V5Context, key: int, body: PostUpdate) -> None:
             [FieldError("status", "changed concurrently", str(current), code="conflict")],
         )
     ctx.session.expire(post)
-    moved = "live_at" in body.model_fields_set and plan.live_at != previous_live_at
+    await follow_transition(ctx, key, scope_id, plan, group=group, decision=decision)
     await after_transition(ctx.session, ctx.tenant_id, key, plan, moved=moved)
     if plan.changed:
         rows = await RESOURCE.rows_by_id(ctx, [key], check=False)
@@ -654,6 +779,14 @@ router = resource_router(
     delete=Delete(_delete, "Delete a post."),
     list_description=(
         "Posts visible to the caller; `statuses` takes `queued.*` wildcards, `scope_ids`"
-        " with `extend_scopes`, `live_at:from`/`:to`, `keywords`, `name`."
+        " with `extend_scopes`, `live_at:from`/`:to`, `keywords`, `name`; `term_ids`,"
+        " `asset_ids`, `origin_ids` match posts referring to any of them. Metadata filters"
+        " are query keys of their own: `metadata.{schema}.{path}=csv` (values OR),"
+        " `metadata.{schema}.{path}.from` (inclusive) / `.to` (exclusive) on dates, and"
+        " `has_metadata.{schema}.{path}=true|false`, e.g."
+        " `metadata.schema:1.live_date_range/from.from=2016-01-01`. Every filter ANDs with"
+        " the others. This server shares no posts across scopes (`access_scopes=shared`"
+        " matches none), keeps no topics (`topic_ids` matches none) and has no interactions"
+        " (`is_interaction=true` matches none)."
     ),
 )

@@ -9,8 +9,17 @@ platforms, delivers the post through the core webhook system to the channel's pu
 hook then walks the post ``queued.published`` → ``live``, or ends it in ``queued.error`` with
 the reason. A custom channel without a publish URL is left to its integration, which walks
 its posts with PUTs (as Percolate's WordPress plugin does). Unpublishing is the same round
-trip (``queued.unpublishing`` → ``unpublished``, back to ``live`` on failure). Pausing needs
-no call: the job finds the post paused and stops.
+trip (``queued.unpublishing`` → ``unpublished``, back to ``live`` on failure).
+
+Pausing and resuming go through the publisher too, as notices: ``queued`` → ``queued.paused``
+sends ``action: "pause"`` (event ``percolate.post.pause``), ``queued.paused`` → ``queued``
+sends ``action: "resume"`` (``percolate.post.resume``) alongside the new publish job. They
+change nothing here whatever the answer: the pause itself is enforced by the publish job,
+which publishes only a ``queued`` post, so a receiver that missed a notice still never gets
+a paused post published.
+
+Every delivery carries ``X-Tenantry-Delivery``, the same on each attempt: delivery is at least
+once (a worker killed mid-request sends again), and a receiver dedupes on that header.
 
 Real platform connectors implement :class:`Publisher` and register in :data:`PUBLISHERS`.
 """
@@ -50,9 +59,11 @@ from tenantry.percolate.v5.models import Channel, Platform
 from tenantry.percolate.wire import timestamp
 
 __all__ = [
+    "PAUSE_EVENT",
     "PUBLISHERS",
     "PUBLISH_EVENT",
     "PUBLISH_JOB",
+    "RESUME_EVENT",
     "UNPUBLISH_EVENT",
     "Publisher",
     "SignedHttpPublisher",
@@ -63,6 +74,8 @@ __all__ = [
 PUBLISH_JOB = "percolate.post.publish"
 PUBLISH_EVENT = "percolate.post.publish"
 UNPUBLISH_EVENT = "percolate.post.unpublish"
+PAUSE_EVENT = "percolate.post.pause"
+RESUME_EVENT = "percolate.post.resume"
 CHANNEL = IdKind("channel")
 S = PostStatus
 
@@ -82,6 +95,14 @@ class Publisher(Protocol):
 
     async def unpublish(self, session: AsyncSession, tenant_id: int, post: Post) -> str | None:
         """Start withdrawing ``post``; a reason string when it cannot even start."""
+        ...
+
+    async def pause(self, session: AsyncSession, tenant_id: int, post: Post) -> None:
+        """Tell the platform that ``post`` must not go out until resumed (a notice)."""
+        ...
+
+    async def resume(self, session: AsyncSession, tenant_id: int, post: Post) -> None:
+        """Tell the platform that ``post`` is scheduled again (a notice)."""
         ...
 
 
@@ -133,6 +154,12 @@ class SignedHttpPublisher:
     async def unpublish(self, session: AsyncSession, tenant_id: int, post: Post) -> str | None:
         return await self._send(session, tenant_id, post, UNPUBLISH_EVENT, "unpublish")
 
+    async def pause(self, session: AsyncSession, tenant_id: int, post: Post) -> None:
+        await self._send(session, tenant_id, post, PAUSE_EVENT, "pause")
+
+    async def resume(self, session: AsyncSession, tenant_id: int, post: Post) -> None:
+        await self._send(session, tenant_id, post, RESUME_EVENT, "resume")
+
 
 PUBLISHERS: dict[str, Publisher] = {"custom": SignedHttpPublisher()}
 """Publisher by platform type; a platform without one fails publication with a reason."""
@@ -169,11 +196,21 @@ async def _move(
     return getattr(result, "rowcount", 0) == 1
 
 
+async def _handling_publisher(
+    session: AsyncSession, tenant_id: int, post: Post
+) -> Publisher | None:
+    """The post's publisher, unless its channel's integration walks the post itself."""
+    publisher = await _publisher(session, tenant_id, post)
+    if publisher is None or not await publisher.handles(session, tenant_id, post):
+        return None
+    return publisher
+
+
 async def after_transition(
     session: AsyncSession, tenant_id: int, post_key: int, plan: TransitionPlan, *, moved: bool
 ) -> None:
     """Carry out a user's status change: schedule the publication of a queued post (also
-    when only its ``live_at`` ``moved``) or start unpublishing."""
+    when only its ``live_at`` ``moved``), notice a pause or a resume, or start unpublishing."""
     if plan.status is S.QUEUED and plan.publish_at is not None and (plan.changed or moved):
         await enqueue(
             session,
@@ -182,6 +219,15 @@ async def after_transition(
             tenant_id=tenant_id,
             run_at=plan.publish_at,
         )
+    paused = plan.effect is PublisherEffect.PAUSE
+    resumed = plan.previous is S.QUEUED_PAUSED and plan.status is S.QUEUED
+    if paused or resumed:
+        post = await session.get(Post, (tenant_id, post_key))
+        assert post is not None
+        await session.refresh(post)  # the caller's UPDATE bypassed the identity map
+        notified = await _handling_publisher(session, tenant_id, post)
+        if notified is not None:
+            await (notified.pause if paused else notified.resume)(session, tenant_id, post)
     elif plan.effect is PublisherEffect.UNPUBLISH:
         post = await session.get(Post, (tenant_id, post_key))
         assert post is not None
@@ -231,7 +277,9 @@ async def publish_due(ctx: JobContext, payload: dict[str, Any]) -> None:
 def _reason(completed: DeliveryCompleted) -> str:
     if completed.response_status is not None:
         return f"The publish URL answered HTTP {completed.response_status}."
-    return completed.error or f"The delivery ended as {completed.outcome}."
+    if completed.error:
+        return f"The delivery to the publish URL failed: {completed.error}."
+    return f"The delivery to the publish URL ended as {completed.outcome}."
 
 
 @delivery_hooks.register(PUBLISH_EVENT)

@@ -3,6 +3,8 @@ and says how it is echoed in ``meta.query``.
 
 A parameter sent twice is read as one CSV (``?ids=a&ids=b`` = ``?ids=a,b``); parameters no
 declaration names are ignored (Percolate's own SDK sends a ``page`` it never documented).
+A :class:`ParamFamily` declares a name prefix instead (``metadata.<schema>.<path>``): the
+names themselves carry data, so every key with that prefix is the family's to parse.
 A bad value is a 400 ``input:invalid_value`` whose ``key`` is ``$.<parameter>``.
 """
 
@@ -19,12 +21,16 @@ from tenantry.percolate.v5.engine.ids import SCOPE_PATTERN, IdKind, ScopeRef, in
 __all__ = [
     "MAX_LIMIT",
     "MAX_OFFSET",
+    "MAX_TEXT",
     "Param",
+    "ParamFamily",
     "bool_param",
     "choice_param",
     "csv_param",
+    "family_param",
     "ids_param",
     "int_param",
+    "parse_moment",
     "range_params",
     "scope_ids_param",
     "text_param",
@@ -61,6 +67,66 @@ class Param:
             "description": self.description,
             "schema": self.schema,
         }
+
+
+@dataclass(frozen=True)
+class ParamFamily(Param):
+    """Parameters whose names are data (``metadata.<schema>.<path>``): every query key that
+    starts with ``prefix`` is parsed by ``parse_each(key, raw)``; the family's value is a
+    dict by key, and each key is echoed in ``meta.query`` under its own name."""
+
+    prefix: str = ""
+    parse_each: Callable[[str, str], Any] = field(default=lambda key, raw: raw)
+    max_keys: int = 20
+
+    def parse_family(self, query: dict[str, list[str]]) -> dict[str, Any] | None:
+        keys = sorted(key for key in query if key.startswith(self.prefix))
+        if not keys:
+            return None
+        if len(keys) > self.max_keys:
+            raise invalid(keys[self.max_keys], f"At most {self.max_keys} {self.name} filters.")
+        return {key: self.parse_each(key, ",".join(query[key])) for key in keys}
+
+    def openapi(self) -> dict[str, Any]:
+        """One exploded free-form object: each property is a query parameter of its own."""
+        return {
+            "name": self.name,
+            "in": "query",
+            "required": False,
+            "description": self.description,
+            "style": "form",
+            "explode": True,
+            "schema": {
+                "type": "object",
+                "propertyNames": {"pattern": f"^{re.escape(self.prefix)}"},
+                "additionalProperties": self.schema,
+            },
+        }
+
+
+def family_param(
+    name: str,
+    prefix: str,
+    description: str,
+    parse_each: Callable[[str, str], Any],
+    *,
+    schema: dict[str, Any] | None = None,
+    echo: Callable[[Any], Any] = lambda value: value,
+) -> ParamFamily:
+    """A :class:`ParamFamily` (``name`` is how the spec and ``values`` call the family)."""
+
+    def refuse(_raw: str) -> Any:  # a family is read by key, never as one parameter
+        raise invalid(name, f"{name} is a family of parameters.")
+
+    return ParamFamily(
+        name,
+        schema or {"type": "string"},
+        refuse,
+        description,
+        echo=echo,
+        prefix=prefix,
+        parse_each=parse_each,
+    )
 
 
 def _items(name: str, raw: str) -> list[str]:
@@ -214,7 +280,8 @@ def text_param(name: str, description: str, *, max_length: int = MAX_TEXT) -> Pa
     return Param(name, {"type": "string", "maxLength": max_length}, parse, description)
 
 
-def _moment(name: str, raw: str) -> datetime:
+def parse_moment(name: str, raw: str) -> datetime:
+    """A date (midnight UTC) or an ISO 8601 date-time (UTC when it has no offset)."""
     text = raw.strip()
     try:
         if len(text) == 10:
@@ -239,14 +306,14 @@ def range_params(field_name: str) -> tuple[Param, Param]:
         Param(
             start,
             schema,
-            lambda raw: _moment(start, raw),
+            lambda raw: parse_moment(start, raw),
             f"{field_name} from (inclusive).",
             echo=echo,
         ),
         Param(
             end,
             schema,
-            lambda raw: _moment(end, raw),
+            lambda raw: parse_moment(end, raw),
             f"{field_name} until (exclusive).",
             echo=echo,
         ),
@@ -257,6 +324,11 @@ def parse_params(params: Sequence[Param], query: dict[str, list[str]]) -> dict[s
     """Values of the declared ``params`` found in ``query`` (defaults filled in)."""
     values: dict[str, Any] = {}
     for param in params:
+        if isinstance(param, ParamFamily):
+            found = param.parse_family(query)
+            if found is not None:
+                values[param.name] = found
+            continue
         raw = query.get(param.name)
         if raw is None or not any(part.strip() for part in raw):
             if param.default is not None:
@@ -274,6 +346,8 @@ def echo_query(
     for param in params:
         if param.name not in values:
             continue
-        if param.name in query or param.echo_default:
+        if isinstance(param, ParamFamily):
+            echoed.update((key, param.echo(value)) for key, value in values[param.name].items())
+        elif param.name in query or param.echo_default:
             echoed[param.name] = param.echo(values[param.name])
     return echoed

@@ -55,7 +55,9 @@ FilterFn = Callable[[Select[Any], dict[str, Any], V5Context], Awaitable[Select[A
 
 @dataclass(frozen=True)
 class ListFilter:
-    """Query parameters and how they narrow the select (applied only when one was sent)."""
+    """Query parameters and how they narrow the select (applied only when one was sent);
+    a :class:`~tenantry.percolate.v5.engine.params.ParamFamily` among them receives every
+    query key with its prefix (``metadata.<schema>.<path>``)."""
 
     params: tuple[Param, ...]
     apply: FilterFn
