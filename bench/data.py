@@ -43,7 +43,7 @@ from rich.progress import (
 
 from bench.common import ADMIN_DSN, ASYNCPG_DSN, DB_NAME, bench_settings_overrides
 
-FORMAT_VERSION = 2  # 2: PERSCOM ranks and user profiles
+FORMAT_VERSION = 3  # 2: PERSCOM ranks and user profiles; 3: Percolate posts
 META_TABLE = "bench_dataset"
 SEQUENCE = "tenantry_id_seq"  # tenantry.core.ids.SEQUENCE_NAME; checked at import below
 CHUNK_ROWS = 20_000
@@ -535,6 +535,336 @@ async def gen_perscom_user_profiles(ctx: GenContext, advance: Advance) -> None:
     )
 
 
+# --------------------------------------------------------------------------------------------
+# Percolate content: 1 M posts in the bench tenant, over the licenses of its scope tree.
+
+POSTS = 1_000_000
+POST_STATUSES = (
+    # (status, weight out of 100, scheduled): most posts are drafts or live, some queued.
+    ("draft", 28, False),
+    ("approvals.queued", 4, True),
+    ("queued", 14, True),
+    ("queued.paused", 2, True),
+    ("queued.error", 1, True),
+    ("live", 46, True),
+    ("unpublished", 5, True),
+)
+POST_SCHEMA_DEFINITION = {
+    "fields": [
+        {"key": "message", "type": "textarea", "required": True, "ext": {"max_length": 5000}},
+        {"key": "link", "type": "text"},
+    ]
+}
+META_REGIONS = ("emea", "amer", "apac", "latam", "anz")
+META_SCHEMA_DEFINITION = {
+    "fields": [
+        {
+            "key": "region",
+            "type": "select",
+            "ext": {"values": [{"value": v, "label": v.upper()} for v in META_REGIONS]},
+        },
+        {"key": "launch", "type": "date"},
+    ]
+}
+TOPIC_WORDS = _words(
+    "spring summer autumn winter launch sale store recipe guide story interview event "
+    "behind-the-scenes giveaway update review tutorial announcement"
+)
+
+
+def _license_scopes(tree: dict[str, Any]) -> list[int]:
+    """The scope tree's licenses (levels 4 and 5 of the breadth-first numbering)."""
+    start = sum(SCOPE_BRANCHING**level for level in range(4))
+    end = sum(SCOPE_BRANCHING**level for level in range(SCOPE_LEVELS - 1))
+    return [int(tree["root"]) + i for i in range(start, end)]
+
+
+def _checked_definition(raw: dict[str, Any]) -> str:
+    """The definition as the app stores it (run through its own schema parser)."""
+    from tenantry.percolate.content.schema_compiler import parse_definition
+
+    return json.dumps(parse_definition(raw).as_json())
+
+
+async def gen_percolate_posts(ctx: GenContext, advance: Advance) -> None:
+    """A custom platform, one channel per license, a post schema and a metadata schema, and
+    ``POSTS`` posts spread over the licenses in every status (the issue's 1 M posts)."""
+    tree = ctx.facts["percolate_scopes"]
+    tenant, root = int(tree["tenant"]), int(tree["root"])
+    licenses = _license_scopes(tree)
+    first = await ctx.allocate_ids(1 + len(licenses) + 2)
+    platform, channel_base = first, first + 1
+    post_schema, meta_schema = first + 1 + len(licenses), first + 2 + len(licenses)
+    await ctx.copy(
+        "percolate_platforms",
+        ("tenant_id", "id", "name", "type", "scope_id", "system", "created_at", "updated_at"),
+        [[(tenant, platform, "Bench CMS", "custom", root, False, EPOCH, EPOCH)]],
+        advance,
+    )
+    await ctx.copy(
+        "percolate_channels",
+        (
+            "tenant_id",
+            "id",
+            "name",
+            "type",
+            "xid",
+            "scope_id",
+            "platform_id",
+            "active",
+            "term_ids",
+            "created_at",
+            "updated_at",
+        ),
+        [
+            [
+                (
+                    tenant,
+                    channel_base + i,
+                    f"Channel {i}",
+                    "custom",
+                    "",
+                    scope,
+                    platform,
+                    True,
+                    "[]",
+                    EPOCH,
+                    EPOCH,
+                )
+                for i, scope in enumerate(licenses)
+            ]
+        ],
+        advance,
+    )
+    schemas = [
+        (
+            tenant,
+            post_schema,
+            "Bench post",
+            "bench-post",
+            "post",
+            "active",
+            root,
+            1,
+            "[]",
+            "{}",
+            None,
+            None,
+            EPOCH,
+            EPOCH,
+        ),
+        (
+            tenant,
+            meta_schema,
+            "Bench facts",
+            "bench-facts",
+            "metadata",
+            "active",
+            root,
+            1,
+            '["post"]',
+            "{}",
+            None,
+            None,
+            EPOCH,
+            EPOCH,
+        ),
+    ]
+    await ctx.copy(
+        "percolate_schemas",
+        (
+            "tenant_id",
+            "id",
+            "name",
+            "slug",
+            "type",
+            "status",
+            "scope_id",
+            "version",
+            "limit_resource_types",
+            "ext",
+            "platform_key",
+            "channel_type",
+            "created_at",
+            "updated_at",
+        ),
+        [schemas],
+        advance,
+    )
+    await ctx.copy(
+        "percolate_schema_versions",
+        ("tenant_id", "schema_id", "version", "name", "definition", "created_at", "updated_at"),
+        [
+            [
+                (
+                    tenant,
+                    post_schema,
+                    1,
+                    "Bench post",
+                    _checked_definition(POST_SCHEMA_DEFINITION),
+                    EPOCH,
+                    EPOCH,
+                ),
+                (
+                    tenant,
+                    meta_schema,
+                    1,
+                    "Bench facts",
+                    _checked_definition(META_SCHEMA_DEFINITION),
+                    EPOCH,
+                    EPOCH,
+                ),
+            ]
+        ],
+        advance,
+    )
+    users = ctx.plan.rows // ctx.plan.tenants
+    position = ctx.facts["tenants"]["ids"].index(tenant)
+    user_base = int(ctx.facts["users"]["id_base"])
+    base = await ctx.allocate_ids(POSTS)
+    ladder = [
+        (status, scheduled) for status, weight, scheduled in POST_STATUSES for _ in range(weight)
+    ]
+    step = SPAN_SECONDS / POSTS
+    epoch = EPOCH.timestamp()
+    hours = [timedelta(hours=h) for h in range(24 * 60)]
+
+    def chunk(start: int) -> list[tuple[Any, ...]]:
+        bits = ctx.rng("percolate_posts", start).getrandbits
+        rows: list[tuple[Any, ...]] = []
+        for k in range(start, min(start + CHUNK_ROWS, POSTS)):
+            r = bits(48)
+            license_index = k % len(licenses)
+            status, scheduled = ladder[r % len(ladder)]
+            created = datetime.fromtimestamp(epoch + k * step, UTC)
+            topic = TOPIC_WORDS[(r >> 8) % len(TOPIC_WORDS)]
+            name = f"{topic.capitalize()} post {k}"
+            message = f"Our {topic} news, part {k % 97}: read more on the blog."
+            author = user_base + ((r >> 16) % users) * ctx.plan.tenants + position
+            rows.append(
+                (
+                    tenant,
+                    base + k,
+                    licenses[license_index],
+                    author,
+                    author if (r >> 40) & 1 else None,
+                    name,
+                    "",
+                    status,
+                    created + hours[(r >> 24) % len(hours)] if scheduled else None,
+                    "",
+                    platform,
+                    channel_base + license_index,
+                    post_schema,
+                    1,
+                    json.dumps({"message": message}),
+                    "[]",
+                    "[]",
+                    False,
+                    f"{name} {message}".lower(),
+                    created,
+                    created,
+                )
+            )
+        return rows
+
+    columns = (
+        "tenant_id",
+        "id",
+        "scope_id",
+        "user_id",
+        "assignee_id",
+        "name",
+        "description",
+        "status",
+        "live_at",
+        "xid",
+        "platform_id",
+        "channel_id",
+        "schema_id",
+        "schema_version",
+        "ext",
+        "term_ids",
+        "origin_ids",
+        "ingested",
+        "search_text",
+        "created_at",
+        "updated_at",
+    )
+    await ctx.copy(
+        "percolate_posts", columns, (chunk(s) for s in range(0, POSTS, CHUNK_ROWS)), advance
+    )
+    ctx.facts["percolate_posts"] = {
+        "id_base": base,
+        "count": POSTS,
+        "license_probe": licenses[len(licenses) // 2],
+        "post_schema": post_schema,
+        "meta_schema": meta_schema,
+    }
+
+
+async def gen_percolate_metadata(ctx: GenContext, advance: Advance) -> None:
+    """A metadata record (region, launch date) about every post, and its flattened values as
+    the app indexes them (``metadata_index.flatten``) for the ``metadata.*`` filters."""
+    from tenantry.percolate.content.schema_compiler import parse_definition
+    from tenantry.percolate.v5.content.metadata_index import flatten
+
+    posts = ctx.facts["percolate_posts"]
+    tenant = int(ctx.facts["percolate_scopes"]["tenant"])
+    licenses = _license_scopes(ctx.facts["percolate_scopes"])
+    schema, post_base = int(posts["meta_schema"]), int(posts["id_base"])
+    definition = parse_definition(META_SCHEMA_DEFINITION)
+    base = await ctx.allocate_ids(POSTS)
+    days = [EPOCH + timedelta(days=d) for d in range(6 * 365)]
+    # Every (region, day) pair flattened once: the generator only picks from them.
+    flat = {
+        (region, day): flatten(definition, {"region": region, "launch": day.date().isoformat()})
+        for region in META_REGIONS
+        for day in days
+    }
+    value_rows: list[tuple[Any, ...]] = []
+
+    def chunk(start: int) -> list[tuple[Any, ...]]:
+        bits = ctx.rng("percolate_metadata", start).getrandbits
+        rows: list[tuple[Any, ...]] = []
+        for k in range(start, min(start + CHUNK_ROWS, POSTS)):
+            r = bits(32)
+            region, day = META_REGIONS[r % len(META_REGIONS)], days[(r >> 8) % len(days)]
+            ext = {"region": region, "launch": day.date().isoformat()}
+            post, record = post_base + k, base + k
+            rows.append(
+                (tenant, record, "post", post, licenses[k % len(licenses)], schema, 1,
+                 json.dumps(ext), day, day)
+            )  # fmt: skip
+            for position, value in enumerate(flat[(region, day)]):
+                value_rows.append(
+                    (tenant, record, position, "post", post, schema, value.path, value.text,
+                     value.time)
+                )  # fmt: skip
+        return rows
+
+    await ctx.copy(
+        "percolate_metadata",
+        ("tenant_id", "id", "object_kind", "object_key", "scope_id", "schema_id",
+         "schema_version", "ext", "created_at", "updated_at"),
+        (chunk(s) for s in range(0, POSTS, CHUNK_ROWS)),
+        advance,
+    )  # fmt: skip
+
+    def value_chunks() -> Iterable[list[tuple[Any, ...]]]:
+        for start in range(0, len(value_rows), CHUNK_ROWS):
+            yield value_rows[start : start + CHUNK_ROWS]
+
+    await ctx.copy(
+        "percolate_metadata_values",
+        ("tenant_id", "metadata_id", "position", "object_kind", "object_key", "schema_id",
+         "path", "value_text", "value_time"),
+        value_chunks(),
+        advance,
+    )  # fmt: skip
+    value_rows.clear()
+
+
 STEPS: list[GeneratorStep] = [
     GeneratorStep("tenants", 1, gen_tenants, lambda p: p.tenants, ("tenants",)),
     GeneratorStep("roles", 1, gen_roles, lambda p: 2 * p.tenants, ("roles",)),
@@ -566,6 +896,28 @@ STEPS: list[GeneratorStep] = [
         lambda p: p.rows,
         ("perscom_user_profiles",),
         needs_tables=("perscom_ranks", "perscom_user_profiles"),
+    ),
+    GeneratorStep(
+        "percolate_posts",
+        1,
+        gen_percolate_posts,
+        lambda p: POSTS + 330,
+        (
+            "percolate_platforms",
+            "percolate_channels",
+            "percolate_schemas",
+            "percolate_schema_versions",
+            "percolate_posts",
+        ),
+        needs_tables=("scopes", "percolate_posts"),
+    ),
+    GeneratorStep(
+        "percolate_metadata",
+        1,
+        gen_percolate_metadata,
+        lambda p: 3 * POSTS,
+        ("percolate_metadata", "percolate_metadata_values"),
+        needs_tables=("percolate_posts", "percolate_metadata_values"),
     ),
 ]
 

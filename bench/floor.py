@@ -396,6 +396,126 @@ async def user_roles_index(request: Request) -> Response:
     return json_response({"meta": {"total": total, "query": query}, "data": data, "include": {}})
 
 
+# Percolate posts: the face's statements for ``scope_ids`` + ``statuses`` (+ an optional
+# metadata filter): one count, one page ordered by ``created_at`` with the id tie-breaker, the
+# scopes' kinds (for wire ids) and ``include=channel_id`` as one ``= ANY`` query.
+POST_COLUMNS = (
+    "id, scope_id, user_id, assignee_id, name, description, status, live_at, live_at_timezone, "
+    "url, xid, platform_id, channel_id, schema_id, schema_version, ext, term_ids, origin_ids, "
+    "ingested, publish_error, created_at, updated_at"
+)
+CHANNEL_COLUMNS = (
+    "id, name, type, xid, scope_id, platform_id, active, term_ids, created_at, updated_at"
+)
+
+
+def _post_filter(request: Request) -> tuple[str, list[Any]]:
+    """``WHERE`` text and arguments (``$1`` is the tenant) for the scenario's filters."""
+    clauses, args = ["tenant_id = $1"], []
+    scope_ids = [
+        int(part.rpartition(":")[2])
+        for part in request.query_params.get("scope_ids", "").split(",")
+        if part
+    ]
+    if scope_ids:
+        args.append(scope_ids)
+        clauses.append(f"scope_id = ANY(${len(args) + 1})")
+    statuses = [s for s in request.query_params.get("statuses", "").split(",") if s]
+    if statuses:
+        args.append(statuses)
+        clauses.append(f"status = ANY(${len(args) + 1})")
+    for key, value in request.query_params.items():
+        if key.startswith("metadata."):
+            schema, _, path = key.removeprefix("metadata.").partition(".")
+            args.extend([int(schema.removeprefix("schema:").partition("_")[0]), path, value])
+            first = len(args) - 1
+            clauses.append(
+                "EXISTS (SELECT 1 FROM percolate_metadata_values v WHERE v.tenant_id = $1"
+                " AND v.object_kind = 'post' AND v.object_key = percolate_posts.id"
+                f" AND v.schema_id = ${first} AND v.path = ${first + 1}"
+                f" AND v.value_text = ${first + 2})"
+            )
+    return " AND ".join(clauses), args
+
+
+def _post(record: asyncpg.Record, kinds: dict[int, str]) -> dict[str, Any]:
+    row = dict(record)
+    ext = orjson.loads(row["ext"])
+    return {
+        "id": f"post:{row['id']}",
+        "scope_id": f"{kinds.get(row['scope_id'], 'scope')}:{row['scope_id']}",
+        "user_id": f"user:{row['user_id']}",
+        "assignee_id": f"user:{row['assignee_id']}" if row["assignee_id"] else None,
+        "name": row["name"],
+        "description": row["description"],
+        "status": row["status"],
+        "live_at": row["live_at"],
+        "live_at_timezone": row["live_at_timezone"],
+        "url": row["url"],
+        "xid": row["xid"],
+        "platform_id": f"platform:{row['platform_id']}",
+        "channel_id": f"channel:{row['channel_id']}",
+        "schema_id": f"schema:{row['schema_id']}_{row['schema_version']}",
+        "ext": ext,
+        "term_ids": [f"term:{t}" for t in orjson.loads(row["term_ids"])],
+        "origin_ids": orjson.loads(row["origin_ids"]),
+        "ingested": row["ingested"],
+        "publish_error": row["publish_error"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+    }
+
+
+async def posts_index(request: Request) -> Response:
+    state = _state(request)
+    tenant = _tenant(request)
+    if tenant is None:
+        return error(401, "Unauthenticated.")
+    where, args = _post_filter(request)
+    limit = _positive(request.query_params.get("limit"), 50, MAX_LIMIT)
+    offset = int(request.query_params.get("offset", "0") or 0)
+    page_sql = (
+        f"SELECT {POST_COLUMNS} FROM percolate_posts WHERE {where}"
+        f" ORDER BY created_at DESC, id DESC LIMIT ${len(args) + 2} OFFSET ${len(args) + 3}"
+    )
+    async with state.pool.acquire() as conn:
+        total = await conn.fetchval(
+            f"SELECT count(*) FROM percolate_posts WHERE {where}", tenant, *args
+        )
+        records = await conn.fetch(page_sql, tenant, *args, limit, offset)
+        kinds = dict(
+            await conn.fetch(
+                "SELECT id, kind FROM scopes WHERE tenant_id = $1 AND id = ANY($2)",
+                tenant,
+                list({r["scope_id"] for r in records}),
+            )
+        )
+        channels = await conn.fetch(
+            f"SELECT {CHANNEL_COLUMNS} FROM percolate_channels"
+            " WHERE tenant_id = $1 AND id = ANY($2)",
+            tenant,
+            list({r["channel_id"] for r in records}),
+        )
+    include = [
+        {
+            **dict(c),
+            "id": f"channel:{c['id']}",
+            "platform_id": f"platform:{c['platform_id']}",
+            "scope_id": f"{kinds.get(c['scope_id'], 'scope')}:{c['scope_id']}",
+            "term_ids": orjson.loads(c["term_ids"]),
+        }
+        for c in channels
+    ]
+    query = {"limit": limit, "offset": offset, **dict(request.query_params)}
+    return json_response(
+        {
+            "meta": {"total": total, "query": query},
+            "data": [_post(r, kinds) for r in records],
+            "include": {"channel": include},
+        }
+    )
+
+
 class BadFilter(ValueError):
     pass
 
@@ -516,6 +636,7 @@ def create_app(
             Route("/v1/users/search", users_search, methods=["POST"]),
             Route("/v1/users/{user_id}", users_show),
             Route("/api/v5/user_role/", user_roles_index),
+            Route("/api/v5/post/", posts_index),
         ],
         lifespan=lifespan,
     )

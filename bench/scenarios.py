@@ -53,6 +53,10 @@ class ProvisionContext:
         tree = self.dataset.facts.get("percolate_scopes")
         if tree:
             values["scope_probe"] = tree["probe"]
+        posts = self.dataset.facts.get("percolate_posts")
+        if posts:
+            values["license_probe"] = posts["license_probe"]
+            values["meta_schema"] = posts["meta_schema"]
         return values
 
     def tenantry_cli(self, *args: str, timeout: float = 120.0) -> dict[str, Any]:
@@ -154,6 +158,13 @@ def percolate_token(ctx: ProvisionContext) -> Headers:
     if isinstance(token_or_error, Unavailable):
         raise token_or_error
     return {"Authorization": f"Bearer {token_or_error}", "Accept": "application/json"}
+
+
+def percolate_posts_token(ctx: ProvisionContext) -> Headers:
+    """The admin's token, once the data set has posts (migration 0007 and the posts step)."""
+    if "percolate_posts" not in ctx.dataset.facts:
+        raise Unavailable("the data set has no Percolate posts (migration 0007)")
+    return percolate_token(ctx)
 
 
 def perscom_tenant_header(ctx: ProvisionContext) -> Headers:
@@ -280,6 +291,44 @@ SCENARIOS: list[Scenario] = [
         path="/api/v5/user_role/?scope_ids=license_group:{scope_probe}&extend_scopes=true&limit=100",
         floor_path="/api/v5/user_role/?scope_ids={scope_probe}&limit=100",
         credentials=percolate_token,
+        floor_headers=perscom_tenant_header,
+        target=Target(0.60),
+    ),
+    Scenario(
+        name="posts-list",
+        title=(
+            "Percolate GET /api/v5/post/?scope_ids=…&statuses=queued,live&limit=100"
+            "&include=channel_id (1 M posts over 324 licenses, first page + total)"
+        ),
+        method="GET",
+        path=(
+            "/api/v5/post/?scope_ids=license:{license_probe}&statuses=queued,live&limit=100"
+            "&include=channel_id"
+        ),
+        floor_path=(
+            "/api/v5/post/?scope_ids={license_probe}&statuses=queued,live&limit=100"
+            "&include=channel_id"
+        ),
+        credentials=percolate_posts_token,
+        floor_headers=perscom_tenant_header,
+        target=Target(0.60),
+    ),
+    Scenario(
+        name="posts-metadata",
+        title=(
+            "Percolate GET /api/v5/post/?scope_ids=…&metadata.schema:N.region=emea&limit=100"
+            " (posts of one license whose metadata says region emea)"
+        ),
+        method="GET",
+        path=(
+            "/api/v5/post/?scope_ids=license:{license_probe}"
+            "&metadata.schema:{meta_schema}.region=emea&limit=100"
+        ),
+        floor_path=(
+            "/api/v5/post/?scope_ids={license_probe}&metadata.schema:{meta_schema}.region=emea"
+            "&limit=100"
+        ),
+        credentials=percolate_posts_token,
         floor_headers=perscom_tenant_header,
         target=Target(0.60),
     ),
