@@ -7,10 +7,12 @@ them even when the connecting user owns the tables.
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import orjson
 from sqlalchemy import event, text
 from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import (
@@ -33,6 +35,15 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
+def _json_loads(text: str | bytes) -> Any:
+    """JSON columns are read with orjson (a list page decodes hundreds of them); what orjson
+    refuses but the standard library wrote (an integer past 64 bits) falls back to ``json``."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def create_engine(settings: Settings, *, as_app_role: bool = True) -> AsyncEngine:
     """Create the async engine for ``settings``.
 
@@ -40,7 +51,7 @@ def create_engine(settings: Settings, *, as_app_role: bool = True) -> AsyncEngin
     they create tables and policies; everything that serves tenants uses the app role.
     """
     url = settings.effective_database_url
-    kwargs: dict[str, Any] = {}
+    kwargs: dict[str, Any] = {"json_deserializer": _json_loads}
     if settings.is_sqlite:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}

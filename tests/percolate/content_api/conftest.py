@@ -16,37 +16,25 @@ from tests.percolate.support import fresh_address
 from tests.percolate.v5.conftest import (  # noqa: F401  (fixtures)
     Account,
     Caller,
-    PercolateWithV5,
     account,
     admin,
     make_account,
 )
 
+from tenantry import percolate
 from tenantry.app import create_app
-from tenantry.core.platform import Platform
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.content import install_content
 from tenantry.percolate.v5.models import Channel
 from tenantry.percolate.v5.models import Platform as ChannelPlatform
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
 
 
-class PercolateWithContent(PercolateWithV5):
-    """The face as the lead will wire it: ``install_v5`` then ``install_content`` (once: the
-    face's own install may already mount the content routes)."""
-
-    def install(self, app: FastAPI, platform: Platform) -> None:
-        super().install(app, platform)
-        if not any(getattr(route, "path", None) == "/api/v5/post/" for route in app.routes):
-            install_content(app, platform)
-
-
 @pytest.fixture(scope="session")
 async def content_app(settings: Settings, migrated: None) -> AsyncIterator[FastAPI]:
     # The tests' receivers listen on loopback: the operator allowed private destinations.
     private = settings.model_copy(update={"allow_private_webhooks": True})
-    application = create_app(private, faces=[WebFace(), PercolateWithContent()])
+    application = create_app(private, faces=[WebFace(), percolate.face])
     async with LifespanManager(application):
         yield application
 

@@ -20,9 +20,10 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from tests.percolate.content_api.conftest import Desk, PercolateWithContent
+from tests.percolate.content_api.conftest import Desk
 from tests.percolate.content_api.stock import HOOK_URL, SECRET, Stock, stock
 
+from tenantry import percolate
 from tenantry.app import create_app
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
@@ -179,7 +180,7 @@ async def test_schemathesis_finds_no_failures_in_the_content_operations(
     made = await stock(api, desk)
     known = known_ids(desk, made)
     private = settings.model_copy(update={"allow_private_webhooks": True})
-    app = create_app(private, faces=[WebFace(), PercolateWithContent()])
+    app = create_app(private, faces=[WebFace(), percolate.face])
     statuses: dict[int, int] = {}
     filled = fills(desk, made)
     failures = await anyio.to_thread.run_sync(_run, app, desk.admin.token, known, filled, statuses)

@@ -17,9 +17,10 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from tests.percolate.content_api.conftest import Desk, PercolateWithContent
+from tests.percolate.content_api.conftest import Desk
 from tests.percolate.support import fresh_address
 
+from tenantry import percolate
 from tenantry.app import create_app
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
@@ -48,7 +49,7 @@ PRIVATE_URLS = [
 @pytest.fixture(scope="module")
 async def strict_app(settings: Settings, migrated: None) -> AsyncIterator[FastAPI]:
     assert not settings.allow_private_webhooks  # the default the operator gets
-    application = create_app(settings, faces=[WebFace(), PercolateWithContent()])
+    application = create_app(settings, faces=[WebFace(), percolate.face])
     async with LifespanManager(application):
         yield application
 

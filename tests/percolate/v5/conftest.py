@@ -21,34 +21,20 @@ from tenantry import percolate
 from tenantry.app import create_app
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import Role, UserRole
-from tenantry.core.platform import Platform
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.cli import create_oauth_client, create_token
-from tenantry.percolate.v5 import install_v5
 from tenantry.percolate.v5.models import RoleProfile
 from tenantry.percolate.v5.role import ensure_builtin_roles
 from tenantry.percolate.v5.scope import add_scope
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
-from tenantry.web.reset_password import install_reset_page
 
 PASSWORD = "correct horse battery staple"
 
 
-class PercolateWithV5:
-    """The face as the lead will wire it: part 1's install, then ``install_v5``."""
-
-    name = "percolate"
-
-    def install(self, app: FastAPI, platform: Platform) -> None:
-        percolate.face.install(app, platform)
-        install_v5(app, platform)
-        install_reset_page(app, platform)
-
-
 @pytest.fixture(scope="session")
 async def v5_app(settings: Settings, migrated: None) -> AsyncIterator[FastAPI]:
-    application = create_app(settings, faces=[WebFace(), PercolateWithV5()])
+    application = create_app(settings, faces=[WebFace(), percolate.face])
     async with LifespanManager(application):
         yield application
 

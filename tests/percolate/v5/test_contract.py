@@ -16,8 +16,9 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from hypothesis import HealthCheck, Phase, given, settings
-from tests.percolate.v5.conftest import Account, PercolateWithV5
+from tests.percolate.v5.conftest import Account
 
+from tenantry import percolate
 from tenantry.app import create_app
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
@@ -89,7 +90,7 @@ def _checker(
 async def test_schemathesis_finds_no_failures(settings: Settings, make_account: Any) -> None:
     account: Account = await make_account()
     admin = await account.user(("admin", None))
-    app = create_app(settings, faces=[WebFace(), PercolateWithV5()])
+    app = create_app(settings, faces=[WebFace(), percolate.face])
     known: dict[str, str] = {"user": admin.wire}
     async with LifespanManager(app):
         transport = httpx.ASGITransport(app=app)

@@ -25,7 +25,7 @@ from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import User, UserRole
 from tenantry.core.identity.passwords import hash_password, verify_password
 from tenantry.core.platform import PlatformDep
-from tenantry.percolate.auth import PrincipalDep
+from tenantry.percolate.auth import CallerDep
 from tenantry.percolate.v5 import password_reset, user_role
 from tenantry.percolate.v5.common import TIMESTAMP, applying_in_scopes, nullable, object_schema
 from tenantry.percolate.v5.engine.context import V5Context, forbidden, open_context
@@ -315,12 +315,12 @@ def _password_routes(router: APIRouter) -> None:
         )
 
     async def change_password(
-        request: Request, platform: PlatformDep, principal: PrincipalDep
+        request: Request, platform: PlatformDep, caller: CallerDep
     ) -> Response:
         value = request.path_params["user_id"]
         key = KIND.parse(value, "user_id")
         body = await read_body(request, PasswordChange)
-        async with open_context(platform, principal) as ctx:
+        async with open_context(platform, caller) as ctx:
             user = await ctx.session.get(User, (ctx.tenant_id, key))
             if user is None or key != ctx.user_id:
                 raise forbidden("user_id", value, "user")

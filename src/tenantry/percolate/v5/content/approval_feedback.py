@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.platform import PlatformDep
-from tenantry.percolate.auth import PrincipalDep
+from tenantry.percolate.auth import CallerDep
 from tenantry.percolate.content.lifecycle import PostStatus, on_approved, on_rejected
 from tenantry.percolate.v5.content import approval
 from tenantry.percolate.v5.content.models import ApprovalFeedback, ApprovalWorkflow, Post
@@ -79,13 +79,11 @@ async def decide(ctx: V5Context, key: int, wire: str, body: FeedbackCreate) -> N
     await ctx.session.flush()
 
 
-async def feedback_endpoint(
-    request: Request, platform: PlatformDep, principal: PrincipalDep
-) -> Response:
+async def feedback_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
     wire = request.path_params[PARAM]
     key = approval.KIND.parse(wire, PARAM)
     body = await read_body(request, FeedbackCreate)
-    async with open_context(platform, principal) as ctx:
+    async with open_context(platform, caller) as ctx:
         await decide(ctx, key, wire, body)
         shown = await fetch_one(approval.RESOURCE, ctx, key, wire_key=PARAM, wire_value=wire)
     return json_response(shown, 201)

@@ -11,6 +11,7 @@ library's threaded HTTP server is enough for a demo; it binds 127.0.0.1 by defau
 from __future__ import annotations
 
 import json
+import signal
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, TextIO
@@ -86,6 +87,7 @@ class DemoReceiver:
 
         self.server = ThreadingHTTPServer((host, port), Handler)
         self.server.daemon_threads = True
+        self.server.block_on_close = False  # closing never waits on a slow or stuck sender
         self._thread: threading.Thread | None = None
 
     @property
@@ -100,10 +102,22 @@ class DemoReceiver:
             self.out.flush()
 
     def serve_forever(self) -> None:
-        """Serve in this thread until interrupted (the command's way)."""
+        """Serve in this thread until SIGINT or SIGTERM (the command's way).
+
+        Both signals are handled explicitly: a process started in the background of a
+        non-interactive shell inherits SIGINT as ignored, and Python then never raises
+        ``KeyboardInterrupt``. ``shutdown`` waits for the serving loop, so it runs in a thread.
+        """
+
+        def stop(_signum: int, _frame: object) -> None:
+            threading.Thread(target=self.server.shutdown, daemon=True).start()
+
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
         try:
             self.server.serve_forever()
         finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
             self.server.server_close()
 
     def start(self) -> None:

@@ -19,7 +19,7 @@ from starlette.responses import Response
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.platform import PlatformDep
 from tenantry.core.webhooks import enqueue_delivery
-from tenantry.percolate.auth import PrincipalDep
+from tenantry.percolate.auth import CallerDep
 from tenantry.percolate.ids import MAX_KEY_DIGITS
 from tenantry.percolate.v5.content.models import Post, PostWebhook, Webhook
 from tenantry.percolate.v5.content.webhook import STATUS_CHANGED, load_webhook, subscription_ref
@@ -220,28 +220,22 @@ async def announce_status_change(
 router = APIRouter(prefix=API_PREFIX, tags=["postwebhook"])
 
 
-async def list_endpoint(
-    request: Request, platform: PlatformDep, principal: PrincipalDep
-) -> Response:
-    async with open_context(platform, principal) as ctx:
+async def list_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+    async with open_context(platform, caller) as ctx:
         body = await _list(ctx, query_of(request))
     return json_response(body)
 
 
-async def create_endpoint(
-    request: Request, platform: PlatformDep, principal: PrincipalDep
-) -> Response:
+async def create_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
     body = await read_body(request, PostWebhookCreate)
-    async with open_context(platform, principal) as ctx:
+    async with open_context(platform, caller) as ctx:
         row = await _create(ctx, body)
         shown = _present(row, ctx)
     return json_response({"data": shown}, 201)
 
 
-async def delete_endpoint(
-    request: Request, platform: PlatformDep, principal: PrincipalDep
-) -> Response:
-    async with open_context(platform, principal) as ctx:
+async def delete_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+    async with open_context(platform, caller) as ctx:
         await _delete(ctx, request.path_params["postwebhook_id"])
     return Response(status_code=204)
 

@@ -41,7 +41,7 @@ from tenantry.core.jobs import JobContext, enqueue, job_handlers
 from tenantry.core.platform import PlatformDep
 from tenantry.core.webhooks import DeliveryCompleted, check_destination, delivery_hooks
 from tenantry.core.webhooks import enqueue_delivery as send_signed
-from tenantry.percolate.auth import PrincipalDep
+from tenantry.percolate.auth import CallerDep
 from tenantry.percolate.content.lifecycle import (
     PostStatus,
     PublisherEffect,
@@ -330,14 +330,12 @@ class PublisherBody(BaseModel):
 router = APIRouter(prefix="/api/v5", tags=["channel"])
 
 
-async def put_publisher(
-    request: Request, platform: PlatformDep, principal: PrincipalDep
-) -> Response:
+async def put_publisher(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
     """Set where a custom channel's posts are published (a Tenantry addition)."""
     wire = request.path_params["channel_id"]
     key = CHANNEL.parse(wire, "channel_id")
     body = await read_body(request, PublisherBody)
-    async with open_context(platform, principal) as ctx:
+    async with open_context(platform, caller) as ctx:
         channel = await ctx.session.get(Channel, (ctx.tenant_id, key))
         if channel is None or not await ctx.can("license_channel:read", channel.scope_id):
             raise forbidden("channel_id", wire, "channel")

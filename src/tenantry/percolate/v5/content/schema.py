@@ -21,7 +21,7 @@ from starlette.responses import Response
 
 from tenantry.core.errors import Conflict, FieldError, ValidationFailed
 from tenantry.core.platform import PlatformDep
-from tenantry.percolate.auth import PrincipalDep
+from tenantry.percolate.auth import CallerDep
 from tenantry.percolate.content.schema_compiler import (
     RESOURCE_TYPES,
     SCHEMA_TYPES,
@@ -460,12 +460,10 @@ async def _update(ctx: V5Context, key: int, body: SchemaUpdate) -> None:
 def _version_route(router: APIRouter) -> None:
     """``GET /schema/{schema_id}`` answering ``schema:<id>_<version>`` with that version."""
 
-    async def get_schema(
-        request: Request, platform: PlatformDep, principal: PrincipalDep
-    ) -> Response:
+    async def get_schema(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
         wire = request.path_params["schema_id"]
         ref = parse_schema_ref(wire, "schema_id")
-        async with open_context(platform, principal) as ctx:
+        async with open_context(platform, caller) as ctx:
             schema, version = await load_version(ctx, ref, "schema_id", wire)
             rows = await RESOURCE.rows_by_id(ctx, [schema.id])
             if not rows:

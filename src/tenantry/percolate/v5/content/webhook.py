@@ -19,7 +19,7 @@ from starlette.responses import Response
 
 from tenantry.core.platform import PlatformDep
 from tenantry.core.webhooks import WebhookDelivery, check_destination, replay
-from tenantry.percolate.auth import PrincipalDep
+from tenantry.percolate.auth import CallerDep
 from tenantry.percolate.v5.common import (
     ID,
     SCOPE_ID,
@@ -209,12 +209,10 @@ DELIVERY_PARAMS = (
 def _delivery_routes(router: APIRouter) -> None:
     """``GET /webhook/{id}/deliveries`` (the log) and ``POST …/{delivery}/replay``."""
 
-    async def list_endpoint(
-        request: Request, platform: PlatformDep, principal: PrincipalDep
-    ) -> Response:
+    async def list_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
         key = KIND.parse(request.path_params["webhook_id"], "webhook_id")
         values = parse_params(DELIVERY_PARAMS, query_of(request))
-        async with open_context(platform, principal) as ctx:
+        async with open_context(platform, caller) as ctx:
             await load_webhook(ctx, key, "webhook_id", "webhook:read")
             stmt = select(WebhookDelivery).where(
                 WebhookDelivery.tenant_id == ctx.tenant_id, _of_webhook(key)
@@ -230,12 +228,12 @@ def _delivery_routes(router: APIRouter) -> None:
         return json_response({"data": data})
 
     async def replay_endpoint(
-        request: Request, platform: PlatformDep, principal: PrincipalDep
+        request: Request, platform: PlatformDep, caller: CallerDep
     ) -> Response:
         key = KIND.parse(request.path_params["webhook_id"], "webhook_id")
         wire = request.path_params["delivery_id"]
         attempt_key = DELIVERY.parse(wire, "delivery_id")
-        async with open_context(platform, principal) as ctx:
+        async with open_context(platform, caller) as ctx:
             webhook = await load_webhook(ctx, key, "webhook_id", "webhook:manage")
             found = await ctx.session.scalar(
                 select(WebhookDelivery.id).where(

@@ -21,6 +21,7 @@ from tenantry.core.errors import Conflict, FieldError, Forbidden
 from tenantry.core.platform import Platform
 from tenantry.core.scopes import Reach, Scope, ScopedGrants
 from tenantry.core.tenancy import tenant_session
+from tenantry.percolate.auth import Presented, verify
 from tenantry.percolate.v5.engine.ids import SCOPE_KINDS, SYSTEM_SCOPE, ScopeRef
 
 __all__ = ["AccountProvisioner", "V5Context", "forbidden", "open_context", "provisioners"]
@@ -145,27 +146,27 @@ class V5Context:
         return f"{self._kinds.get(scope_id, 'scope')}:{scope_id}"
 
 
-async def _provision(platform: Platform, tenant_id: int) -> None:
-    """Run the provisioners once per process and account, in a transaction of their own (a
-    failing request must not roll back what the cache then believes is there)."""
-    if tenant_id in _provisioned:
-        return
-    async with tenant_session(platform.sessions, tenant_id) as session:
-        for provision in provisioners:
-            await provision(session)
-    _provisioned.add(tenant_id)
-
-
 @asynccontextmanager
-async def open_context(platform: Platform, principal: Principal) -> AsyncIterator[V5Context]:
-    """A tenant session (one transaction, committed on success) with the caller's grants."""
-    if principal.user_id is None:
-        raise forbidden(None)
-    await _provision(platform, principal.tenant_id)
+async def open_context(platform: Platform, caller: Presented) -> AsyncIterator[V5Context]:
+    """One tenant session (one transaction, committed on success) that checks the caller's
+    credential, loads its grants and serves the request: a v5 request is one transaction.
+
+    The account's provisioners run in the same transaction the first time a process serves
+    it; the account counts as provisioned only once that transaction has committed.
+    """
+    fresh = caller.tenant_id not in _provisioned
     try:
-        async with tenant_session(platform.sessions, principal.tenant_id) as session:
-            grants = await scopes.load_grants(session, principal.user_id)
+        async with tenant_session(platform.sessions, caller.tenant_id) as session:
+            user_id, credential = await verify(session, caller)
+            if fresh:
+                for provision in provisioners:
+                    await provision(session)
+            grants = await scopes.load_grants(session, user_id)
+            tenant_wide = grants.by_scope.get(None, frozenset())
+            principal = Principal(caller.tenant_id, user_id, tenant_wide, credential)
             yield V5Context(platform, principal, session, grants)
     except IntegrityError:
         # A uniqueness race lost after the service's own check passed: a conflict, not a 500.
         raise Conflict("The object conflicts with one written at the same time.") from None
+    if fresh:
+        _provisioned.add(caller.tenant_id)
