@@ -164,6 +164,14 @@ async def test_client_sent_short_and_tracking_urls_are_overwritten(
     assert (blanked["short_url"], blanked["tracking_url"]) == ("", "")
     response = await api.get(f"/l/{_code(kept['short_url'])}")
     assert response.headers["location"] == PLAIN["url"]
+    # The keyword index holds what was stored, not what the client sent.
+    for word, hits in (("evil.example", 0), (_code(kept["short_url"]).lower(), 1)):
+        found = await api.get(
+            "/api/v5/post/",
+            params={"keywords": word, "ids": post["id"]},
+            headers=desk.admin.headers,
+        )
+        assert found.json()["meta"]["total"] == hits, word
 
 
 async def test_an_update_reuses_the_links_it_keeps_and_adds_new_ones(

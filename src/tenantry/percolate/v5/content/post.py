@@ -619,6 +619,7 @@ async def _create(ctx: V5Context, body: PostCreate) -> int:
     ctx.session.add(post)
     await ctx.session.flush()
     await links.shorten_new_post(ctx, post, version)  # the links plugin's short URLs
+    post.search_text = _search_text(name, description, post.ext)  # with the server's URLs
     await sync_post_refs(ctx.session, ctx.tenant_id, post.id)  # term/asset/origin filters
     for index, record in enumerate(body.metadata or []):
         await write_metadata(ctx, "post", post.id, scope_id, record, f"$.metadata[{index}].ext")
