@@ -46,8 +46,22 @@ def strings_in(value: Any) -> Iterator[str]:
 
 
 def asset_ids(ext: dict[str, Any]) -> list[str]:
-    """The assets a post's content names (its ``asset_ids``), sorted and distinct."""
-    return sorted({text for text in strings_in(ext) if _ASSET.match(text)})
+    """The assets a post's content names (its ``asset_ids``), sorted and distinct.
+
+    Runs for every post of every page, so it walks ``ext`` with a stack rather than nested
+    generators and tries the pattern only on strings that start like an asset id."""
+    found: set[str] = set()
+    pending: list[Any] = [ext]
+    while pending:
+        value = pending.pop()
+        if isinstance(value, str):
+            if value.startswith("asset:") and _ASSET.match(value):
+                found.add(value)
+        elif isinstance(value, dict):
+            pending.extend(value.values())
+        elif isinstance(value, list):
+            pending.extend(value)
+    return sorted(found)
 
 
 def asset_ref(wire: str) -> str:
