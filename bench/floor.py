@@ -424,17 +424,34 @@ def _post_filter(request: Request) -> tuple[str, list[Any]]:
     if statuses:
         args.append(statuses)
         clauses.append(f"status = ANY(${len(args) + 1})")
+    # metadata.<schema>.<path>=value, or .from / .to bounds on a date path (one EXISTS with
+    # both bounds, as the face builds it).
+    wanted: dict[tuple[int, str], list[tuple[str, Any]]] = {}
     for key, value in request.query_params.items():
         if key.startswith("metadata."):
-            schema, _, path = key.removeprefix("metadata.").partition(".")
-            args.extend([int(schema.removeprefix("schema:").partition("_")[0]), path, value])
-            first = len(args) - 1
-            clauses.append(
-                "EXISTS (SELECT 1 FROM percolate_metadata_values v WHERE v.tenant_id = $1"
-                " AND v.object_kind = 'post' AND v.object_key = percolate_posts.id"
-                f" AND v.schema_id = ${first} AND v.path = ${first + 1}"
-                f" AND v.value_text = ${first + 2})"
-            )
+            schema, _, rest = key.removeprefix("metadata.").partition(".")
+            path, _, op = rest.partition(".")
+            schema_id = int(schema.removeprefix("schema:").partition("_")[0])
+            if op:
+                moment = datetime.fromisoformat(value).replace(tzinfo=UTC)
+                wanted.setdefault((schema_id, path), []).append((op, moment))
+            else:
+                wanted.setdefault((schema_id, path), []).append(("in", value))
+    for (schema_id, path), tests in wanted.items():
+        args.extend([schema_id, path])
+        conditions = [f"v.schema_id = ${len(args)} AND v.path = ${len(args) + 1}"]
+        for op, value in tests:
+            args.append(value)
+            column = "v.value_text =" if op == "in" else ">=" if op == "from" else "<"
+            if op != "in":
+                column = f"v.value_time {column}"
+            conditions.append(f"{column} ${len(args) + 1}")
+        clauses.append(
+            "EXISTS (SELECT 1 FROM percolate_metadata_values v WHERE v.tenant_id = $1"
+            " AND v.object_kind = 'post' AND v.object_key = percolate_posts.id AND "
+            + " AND ".join(conditions)
+            + ")"
+        )
     return " AND ".join(clauses), args
 
 

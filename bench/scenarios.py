@@ -316,17 +316,20 @@ SCENARIOS: list[Scenario] = [
     Scenario(
         name="posts-metadata",
         title=(
-            "Percolate GET /api/v5/post/?scope_ids=…&metadata.schema:N.region=emea&limit=100"
-            " (posts of one license whose metadata says region emea)"
+            "Percolate GET /api/v5/post/?scope_ids=…&metadata.schema:N.launch.from=…"
+            "&metadata.schema:N.launch.to=…&limit=100 (one license's posts whose metadata"
+            " launch date falls in March 2022)"
         ),
         method="GET",
         path=(
             "/api/v5/post/?scope_ids=license:{license_probe}"
-            "&metadata.schema:{meta_schema}.region=emea&limit=100"
+            "&metadata.schema:{meta_schema}.launch.from=2022-03-01"
+            "&metadata.schema:{meta_schema}.launch.to=2022-04-01&limit=100"
         ),
         floor_path=(
-            "/api/v5/post/?scope_ids={license_probe}&metadata.schema:{meta_schema}.region=emea"
-            "&limit=100"
+            "/api/v5/post/?scope_ids={license_probe}"
+            "&metadata.schema:{meta_schema}.launch.from=2022-03-01"
+            "&metadata.schema:{meta_schema}.launch.to=2022-04-01&limit=100"
         ),
         credentials=percolate_posts_token,
         floor_headers=perscom_tenant_header,

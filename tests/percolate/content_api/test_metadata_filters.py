@@ -129,6 +129,22 @@ async def test_ranges_on_dates_and_overlapping_date_ranges(
     assert await _ids(api, desk, **{f"{m}.window.from": "2030-03-11"}) == {other}
 
 
+async def test_from_and_to_on_one_date_path_select_one_value_between_them(
+    api: httpx.AsyncClient, desk: Desk, posts: dict[str, str]
+) -> None:
+    """Two items due in May and September: no single item is due in June or July."""
+    m = f"metadata.{posts['meta']}"
+    dues = [
+        {"sku": "M", "due": "2030-05-01T00:00:00+00:00"},
+        {"sku": "S", "due": "2030-09-01T00:00:00+00:00"},
+    ]
+    spread = await _post_with(api, desk, posts["post_schema"], posts["meta"], {"items": dues})
+    summer = {f"{m}.items/due.from": "2030-06-01", f"{m}.items/due.to": "2030-08-01"}
+    assert await _ids(api, desk, **summer) == set()
+    may = {f"{m}.items/due.from": "2030-04-15", f"{m}.items/due.to": "2030-05-15"}
+    assert await _ids(api, desk, **may) == {spread, posts["full"]}
+
+
 async def test_has_metadata_tests_whether_a_field_holds_a_value(
     api: httpx.AsyncClient, desk: Desk, posts: dict[str, str]
 ) -> None:

@@ -165,16 +165,19 @@ def no_longer_pending(key: int) -> Conflict:
 
 async def workflow_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
     """``approval_workflow_id`` for a page of posts (one query): the post's latest workflow,
-    unless that one was ended (the post was taken out of approvals)."""
-    keys = sorted({row["id"] for row in rows})
-    found = await ctx.session.execute(
-        select(W.post_id, W.id, W.status)
-        .where(W.tenant_id == ctx.tenant_id, W.post_id.in_(keys))
-        .order_by(W.post_id, W.id)
-    )
+    unless that one was ended (the post was taken out of approvals). Only a post that was
+    ever given an ``approval_group_id`` can have one, so a page without such posts costs no
+    query."""
+    keys = sorted({row["id"] for row in rows if row["approval_group_id"] is not None})
     latest: dict[int, tuple[int, str]] = {}
-    for post_key, key, status in found:
-        latest[post_key] = (key, status)
+    if keys:
+        found = await ctx.session.execute(
+            select(W.post_id, W.id, W.status)
+            .where(W.tenant_id == ctx.tenant_id, W.post_id.in_(keys))
+            .order_by(W.post_id, W.id)
+        )
+        for post_key, key, status in found:
+            latest[post_key] = (key, status)
     return {
         row["id"]: {
             "approval_workflow_id": KIND.encode(latest[row["id"]][0])

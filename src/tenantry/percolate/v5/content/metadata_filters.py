@@ -145,38 +145,60 @@ def _matching(found: MetadataFilter, field: FieldPath) -> ColumnElement[bool]:
     )
 
 
-async def _condition(ctx: V5Context, found: MetadataFilter) -> ColumnElement[bool]:
+async def _field(ctx: V5Context, found: MetadataFilter) -> tuple[int, FieldPath]:
     schema_id, paths = await _paths(ctx, found)
     field = paths.get(found.path)
     if field is None:
         raise invalid(found.key, "The path is not a field of the schema.", found.path)
+    return schema_id, field
+
+
+async def _condition(ctx: V5Context, found: MetadataFilter) -> ColumnElement[bool]:
+    """An ``in`` or ``has`` filter as one correlated ``EXISTS`` on the values."""
+    schema_id, field = await _field(ctx, found)
     if found.op == "has":
         held = _exists(ctx, schema_id, field.leaves)
         return held if found.present else not_(held)
-    if found.op == "in":
-        return _exists(ctx, schema_id, (field.path,), _matching(found, field))
+    return _exists(ctx, schema_id, (field.path,), _matching(found, field))
+
+
+def _bound(found: MetadataFilter) -> ColumnElement[bool]:
     assert found.moment is not None
+    if found.op == "from":
+        return MetadataValue.value_time >= found.moment
+    return MetadataValue.value_time < found.moment
+
+
+async def _range_condition(ctx: V5Context, bounds: list[MetadataFilter]) -> ColumnElement[bool]:
+    """``.from`` and/or ``.to`` on one path. On a date both bounds hold for one value (one
+    ``EXISTS`` over that value's index range, not two over half-open ones); on a date range
+    the stored range overlaps the asked one: it ends on or after ``.from`` and starts before
+    ``.to``."""
+    schema_id, field = await _field(ctx, bounds[0])
     if field.kind == "date":
-        bound = (
-            MetadataValue.value_time >= found.moment
-            if found.op == "from"
-            else MetadataValue.value_time < found.moment
-        )
-        return _exists(ctx, schema_id, (field.path,), bound)
+        return _exists(ctx, schema_id, (field.path,), *(_bound(found) for found in bounds))
     if field.kind == "date-range":
-        # The stored range [from, to] overlaps the asked one: it ends on or after `.from`
-        # and starts before `.to`.
         start, end = field.leaves
-        if found.op == "from":
-            return _exists(ctx, schema_id, (end,), MetadataValue.value_time >= found.moment)
-        return _exists(ctx, schema_id, (start,), MetadataValue.value_time < found.moment)
+        return and_(
+            *(
+                _exists(ctx, schema_id, (end if found.op == "from" else start,), _bound(found))
+                for found in bounds
+            )
+        )
+    found = bounds[0]
     raise invalid(found.key, f"{found.path} is not a date: .from and .to need one.", found.path)
 
 
 async def _apply(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
+    ranges: dict[tuple[str, str], list[MetadataFilter]] = {}
     for family in (VALUES.name, PRESENCE.name):
         for found in values.get(family, {}).values():
-            stmt = stmt.where(await _condition(ctx, found))
+            if found.op in ("from", "to"):
+                ranges.setdefault((found.schema, found.path), []).append(found)
+            else:
+                stmt = stmt.where(await _condition(ctx, found))
+    for bounds in ranges.values():
+        stmt = stmt.where(await _range_condition(ctx, bounds))
     return stmt
 
 
