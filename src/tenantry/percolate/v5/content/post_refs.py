@@ -34,34 +34,26 @@ _LEGACY_IMAGE = re.compile(r"^license:\d+:image:(\d{1,18})$")
 
 
 def strings_in(value: Any) -> Iterator[str]:
-    """Every string inside a JSON value (depth is bounded by the schema compiler's walk)."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, list):
-        for item in value:
-            yield from strings_in(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from strings_in(item)
+    """Every string inside a JSON value, in document order. It runs for every post of every
+    page (``asset_ids``), so it walks a stack of iterators rather than nesting generators."""
+    stack: list[Iterator[Any]] = [iter((value,))]
+    while stack:
+        for item in stack[-1]:
+            if isinstance(item, str):
+                yield item
+            elif isinstance(item, dict):
+                stack.append(iter(item.values()))
+                break
+            elif isinstance(item, list):
+                stack.append(iter(item))
+                break
+        else:
+            stack.pop()
 
 
 def asset_ids(ext: dict[str, Any]) -> list[str]:
-    """The assets a post's content names (its ``asset_ids``), sorted and distinct.
-
-    Runs for every post of every page, so it walks ``ext`` with a stack rather than nested
-    generators and tries the pattern only on strings that start like an asset id."""
-    found: set[str] = set()
-    pending: list[Any] = [ext]
-    while pending:
-        value = pending.pop()
-        if isinstance(value, str):
-            if value.startswith("asset:") and _ASSET.match(value):
-                found.add(value)
-        elif isinstance(value, dict):
-            pending.extend(value.values())
-        elif isinstance(value, list):
-            pending.extend(value)
-    return sorted(found)
+    """The assets a post's content names (its ``asset_ids``), sorted and distinct."""
+    return sorted({s for s in strings_in(ext) if s.startswith("asset:") and _ASSET.match(s)})
 
 
 def asset_ref(wire: str) -> str:
