@@ -41,8 +41,8 @@ app.add_typer(user_app, name="user")
 
 def _add_face_commands() -> None:
     """Faces contribute their own sub-commands (API keys, OAuth clients, tokens, scopes)."""
-    from tenantry.percolate.cli import oauth_client_app, token_app
-    from tenantry.percolate.v5.cli import scope_app
+    from tenantry.percolate.oauth.cli import oauth_client_app, token_app
+    from tenantry.percolate.scope.cli import scope_app
     from tenantry.perscom.cli import apikey_app
 
     app.add_typer(apikey_app, name="apikey")
@@ -204,8 +204,8 @@ def demo_receiver(
     The signing secret is derived from this installation's secret key, so run it with the
     server's settings. A verified request is answered 200, a bad signature 401.
     """
-    from tenantry.percolate.v5.content.demo import demo_secret
-    from tenantry.percolate.v5.content.demo_receiver import DemoReceiver
+    from tenantry.percolate.demo.content import demo_secret
+    from tenantry.percolate.demo.receiver import DemoReceiver
 
     settings = settings_or_exit()
     if not settings.secret_key and not (settings.data_dir / "secret_key").exists():

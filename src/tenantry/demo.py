@@ -22,9 +22,9 @@ DemoSeeder = Callable[[Settings, async_sessionmaker[AsyncSession], int, int], Aw
 
 
 def _face_seeders() -> list[DemoSeeder]:
-    from tenantry.percolate.demo import seed_demo as percolate_demo
-    from tenantry.percolate.v5.content.demo import seed_demo as percolate_content_demo
-    from tenantry.percolate.v5.demo import seed_demo as percolate_v5_demo
+    from tenantry.percolate.demo.content import seed_demo as percolate_content_demo
+    from tenantry.percolate.demo.oauth import seed_demo as percolate_demo
+    from tenantry.percolate.demo.organisation import seed_demo as percolate_v5_demo
     from tenantry.perscom.demo import seed_demo as perscom_demo
 
     return [perscom_demo, percolate_demo, percolate_v5_demo, percolate_content_demo]

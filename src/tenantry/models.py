@@ -10,8 +10,6 @@ from tenantry.core.identity import models as identity_models
 from tenantry.core.jobs import model as jobs_model
 from tenantry.core.webhooks import model as webhooks_model
 from tenantry.percolate import models as percolate_models
-from tenantry.percolate.v5 import models as percolate_v5_models
-from tenantry.percolate.v5.content import models as percolate_content_models
 from tenantry.perscom import models as perscom_models
 from tenantry.web import models as web_models
 
@@ -19,9 +17,7 @@ __all__ = [
     "Base",
     "identity_models",
     "jobs_model",
-    "percolate_content_models",
     "percolate_models",
-    "percolate_v5_models",
     "perscom_models",
     "scopes_model",
     "tenancy",

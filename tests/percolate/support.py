@@ -33,8 +33,8 @@ from tenantry.app import create_app
 from tenantry.core.base import utcnow
 from tenantry.core.identity import service as identity
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.cli import create_oauth_client
-from tenantry.percolate.oauth2.models import OAuthCode, OAuthToken
+from tenantry.percolate.oauth.cli import create_oauth_client
+from tenantry.percolate.oauth.models import OAuthCode, OAuthToken
 from tenantry.settings import Settings
 from tenantry.web import two_factor
 from tenantry.web.face import WebFace

@@ -13,7 +13,7 @@ from tests.percolate.support import (
     sign_in,
 )
 
-from tenantry.percolate.oauth2.models import OAuthCode
+from tenantry.percolate.oauth.models import OAuthCode
 
 pytestmark = pytest.mark.anyio
 

@@ -15,8 +15,8 @@ from tests.percolate.support import People, build_app, client_for, issued_token,
 
 from tenantry.core.identity.models import User
 from tenantry.core.tenancy import Tenant, tenant_session
-from tenantry.percolate.apikeys import create_api_key, revoke_api_key
-from tenantry.percolate.auth import PrincipalDep
+from tenantry.percolate.api.auth import PrincipalDep
+from tenantry.percolate.oauth.apikeys import create_api_key, revoke_api_key
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -12,7 +12,7 @@ from click.testing import Result
 from tests.percolate.support import People, form_dance, me
 from typer.testing import CliRunner
 
-from tenantry.percolate.cli import oauth_client_app, token_app
+from tenantry.percolate.oauth.cli import oauth_client_app, token_app
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.percolate.support import People
 
-from tenantry.percolate.demo import seed_demo
+from tenantry.percolate.demo.oauth import seed_demo
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

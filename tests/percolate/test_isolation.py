@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.percolate.support import CSRF, People, csrf_of, issued_token, me, sign_in
 
 from tenantry.core.errors import NotFound
-from tenantry.percolate.apikeys import create_api_key
-from tenantry.percolate.cli import create_token
+from tenantry.percolate.oauth.apikeys import create_api_key
+from tenantry.percolate.oauth.cli import create_token
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

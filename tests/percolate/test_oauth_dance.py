@@ -15,7 +15,7 @@ from tests.percolate.support import (
     refresh,
 )
 
-from tenantry.percolate.oauth2.models import OAuthCode, OAuthToken
+from tenantry.percolate.oauth.models import OAuthCode, OAuthToken
 
 pytestmark = pytest.mark.anyio
 

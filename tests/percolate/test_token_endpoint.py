@@ -17,7 +17,7 @@ from tests.percolate.support import (
     refresh,
 )
 
-from tenantry.percolate.oauth2.models import OAuthToken
+from tenantry.percolate.oauth.models import OAuthToken
 
 pytestmark = pytest.mark.anyio
 

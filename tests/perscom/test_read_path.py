@@ -10,8 +10,8 @@ from sqlalchemy import text
 from starlette.requests import Request
 from tests.perscom.conftest import Org
 
+from tenantry.core.resources.sql import AlchemyDatabase, AsyncpgDatabase
 from tenantry.perscom import PerscomFace
-from tenantry.perscom.engine.sql import AlchemyDatabase, AsyncpgDatabase
 
 pytestmark = pytest.mark.anyio
 

@@ -15,7 +15,7 @@ from tests.percolate.support import (
     sign_in,
 )
 
-from tenantry.percolate.oauth2.models import OAuthClient
+from tenantry.percolate.oauth.models import OAuthClient
 
 pytestmark = pytest.mark.anyio
 

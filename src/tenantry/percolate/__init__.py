@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from fastapi import FastAPI
+    from fastapi import APIRouter, FastAPI
 
     from tenantry.core.platform import Platform
 
@@ -25,22 +25,28 @@ __all__ = ["PercolateFace", "face"]
 
 class PercolateFace:
     name = "percolate"
-    job_modules = ("tenantry.percolate.v5.content.publisher",)
+    job_modules = ("tenantry.percolate.post.publishing",)
     """Imported by every worker: the publish job and its delivery hooks."""
 
     def install(self, app: FastAPI, platform: Platform) -> None:
         # Imported here so that importing the package for its models (the model registry,
         # Alembic) does not pull in the web stack.
+        from tenantry import __version__
         from tenantry.core.identity.permissions import catalogue
-        from tenantry.percolate import pages, users
+        from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
+        from tenantry.percolate.api import spec
         from tenantry.percolate.errors import render_percolate_error
-        from tenantry.percolate.oauth2 import endpoints
-        from tenantry.percolate.oauth2.errors import render_token_error
+        from tenantry.percolate.oauth import endpoints, pages
+        from tenantry.percolate.oauth.errors import render_token_error
         from tenantry.percolate.permissions import PERMISSIONS
+        from tenantry.percolate.role.capabilities import PERMISSIONS as CAPABILITIES
+        from tenantry.percolate.user import me
+        from tenantry.percolate.user.reset_page import install_reset_page
         from tenantry.web.face import ensure_installed
         from tenantry.web.templating import render_error_page
 
         catalogue.register(PERMISSIONS)
+        catalogue.register(CAPABILITIES)
         ui = ensure_installed(app, platform)
         ui.add_templates(TEMPLATES)
         for link in pages.SETTINGS_LINKS:
@@ -48,19 +54,46 @@ class PercolateFace:
                 ui.settings_links.append(link)
         app.include_router(endpoints.router)
         app.include_router(pages.router)
-        app.include_router(users.router)
+        app.include_router(me.router)
         for prefix in API_PREFIXES:
             platform.error_renderers.register(prefix, render_percolate_error)
         platform.error_renderers.register(TOKEN_PREFIX, render_token_error)
         platform.error_renderers.register(AUTHORIZE_PREFIX, render_error_page)
-
-        from tenantry.percolate.v5 import install_v5
-        from tenantry.percolate.v5.content import install_content
-        from tenantry.web.reset_password import install_reset_page
-
-        install_v5(app, platform)
-        install_content(app, platform)
+        for router in _routers():
+            app.include_router(router)
+        document = CachedOpenAPI(lambda: spec.build_spec(app))
+        app.router.routes.extend(
+            openapi_routes(document, spec.JSON_PATH, spec.YAML_PATH, name="percolate.spec")
+        )
+        platform.specs.append(
+            SpecEntry(spec.TITLE, spec.JSON_PATH, spec.YAML_PATH, version=__version__)
+        )
         install_reset_page(app, platform)
+
+
+def _routers() -> list[APIRouter]:
+    """Every domain's ``/api/v5`` router, in matching order (organisation, then content)."""
+    from tenantry.percolate.channel import resource as channel
+    from tenantry.percolate.comment import resource as comment
+    from tenantry.percolate.link import redirect as link_redirect
+    from tenantry.percolate.link import resource as link
+    from tenantry.percolate.metadata import resource as metadata
+    from tenantry.percolate.platform import resource as platforms
+    from tenantry.percolate.post import approval, approval_feedback, publishing
+    from tenantry.percolate.post import resource as post
+    from tenantry.percolate.role import resource as role
+    from tenantry.percolate.role import user_role
+    from tenantry.percolate.schema import resource as schema
+    from tenantry.percolate.scope import resource as scope
+    from tenantry.percolate.term import resource as term
+    from tenantry.percolate.user import resource as user
+    from tenantry.percolate.webhook import post_webhook
+    from tenantry.percolate.webhook import resource as webhook
+
+    organisation = (scope, user, role, user_role, platforms, channel, term)
+    content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
+    extras = (approval, approval_feedback, link, link_redirect)
+    return [module.router for module in (*organisation, *content, *extras)]
 
 
 face = PercolateFace()

@@ -13,6 +13,7 @@ from starlette.routing import BaseRoute, Route
 from tenantry import __version__
 from tenantry.core.identity.permissions import catalogue
 from tenantry.core.platform import Platform
+from tenantry.core.resources.sql import StatementTexts
 from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
 from tenantry.perscom.apikeys import SigningKeys, TokenReader, permissions
 from tenantry.perscom.engine import includes
@@ -20,7 +21,6 @@ from tenantry.perscom.engine.actions import Actions
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.routes import Operation, build_root, operations
 from tenantry.perscom.engine.runtime import Registry
-from tenantry.perscom.engine.sql import StatementTexts
 from tenantry.perscom.errors import render_error
 from tenantry.perscom.gate import Gate, PerscomSettings
 from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware

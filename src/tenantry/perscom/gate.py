@@ -25,12 +25,7 @@ from tenantry.core.base import utcnow
 from tenantry.core.errors import RateLimited, ServiceUnavailable, Unauthenticated
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import RateLimitResult, retry_after_headers
-from tenantry.core.tenancy import RLS_SETTING, Tenant, tenant_session
-from tenantry.perscom.apikeys import ApiKey, TokenReader, hash_jti
-from tenantry.perscom.engine.context import Call
-from tenantry.perscom.engine.declaration import RenderContext
-from tenantry.perscom.engine.runtime import INT64_MAX, Registry
-from tenantry.perscom.engine.sql import (
+from tenantry.core.resources.sql import (
     AlchemyDatabase,
     AsyncpgDatabase,
     Database,
@@ -38,6 +33,11 @@ from tenantry.perscom.engine.sql import (
     json_value,
     mapping,
 )
+from tenantry.core.tenancy import RLS_SETTING, Tenant, tenant_session
+from tenantry.perscom.apikeys import ApiKey, TokenReader, hash_jti
+from tenantry.perscom.engine.context import Call
+from tenantry.perscom.engine.declaration import RenderContext
+from tenantry.perscom.engine.runtime import INT64_MAX, Registry
 
 UNAUTHENTICATED = (
     "You are not authenticated. Please provide a valid API key that contains your PERSCOM ID "

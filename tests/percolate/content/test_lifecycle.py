@@ -13,7 +13,7 @@ from itertools import product
 import pytest
 
 from tenantry.core.errors import Conflict, Forbidden, ValidationFailed
-from tenantry.percolate.content.lifecycle import (
+from tenantry.percolate.post.lifecycle import (
     ApprovalEffect,
     PostStatus,
     PublisherEffect,

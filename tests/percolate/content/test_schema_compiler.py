@@ -13,7 +13,7 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tenantry.core.errors import FieldError, ValidationFailed
-from tenantry.percolate.content.schema_compiler import (
+from tenantry.percolate.schema.compiler import (
     FIELD_TYPES,
     MAX_VALUE_CHARS,
     MAX_VALUE_DEPTH,

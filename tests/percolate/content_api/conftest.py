@@ -24,8 +24,8 @@ from tests.percolate.v5.conftest import (  # noqa: F401  (fixtures)
 from tenantry import percolate
 from tenantry.app import create_app
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.models import Channel
-from tenantry.percolate.v5.models import Platform as ChannelPlatform
+from tenantry.percolate.channel.models import Channel
+from tenantry.percolate.platform.models import Platform as ChannelPlatform
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
 

@@ -15,9 +15,9 @@ from tests.percolate.content_api.conftest import Caller, Desk, make_post, make_s
 
 from tenantry.core.jobs import Job
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.content import publisher
-from tenantry.percolate.v5.content.models import ApprovalFeedback, Post
-from tenantry.percolate.v5.content.webhook import STATUS_CHANGED
+from tenantry.percolate.post import publishing as publisher
+from tenantry.percolate.post.models import ApprovalFeedback, Post
+from tenantry.percolate.webhook.resource import STATUS_CHANGED
 
 pytestmark = pytest.mark.anyio
 

@@ -24,7 +24,7 @@ from tests.percolate.content_api.stock import (
     template_fields,
 )
 
-from tenantry.percolate.v5.capabilities import CAPABILITIES
+from tenantry.percolate.role.capabilities import CAPABILITIES
 
 pytestmark = pytest.mark.anyio
 

@@ -28,7 +28,7 @@ from tests.percolate.content_api.stock import (
 )
 
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.content.models import ChannelPublisher
+from tenantry.percolate.post.models import ChannelPublisher
 
 pytestmark = pytest.mark.anyio
 

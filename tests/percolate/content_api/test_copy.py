@@ -10,8 +10,8 @@ from sqlalchemy import update
 from tests.percolate.content_api.conftest import Desk, add_channel, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.content.models import Post
-from tenantry.percolate.v5.models import Term
+from tenantry.percolate.post.models import Post
+from tenantry.percolate.term.models import Term
 
 pytestmark = pytest.mark.anyio
 

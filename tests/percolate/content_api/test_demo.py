@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.percolate.v5.conftest import Account
 
-from tenantry.percolate.content.lifecycle import PostStatus
-from tenantry.percolate.v5.content import demo as content_demo
-from tenantry.percolate.v5.demo import seed_demo
+from tenantry.percolate.demo import content as content_demo
+from tenantry.percolate.demo.organisation import seed_demo
+from tenantry.percolate.post.lifecycle import PostStatus
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

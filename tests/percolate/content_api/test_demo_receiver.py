@@ -27,12 +27,13 @@ from tests.percolate.v5.conftest import Account
 import tenantry
 from tenantry.core.tenancy import tenant_session
 from tenantry.core.webhooks import DELIVERY_HEADER, EVENT_HEADER, signature_headers
-from tenantry.percolate.v5.content import demo as content_demo
-from tenantry.percolate.v5.content.demo_receiver import DemoReceiver
-from tenantry.percolate.v5.content.models import ChannelPublisher, PostWebhook, Webhook
-from tenantry.percolate.v5.content.publisher import PUBLISH_EVENT
-from tenantry.percolate.v5.content.webhook import STATUS_CHANGED
-from tenantry.percolate.v5.demo import seed_demo
+from tenantry.percolate.demo import content as content_demo
+from tenantry.percolate.demo.organisation import seed_demo
+from tenantry.percolate.demo.receiver import DemoReceiver
+from tenantry.percolate.post.models import ChannelPublisher
+from tenantry.percolate.post.publishing import PUBLISH_EVENT
+from tenantry.percolate.webhook.models import PostWebhook, Webhook
+from tenantry.percolate.webhook.resource import STATUS_CHANGED
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from tests.percolate.content_api.conftest import Desk, make_post, make_schema
 
-from tenantry.percolate.v5.content import link_redirect, links
+from tenantry.percolate.link import redirect as link_redirect
+from tenantry.percolate.link import resource as links
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.helpers import ON_POSTGRES
 
 from tenantry.core.base import Base
-from tenantry.percolate.v5.content import models as content_models
+from tenantry.percolate import models as content_models
 
 pytestmark = pytest.mark.anyio
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from tests.percolate.content_api.conftest import Desk, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.content.models import PostRef
+from tenantry.percolate.post.models import PostRef
 
 pytestmark = pytest.mark.anyio
 

@@ -11,13 +11,13 @@ from sqlalchemy import update
 from tests.percolate.content_api.conftest import Caller, Desk, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.content.lifecycle import (
+from tenantry.percolate.post import resource as post_module
+from tenantry.percolate.post.lifecycle import (
     PUBLISHER_TRANSITIONS,
     USER_TRANSITIONS,
     PostStatus,
 )
-from tenantry.percolate.v5.content import post as post_module
-from tenantry.percolate.v5.content.models import Post
+from tenantry.percolate.post.models import Post
 
 pytestmark = pytest.mark.anyio
 

@@ -10,7 +10,7 @@ from sqlalchemy import update
 from tests.percolate.content_api.conftest import Desk, add_channel, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.content.models import Post
+from tenantry.percolate.post.models import Post
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ import pytest
 from tests.percolate.content_api.conftest import Desk, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.models import Term
+from tenantry.percolate.term.models import Term
 
 pytestmark = pytest.mark.anyio
 

@@ -26,7 +26,7 @@ from tenantry.core.jobs import Backoff, Job, JobHandlers, Worker
 from tenantry.core.tenancy import tenant_session
 from tenantry.core.webhooks import DELIVERY_HEADER, DELIVERY_JOB, EVENT_HEADER, list_deliveries
 from tenantry.core.webhooks import delivery as delivery_module
-from tenantry.percolate.v5.content import publisher
+from tenantry.percolate.post import publishing as publisher
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -31,7 +31,7 @@ import tenantry
 from tenantry.core.jobs import Job
 from tenantry.core.tenancy import tenant_session
 from tenantry.core.webhooks import DELIVERY_HEADER, DELIVERY_JOB, list_deliveries
-from tenantry.percolate.v5.content.publisher import PUBLISH_EVENT, PUBLISH_JOB
+from tenantry.percolate.post.publishing import PUBLISH_EVENT, PUBLISH_JOB
 from tenantry.settings import Settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]

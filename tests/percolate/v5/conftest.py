@@ -22,10 +22,10 @@ from tenantry.app import create_app
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import Role, UserRole
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.cli import create_oauth_client, create_token
-from tenantry.percolate.v5.models import RoleProfile
-from tenantry.percolate.v5.role import ensure_builtin_roles
-from tenantry.percolate.v5.scope import add_scope
+from tenantry.percolate.oauth.cli import create_oauth_client, create_token
+from tenantry.percolate.role.models import RoleProfile
+from tenantry.percolate.role.resource import ensure_builtin_roles
+from tenantry.percolate.scope.resource import add_scope
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
 

@@ -16,8 +16,8 @@ from typer.testing import CliRunner
 
 from tenantry.core.identity import service as identity
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5.cli import scope_app
-from tenantry.percolate.v5.demo import seed_demo
+from tenantry.percolate.demo.organisation import seed_demo
+from tenantry.percolate.scope.cli import scope_app
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

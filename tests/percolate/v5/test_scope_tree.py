@@ -17,7 +17,7 @@ from tenantry.core.errors import ValidationFailed
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import Role, RolePermission, UserRole
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.v5 import models as v5_models
+from tenantry.percolate import models as v5_models
 
 pytestmark = pytest.mark.anyio
 

@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.requests import Request
 
 from tenantry.core.auth import Principal, require
+from tenantry.core.resources.sql import Database
 from tenantry.perscom.engine.declaration import RenderContext
-from tenantry.perscom.engine.sql import Database
 
 if TYPE_CHECKING:
     from tenantry.perscom.engine.runtime import Compiled, Registry

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, and_, any_, bindparam, select
 
 from tenantry.core.errors import FieldError
+from tenantry.core.resources.sql import Database, db_dialect, mapping
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
@@ -26,7 +27,6 @@ from tenantry.perscom.engine.problems import failure, not_whitelisted
 from tenantry.perscom.engine.query import IncludeItem, include_filters
 from tenantry.perscom.engine.runtime import BoundRelation, Compiled, Registry
 from tenantry.perscom.engine.serialize import entity
-from tenantry.perscom.engine.sql import Database, db_dialect, mapping
 
 MAX_INCLUDES = 50
 

@@ -32,6 +32,7 @@ from sqlalchemy import (
 from starlette.requests import Request
 
 from tenantry.core.errors import FieldError
+from tenantry.core.resources.sql import Database
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
@@ -41,7 +42,6 @@ from tenantry.perscom.engine.declaration import (
 )
 from tenantry.perscom.engine.problems import Problems, failure, not_whitelisted, refuse
 from tenantry.perscom.engine.runtime import INT64_MAX, INT64_MIN, BoundRelation, Compiled
-from tenantry.perscom.engine.sql import Database
 
 DEFAULT_LIMIT = 15
 MAX_LIMIT = 1000

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 import orjson
 from starlette.responses import Response
 
+from tenantry.core.resources.sql import mapping
 from tenantry.perscom.engine.declaration import RenderContext
 from tenantry.perscom.engine.query import Page
 from tenantry.perscom.engine.runtime import Compiled
-from tenantry.perscom.engine.sql import mapping
 
 JSON = "application/json"
 

@@ -1,0 +1,167 @@
+"""Who is calling the Percolate API: an OAuth bearer token or a legacy API key, as a Principal.
+
+``Authorization: Bearer <access token>`` is the documented way; ``Authorization: <api key>``
+(no scheme word) is how Percolate's own SDK and WordPress plugin send a personal key. Both
+carry their tenant id in front (``<tenant>.<random>``), so resolving one is one query in that
+tenant's session. Anything missing, unknown, expired, disabled, or belonging to a disabled
+user, tenant or client is a 401 in Percolate's error shape.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantry.core.auth import Credential, Principal
+from tenantry.core.base import utcnow
+from tenantry.core.errors import FieldError, Unauthenticated
+from tenantry.core.identity import service as identity
+from tenantry.core.identity.models import User
+from tenantry.core.platform import Platform, PlatformDep
+from tenantry.core.tenancy import Tenant, tenant_session
+from tenantry.percolate.oauth.apikeys import ApiKey
+from tenantry.percolate.oauth.credentials import hash_secret, tenant_of_credential
+from tenantry.percolate.oauth.models import OAuthClient, OAuthToken
+
+REALM = "Percolate"
+LAST_USED_RESOLUTION = timedelta(hours=1)
+"""An API key's ``last_used_at`` is written at most this often (no write per request)."""
+
+__all__ = [
+    "CallerDep",
+    "Presented",
+    "PrincipalDep",
+    "authenticate",
+    "current_principal",
+    "presented",
+    "verify",
+]
+
+
+def _refused(
+    message: str, code: str = "auth:invalid_token", *, presented: bool = True
+) -> Exception:
+    challenge = f'Bearer realm="{REALM}"' + (', error="invalid_token"' if presented else "")
+    return Unauthenticated(
+        message, [FieldError(None, message, code=code)], headers={"WWW-Authenticate": challenge}
+    )
+
+
+@dataclass(frozen=True)
+class Presented:
+    """A credential as read off the ``Authorization`` header: its tenant and kind are known,
+    nothing is checked yet (:func:`verify` does that inside the request's own transaction)."""
+
+    tenant_id: int
+    kind: Literal["oauth_token", "api_key"]
+    secret: str
+
+
+def presented(authorization: str | None) -> Presented:
+    """Parse the header, or :class:`Unauthenticated` for a missing or malformed one."""
+    value = (authorization or "").strip()
+    if not value:
+        raise _refused("An access token is required.", "auth:token_required", presented=False)
+    scheme, sep, credential = value.partition(" ")
+    if sep:
+        if scheme.lower() != "bearer":
+            raise _refused("Send the access token as 'Authorization: Bearer <token>'.")
+        token = credential.strip()
+        tenant_id = tenant_of_credential(token)
+        if tenant_id is None:
+            raise _refused("The access token is not valid.")
+        return Presented(tenant_id, "oauth_token", token)
+    tenant_id = tenant_of_credential(value)
+    if tenant_id is None or len(value) > 200:
+        raise _refused("The API key is not valid.")
+    return Presented(tenant_id, "api_key", value)
+
+
+async def verify(session: AsyncSession, credential: Presented) -> tuple[int, Credential]:
+    """The user behind ``credential`` (in ``session``, the credential's tenant), or
+    :class:`Unauthenticated`."""
+    if credential.kind == "oauth_token":
+        return await _access_token_user(session, credential.secret)
+    return await _api_key_user(session, credential.secret)
+
+
+async def authenticate(platform: Platform, authorization: str | None) -> Principal:
+    """The principal behind an ``Authorization`` header value, or :class:`Unauthenticated`."""
+    credential = presented(authorization)
+    async with tenant_session(platform.sessions, credential.tenant_id) as session:
+        user_id, checked = await verify(session, credential)
+        permissions = await identity.effective_permissions(session, user_id)
+    return Principal(credential.tenant_id, user_id, permissions, checked)
+
+
+async def _access_token_user(session: AsyncSession, token: str) -> tuple[int, Credential]:
+    row = (
+        await session.execute(
+            select(
+                OAuthToken.id,
+                OAuthToken.user_id,
+                OAuthToken.expires_at,
+                OAuthToken.disabled_at,
+                User.active,
+                Tenant.active,
+                OAuthClient.active,
+            )
+            .join(User, (User.tenant_id == OAuthToken.tenant_id) & (User.id == OAuthToken.user_id))
+            .join(Tenant, Tenant.id == OAuthToken.tenant_id)
+            .join(
+                OAuthClient,
+                (OAuthClient.tenant_id == OAuthToken.tenant_id)
+                & (OAuthClient.id == OAuthToken.client_id),
+            )
+            .where(OAuthToken.access_token_hash == hash_secret(token))
+        )
+    ).first()
+    if row is None:
+        raise _refused("The access token is not valid.")
+    token_id, user_id, expires_at, disabled_at, user_active, tenant_active, client_ok = row
+    if disabled_at is not None:
+        raise _refused("The access token has been disabled.")
+    if expires_at <= utcnow():
+        raise _refused("The access token has expired.")
+    if not (user_active and tenant_active and client_ok):
+        raise _refused("The access token is not valid.")
+    return user_id, Credential("oauth_token", token_id)
+
+
+async def _api_key_user(session: AsyncSession, key: str) -> tuple[int, Credential]:
+    row = (
+        await session.execute(
+            select(ApiKey.id, ApiKey.user_id, ApiKey.last_used_at, User.active, Tenant.active)
+            .join(User, (User.tenant_id == ApiKey.tenant_id) & (User.id == ApiKey.user_id))
+            .join(Tenant, Tenant.id == ApiKey.tenant_id)
+            .where(ApiKey.key_hash == hash_secret(key), ApiKey.revoked_at.is_(None))
+        )
+    ).first()
+    if row is None:
+        raise _refused("The API key is not valid.")
+    key_id, user_id, last_used_at, user_active, tenant_active = row
+    if not (user_active and tenant_active):
+        raise _refused("The API key is not valid.")
+    now = utcnow()
+    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
+        await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
+    return user_id, Credential("api_key", key_id)
+
+
+async def current_principal(request: Request, platform: PlatformDep) -> Principal:
+    return await authenticate(platform, request.headers.get("authorization"))
+
+
+async def presented_credential(request: Request) -> Presented:
+    return presented(request.headers.get("authorization"))
+
+
+PrincipalDep = Annotated[Principal, Depends(current_principal)]
+CallerDep = Annotated[Presented, Depends(presented_credential)]
+"""The v5 endpoints take the credential unchecked and verify it in the request's transaction
+(:func:`tenantry.percolate.api.context.open_context`): one round trip, not two."""

@@ -1,0 +1,172 @@
+"""One v5 request's view of the world: the caller, its grants per scope, one tenant session.
+
+Capability checks go through here and answer as Percolate does: an object the caller may
+not touch is indistinguishable from one that does not exist (403 both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantry.core import scopes
+from tenantry.core.auth import Principal
+from tenantry.core.errors import Conflict, FieldError, Forbidden
+from tenantry.core.platform import Platform
+from tenantry.core.scopes import Reach, Scope, ScopedGrants
+from tenantry.core.tenancy import tenant_session
+from tenantry.percolate.api.auth import Presented, verify
+from tenantry.percolate.api.ids import SCOPE_KINDS, SYSTEM_SCOPE, ScopeRef
+
+__all__ = ["AccountProvisioner", "V5Context", "forbidden", "open_context", "provisioners"]
+
+AccountProvisioner = Callable[[AsyncSession], Awaitable[None]]
+"""Gives an account what every Percolate account has (built-in roles, native platforms).
+
+Runs inside the first v5 request a process serves for that account, so every way of making
+a tenant (CLI, API, tests, PERSCOM) yields a complete account. It must be idempotent and
+safe against a concurrent run (insert in a savepoint, tolerate a unique violation).
+"""
+
+provisioners: list[AccountProvisioner] = []
+_provisioned: set[int] = set()
+
+
+def forbidden(key: str | None, value: Any = None, what: str = "object") -> Forbidden:
+    """The 403 of Percolate for a missing or untouchable object, naming the input ``key``."""
+    message = f"The {what} was not found, or these credentials may not do this to it."
+    return Forbidden(message, [FieldError(key, message, value, code="auth:forbidden")])
+
+
+@dataclass
+class V5Context:
+    platform: Platform
+    principal: Principal
+    session: AsyncSession
+    grants: ScopedGrants
+    alternatives: list[ColumnElement[bool]] = field(default_factory=list)
+    """Disjoint conditions a filter wants OR-ed (see :func:`resource.list_resource`)."""
+    _reach: dict[str, Reach] = field(default_factory=dict)
+    _kinds: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def tenant_id(self) -> int:
+        return self.principal.tenant_id
+
+    @property
+    def user_id(self) -> int:
+        assert self.principal.user_id is not None
+        return self.principal.user_id
+
+    # -- capabilities -------------------------------------------------------------------
+
+    async def reach(self, capability: str) -> Reach:
+        """Where ``capability`` applies for the caller (cached for the request)."""
+        known = self._reach.get(capability)
+        if known is None:
+            known = await scopes.reach(self.session, self.grants, capability)
+            self._reach[capability] = known
+        return known
+
+    def holds_anywhere(self, capability: str) -> bool:
+        return bool(self.grants.scopes_with(capability))
+
+    async def can(self, capability: str, scope_id: int | None) -> bool:
+        """``capability`` in ``scope_id`` (``None``: the account) or an ancestor."""
+        return await scopes.holds(self.session, self.grants, capability, scope_id)
+
+    async def require(
+        self, capability: str, scope_id: int | None, key: str | None = None, value: Any = None
+    ) -> None:
+        if not await self.can(capability, scope_id):
+            raise forbidden(key, value)
+
+    # -- scope ids on the wire -------------------------------------------------------------
+
+    async def scope_of(self, ref: ScopeRef, key: str, *, system_ok: bool = False) -> int | None:
+        """The core scope (``None``: the account) a body's scope id names; 403 when it is
+        not one of this account's scopes."""
+        if ref.is_system:
+            if system_ok:
+                return None
+            raise forbidden(key, SYSTEM_SCOPE, "scope")
+        if ref.kind == "account":
+            if ref.key == self.tenant_id:
+                return None
+            raise forbidden(key, f"account:{ref.key}", "scope")
+        found = await self.known_scopes([ref])
+        if ref.key not in found:
+            raise forbidden(key, f"{ref.kind}:{ref.key}", "scope")
+        return ref.key
+
+    async def known_scopes(self, refs: Iterable[ScopeRef]) -> set[int]:
+        """The scope rows among ``refs`` that exist here with the kind their id says."""
+        wanted = {
+            ref.key: ref.kind for ref in refs if ref.key is not None and ref.kind in SCOPE_KINDS
+        }
+        if not wanted:
+            return set()
+        await self.load_scope_kinds(wanted)
+        return {key for key, kind in wanted.items() if self._kinds.get(key) == kind}
+
+    async def filter_scopes(self, refs: Iterable[ScopeRef]) -> tuple[set[int], bool, bool]:
+        """A ``scope_ids`` filter resolved: (scope rows, includes the account, includes the
+        system scope). Ids of other accounts or unknown scopes simply match nothing."""
+        refs = list(refs)
+        rows = await self.known_scopes(refs)
+        account = any(ref.kind == "account" and ref.key == self.tenant_id for ref in refs)
+        system = any(ref.is_system for ref in refs)
+        return rows, account, system
+
+    async def load_scope_kinds(self, scope_ids: Iterable[int | None]) -> None:
+        """Fetch the kinds of ``scope_ids`` not seen yet (one query), for :meth:`scope_wire`."""
+        missing = sorted({s for s in scope_ids if s is not None and s not in self._kinds})
+        if not missing:
+            return
+        rows = await self.session.execute(
+            select(Scope.id, Scope.kind).where(
+                Scope.tenant_id == self.tenant_id, Scope.id.in_(missing)
+            )
+        )
+        for scope_id, kind in rows:
+            self._kinds[scope_id] = kind
+
+    def scope_wire(self, scope_id: int | None, *, system: bool = False) -> str:
+        """``account:<tenant>``, ``builtin_scope:system`` or ``<kind>:<id>``."""
+        if system:
+            return SYSTEM_SCOPE
+        if scope_id is None:
+            return f"account:{self.tenant_id}"
+        return f"{self._kinds.get(scope_id, 'scope')}:{scope_id}"
+
+
+@asynccontextmanager
+async def open_context(platform: Platform, caller: Presented) -> AsyncIterator[V5Context]:
+    """One tenant session (one transaction, committed on success) that checks the caller's
+    credential, loads its grants and serves the request: a v5 request is one transaction.
+
+    The account's provisioners run in the same transaction the first time a process serves
+    it; the account counts as provisioned only once that transaction has committed.
+    """
+    fresh = caller.tenant_id not in _provisioned
+    try:
+        async with tenant_session(platform.sessions, caller.tenant_id) as session:
+            user_id, credential = await verify(session, caller)
+            if fresh:
+                for provision in provisioners:
+                    await provision(session)
+            grants = await scopes.load_grants(session, user_id)
+            tenant_wide = grants.by_scope.get(None, frozenset())
+            principal = Principal(caller.tenant_id, user_id, tenant_wide, credential)
+            yield V5Context(platform, principal, session, grants)
+    except IntegrityError:
+        # A uniqueness race lost after the service's own check passed: a conflict, not a 500.
+        raise Conflict("The object conflicts with one written at the same time.") from None
+    if fresh:
+        _provisioned.add(caller.tenant_id)

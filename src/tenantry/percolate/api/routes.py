@@ -1,0 +1,296 @@
+"""Routes from declarations: each resource gets its list, read and write endpoints, thin.
+
+An endpoint parses (typed id, query, JSON body), opens the request context, calls the
+resource's rule function and shapes the envelope. Collections answer with and without the
+trailing slash (the seed writes ``/user/``, clients send both); so do items.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import orjson
+from fastapi import APIRouter
+from pydantic import BaseModel, ValidationError
+from starlette.requests import Request
+from starlette.responses import Response
+
+from tenantry.core.errors import FieldError, ValidationFailed
+from tenantry.core.platform import PlatformDep
+from tenantry.percolate.api.auth import CallerDep
+from tenantry.percolate.api.context import V5Context, open_context
+from tenantry.percolate.api.ids import invalid
+from tenantry.percolate.api.params import parse_params
+from tenantry.percolate.api.resource import Resource, fetch_one, list_resource
+from tenantry.percolate.api.schemas import (
+    body_schema,
+    error_responses,
+    list_ref,
+    single_ref,
+)
+
+__all__ = [
+    "API_PREFIX",
+    "Create",
+    "Delete",
+    "Update",
+    "json_response",
+    "query_of",
+    "read_body",
+    "resource_router",
+]
+
+API_PREFIX = "/api/v5"
+M = TypeVar("M", bound=BaseModel)
+SECURITY: list[dict[str, list[str]]] = [{"percolate_oauth": []}]
+
+
+def json_response(body: Any, status_code: int = 200) -> Response:
+    return Response(orjson.dumps(body), status_code=status_code, media_type="application/json")
+
+
+def query_of(request: Request) -> dict[str, list[str]]:
+    """Every query parameter with all its values (repeats join as one CSV later)."""
+    query: dict[str, list[str]] = {}
+    for name, value in request.query_params.multi_items():
+        query.setdefault(name, []).append(value)
+    return query
+
+
+def _scalar(value: Any) -> Any:
+    return value if isinstance(value, str | int | float | bool) else None
+
+
+async def read_body(request: Request, model: type[M]) -> M:
+    """The JSON object body validated by ``model``; 400 naming the first bad field."""
+    raw = await request.body()
+    try:
+        data = orjson.loads(raw) if raw.strip() else {}
+    except orjson.JSONDecodeError:
+        raise invalid(None, "The body is not valid JSON.") from None
+    if not isinstance(data, dict):
+        raise invalid(None, "The body must be a JSON object.")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        problems = [
+            FieldError(
+                ".".join(str(part) for part in error["loc"]) or None,
+                error["msg"],
+                _scalar(error.get("input")),
+            )
+            for error in exc.errors()
+        ]
+        raise ValidationFailed("The given data was invalid.", problems) from None
+
+
+@dataclass(frozen=True)
+class Create:
+    body: type[BaseModel]
+    run: Callable[[V5Context, Any], Awaitable[int]]
+    """Validates, checks capabilities, writes; returns the new object's key."""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Update:
+    body: type[BaseModel]
+    run: Callable[[V5Context, int, Any], Awaitable[None]]
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Delete:
+    run: Callable[[V5Context, int], Awaitable[None]]
+    description: str = ""
+
+
+def _include_of(resource: Resource, request: Request) -> list[str]:
+    param = resource.include_param()
+    if param is None:
+        return []
+    included: list[str] = parse_params([param], query_of(request)).get("include", [])
+    return included
+
+
+def resource_router(
+    resource: Resource,
+    *,
+    listable: bool = True,
+    create: Create | None = None,
+    update: Update | None = None,
+    delete: Delete | None = None,
+    list_description: str = "",
+    extra_item_routes: Callable[[APIRouter], None] | None = None,
+) -> APIRouter:
+    """The standard endpoints of ``resource`` under ``/api/v5/<type>/``."""
+    router = APIRouter(prefix=API_PREFIX, tags=[resource.name])
+    title = resource.title
+    collection = f"/{resource.name}/"
+    param = f"{resource.name}_id"
+    item = f"/{resource.name}/{{{param}}}"
+    path_parameter = {
+        "name": param,
+        "in": "path",
+        "required": True,
+        "schema": {"type": "string", "pattern": resource.kind.path_pattern},
+    }
+    include = resource.include_param()
+    include_parameters = [include.openapi()] if include is not None else []
+
+    def key_of(request: Request) -> tuple[int, str]:
+        value = request.path_params[param]
+        return resource.kind.parse(value, param), value
+
+    if listable:
+
+        async def list_endpoint(
+            request: Request, platform: PlatformDep, caller: CallerDep
+        ) -> Response:
+            async with open_context(platform, caller) as ctx:
+                body = await list_resource(resource, ctx, query_of(request))
+            return json_response(body)
+
+        extra = {
+            "parameters": [p.openapi() for p in resource.list_params()],
+            "security": SECURITY,
+        }
+        for path, shown in ((collection, True), (collection.rstrip("/"), False)):
+            router.add_api_route(
+                path,
+                list_endpoint,
+                methods=["GET"],
+                operation_id=f"list{title}s" if shown else None,
+                summary=f"Get a list of {resource.name}s",
+                description=list_description,
+                include_in_schema=shown,
+                responses={200: list_ref(title), **error_responses()},
+                openapi_extra=extra,
+            )
+
+    if create is not None:
+        run_create = create
+
+        async def create_endpoint(
+            request: Request, platform: PlatformDep, caller: CallerDep
+        ) -> Response:
+            included = _include_of(resource, request)
+            body = await read_body(request, run_create.body)
+            async with open_context(platform, caller) as ctx:
+                key = await run_create.run(ctx, body)
+                shown = await fetch_one(
+                    resource,
+                    ctx,
+                    key,
+                    wire_key=None,
+                    wire_value=resource.kind.encode(key) or "",
+                    include=included,
+                )
+            return json_response(shown, 201)
+
+        for path, shown in ((collection, True), (collection.rstrip("/"), False)):
+            router.add_api_route(
+                path,
+                create_endpoint,
+                methods=["POST"],
+                status_code=201,
+                operation_id=f"create{title}" if shown else None,
+                summary=f"Create a {resource.name}",
+                description=create.description,
+                include_in_schema=shown,
+                responses={201: single_ref(title), **error_responses(conflict=True)},
+                openapi_extra={
+                    "parameters": include_parameters,
+                    "requestBody": body_schema(create.body),
+                    "security": SECURITY,
+                },
+            )
+
+    if extra_item_routes is not None:
+        extra_item_routes(router)
+
+    async def get_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+        key, wire = key_of(request)
+        included = _include_of(resource, request)
+        async with open_context(platform, caller) as ctx:
+            shown = await fetch_one(
+                resource, ctx, key, wire_key=param, wire_value=wire, include=included
+            )
+        return json_response(shown)
+
+    for path, shown in ((item, True), (item + "/", False)):
+        router.add_api_route(
+            path,
+            get_endpoint,
+            methods=["GET"],
+            operation_id=f"get{title}" if shown else None,
+            summary=f"Get a single {resource.name}",
+            include_in_schema=shown,
+            responses={200: single_ref(title), **error_responses()},
+            openapi_extra={
+                "parameters": [path_parameter, *include_parameters],
+                "security": SECURITY,
+            },
+        )
+
+    if update is not None:
+        run_update = update
+
+        async def update_endpoint(
+            request: Request, platform: PlatformDep, caller: CallerDep
+        ) -> Response:
+            key, wire = key_of(request)
+            body = await read_body(request, run_update.body)
+            async with open_context(platform, caller) as ctx:
+                await run_update.run(ctx, key, body)
+                shown = await fetch_one(resource, ctx, key, wire_key=param, wire_value=wire)
+            return json_response(shown)
+
+        for path, shown in ((item, True), (item + "/", False)):
+            router.add_api_route(
+                path,
+                update_endpoint,
+                methods=["PUT"],
+                operation_id=f"update{title}" if shown else None,
+                summary=f"Update a {resource.name}",
+                description=update.description,
+                include_in_schema=shown,
+                responses={200: single_ref(title), **error_responses(conflict=True)},
+                openapi_extra={
+                    "parameters": [path_parameter],
+                    "requestBody": body_schema(update.body),
+                    "security": SECURITY,
+                },
+            )
+
+    if delete is not None:
+        run_delete = delete
+
+        async def delete_endpoint(
+            request: Request, platform: PlatformDep, caller: CallerDep
+        ) -> Response:
+            key, _wire = key_of(request)
+            async with open_context(platform, caller) as ctx:
+                await run_delete.run(ctx, key)
+            return Response(status_code=204)
+
+        for path, shown in ((item, True), (item + "/", False)):
+            router.add_api_route(
+                path,
+                delete_endpoint,
+                methods=["DELETE"],
+                status_code=204,
+                operation_id=f"delete{title}" if shown else None,
+                summary=f"Delete a {resource.name}",
+                description=delete.description,
+                include_in_schema=shown,
+                responses={
+                    204: {"description": "Deleted (empty body)."},
+                    **error_responses(conflict=True),
+                },
+                openapi_extra={"parameters": [path_parameter], "security": SECURITY},
+            )
+
+    return router

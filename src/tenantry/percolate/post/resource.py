@@ -1,0 +1,797 @@
+"""``/api/v5/post/`` (reference §3.9): typed content on a channel, moving through its life cycle.
+
+``ext`` is validated against the post's schema version (a ``post`` schema matching the
+channel); ``status`` changes are planned by :mod:`tenantry.percolate.post.lifecycle` and
+stored with a conditional UPDATE on the status the plan started from, so of two concurrent
+changes from the same status one wins and the other gets 409 with the post unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import Select, delete, false, func, select, update
+from sqlalchemy.engine import RowMapping
+
+from tenantry.core.errors import Conflict, FieldError
+from tenantry.core.identity.models import User
+from tenantry.percolate.api.common import (
+    ID,
+    SCOPE_ID,
+    TIMESTAMP,
+    nullable,
+    object_schema,
+    owned_by_scopes,
+    visible_in_reach,
+)
+from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
+from tenantry.percolate.api.params import (
+    Param,
+    bool_param,
+    choice_param,
+    csv_param,
+    ids_param,
+    text_param,
+)
+from tenantry.percolate.api.resource import (
+    Include,
+    ListFilter,
+    OrderField,
+    Resource,
+    column_in,
+    date_range,
+)
+from tenantry.percolate.api.routes import Create, Delete, Update, resource_router
+from tenantry.percolate.api.wire import timestamp
+from tenantry.percolate.channel.models import Channel
+from tenantry.percolate.link import resource as links
+from tenantry.percolate.metadata.filters import METADATA_FILTERS
+from tenantry.percolate.metadata.resource import MetadataWrite, write_metadata
+from tenantry.percolate.platform.models import Platform
+from tenantry.percolate.post.approval import POST_FILTERS as APPROVAL_FILTERS
+from tenantry.percolate.post.approval import Decision, follow_transition, workflow_ids
+from tenantry.percolate.post.lifecycle import (
+    PostStatus,
+    TransitionPlan,
+    expand_status_filter,
+    plan_transition,
+    url_settable,
+)
+from tenantry.percolate.post.models import Post
+from tenantry.percolate.post.publishing import after_transition
+from tenantry.percolate.post.refs import (
+    ASSET_FILTER_PATTERN,
+    asset_ids,
+    asset_ref,
+    origin_ref,
+    refers_to_any,
+    strings_in,
+    sync_post_refs,
+)
+from tenantry.percolate.schema import resource as schemas
+from tenantry.percolate.schema.models import Schema, SchemaVersion
+from tenantry.percolate.term.models import Term
+from tenantry.percolate.webhook.models import PostWebhook
+from tenantry.percolate.webhook.post_webhook import announce_status_change
+
+__all__ = ["KIND", "RESOURCE", "change_status", "router"]
+
+KIND = IdKind("post")
+CHANNEL = IdKind("channel")
+PLATFORM = IdKind("platform")
+USER = IdKind("user")
+TERM = IdKind("term", list_pattern=r"^term:[a-zA-Z\d]+$")
+MAX_SEARCH_TEXT = 100_000
+_MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
+
+
+def _search_text(name: str, description: str, ext: dict[str, Any]) -> str:
+    return " ".join([name, description, *strings_in(ext)]).lower()[:MAX_SEARCH_TEXT]
+
+
+def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
+    ext = row["ext"] or {}
+    return {
+        "id": f"post:{row['id']}",
+        "scope_id": ctx.scope_wire(row["scope_id"]),
+        "user_id": f"user:{row['user_id']}",
+        "assignee_id": USER.encode(row["assignee_id"]),
+        "name": row["name"],
+        "description": row["description"],
+        "status": row["status"],
+        "live_at": timestamp(row["live_at"]),
+        "live_at_timezone": row["live_at_timezone"],
+        "url": row["url"],
+        "xid": row["xid"],
+        "platform_id": f"platform:{row['platform_id']}",
+        "channel_id": f"channel:{row['channel_id']}",
+        "schema_id": schemas.encode_version(row["schema_id"], row["schema_version"]),
+        "ext": ext,
+        "asset_ids": asset_ids(ext),
+        "term_ids": [f"term:{key}" for key in row["term_ids"] or []],
+        "topic_ids": [],
+        "link_ids": [],
+        "origin_ids": list(row["origin_ids"] or []),
+        "post_attachment_ids": [],
+        "approval_workflow_id": None,  # set by workflow_ids (the resource's enrich)
+        "production_workflow_id": None,
+        "interaction_id": None,
+        "targeting_id": None,
+        "ingested": bool(row["ingested"]),
+        "publish_error": row["publish_error"],
+        "created_at": timestamp(row["created_at"]),
+        "updated_at": timestamp(row["updated_at"]),
+    }
+
+
+async def _statuses(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    if "statuses" in values:
+        chosen = expand_status_filter(values["statuses"])
+        stmt = stmt.where(Post.status.in_([str(status) for status in chosen]))
+    return stmt
+
+
+async def _text(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    """``keywords``: every word in the name, description or ``ext``; ``name``: in the name."""
+    for word in values.get("keywords", "").lower().split():
+        stmt = stmt.where(Post.search_text.contains(word, autoescape=True))
+    if values.get("name"):
+        stmt = stmt.where(func.lower(Post.name).contains(values["name"].lower(), autoescape=True))
+    return stmt
+
+
+async def _scheduled(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    """``live_at=true``: posts with a ``live_at``; ``false`` or ``null``: posts without."""
+    if "live_at" in values:
+        wanted = values["live_at"] == "true"
+        stmt = stmt.where(Post.live_at.is_not(None) if wanted else Post.live_at.is_(None))
+    return stmt
+
+
+async def _references(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
+    """``term_ids``, ``asset_ids``, ``origin_ids``: posts referring to any of them (through
+    ``percolate_post_refs``). ``topic_ids`` (deprecated) matches nothing: Tenantry keeps no
+    topics, so every post's ``topic_ids`` is empty."""
+    if "term_ids" in values:
+        terms = [f"term:{key}" for key in values["term_ids"]]
+        stmt = stmt.where(refers_to_any(ctx.tenant_id, "term", terms))
+    if "asset_ids" in values:
+        assets = [asset_ref(wire) for wire in values["asset_ids"]]
+        stmt = stmt.where(refers_to_any(ctx.tenant_id, "asset", assets))
+    if "origin_ids" in values:
+        origins = [origin_ref(wire) for wire in values["origin_ids"]]
+        stmt = stmt.where(refers_to_any(ctx.tenant_id, "origin", origins))
+    if "topic_ids" in values:
+        stmt = stmt.where(false())
+    return stmt
+
+
+async def _access(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    """``access_scopes`` (and its one-valued twin ``access_scope``): Tenantry shares no post
+    into another scope, so every post is ``owned`` and none is ``shared``."""
+    chosen = set(values.get("access_scopes", ()))
+    if "access_scope" in values:
+        chosen &= {values["access_scope"]}
+    return stmt if "owned" in chosen else stmt.where(false())
+
+
+async def _assignment(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    """``assignment_statuses``: ``assigned`` (an assignee), ``unassigned`` (none), ``both``."""
+    chosen = set(values.get("assignment_statuses", ()))
+    if chosen == {"assigned"}:
+        stmt = stmt.where(Post.assignee_id.is_not(None))
+    elif chosen == {"unassigned"}:
+        stmt = stmt.where(Post.assignee_id.is_(None))
+    return stmt
+
+
+async def _interaction(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
+    """``is_interaction``: no post is an interaction here (``interaction_id`` is always null)."""
+    return stmt.where(false()) if values.get("is_interaction") is True else stmt
+
+
+ACCESS_SCOPES = replace(
+    csv_param(
+        "access_scopes",
+        "Posts owned by the scope and/or shared into it from other scopes (default owned);"
+        " this server shares no posts, so `shared` alone matches none.",
+        enum=("owned", "shared"),
+    ),
+    default=["owned"],
+    echo_default=True,
+)
+
+
+def _ids_of(name: str, kind: IdKind, description: str) -> Param:
+    return ids_param(name, kind, description)
+
+
+RESOURCE = Resource(
+    kind=KIND,
+    model=Post,
+    title="Post",
+    columns=tuple(
+        column for column in Post.__table__.columns if column.name not in {"search_text"}
+    ),
+    present=_present,
+    schema=object_schema(
+        {
+            "id": ID("post"),
+            "scope_id": SCOPE_ID,
+            "user_id": ID("user"),
+            "assignee_id": nullable(ID("user")),
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "status": {"type": "string", "enum": [str(status) for status in PostStatus]},
+            "live_at": nullable(TIMESTAMP),
+            "live_at_timezone": nullable({"type": "string"}),
+            "url": nullable({"type": "string"}),
+            "xid": {"type": "string"},
+            "platform_id": ID("platform"),
+            "channel_id": ID("channel"),
+            "schema_id": {"type": "string", "pattern": r"^schema:\d+_\d+$"},
+            "ext": {"type": "object"},
+            "asset_ids": {"type": "array", "items": {"type": "string"}},
+            "term_ids": {"type": "array", "items": {"type": "string"}},
+            "topic_ids": {"type": "array", "items": {"type": "string"}},
+            "link_ids": {"type": "array", "items": {"type": "string"}},
+            "origin_ids": {"type": "array", "items": {"type": "string"}},
+            "post_attachment_ids": {"type": "array", "items": {"type": "string"}},
+            "approval_workflow_id": nullable({"type": "string"}),
+            "production_workflow_id": nullable({"type": "string"}),
+            "interaction_id": nullable({"type": "string"}),
+            "targeting_id": nullable({"type": "string"}),
+            "ingested": {"type": "boolean"},
+            "publish_error": nullable({"type": "string"}),
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+        }
+    ),
+    visible=visible_in_reach("post:read", Post.scope_id),
+    order_fields={
+        "live_at": OrderField(Post.live_at),
+        "created_at": OrderField(Post.created_at),
+    },
+    default_order=("created_at", "desc"),
+    enrich=links.with_link_ids(workflow_ids),
+    includes={
+        "user_id": Include("user", lambda row: [row["user_id"]]),
+        "platform_id": Include("platform", lambda row: [row["platform_id"]]),
+        "channel_id": Include("channel", lambda row: [row["channel_id"]]),
+        "schema_id": Include("schema", lambda row: [row["schema_id"]]),
+    },
+    filters=(
+        owned_by_scopes(Post.scope_id),
+        ListFilter(
+            (
+                csv_param(
+                    "statuses",
+                    "A CSV of statuses; `queued.*` and `approvals.*` match a family.",
+                    pattern=r"^[a-z]+(\.[a-z*]+)?$",
+                ),
+            ),
+            _statuses,
+        ),
+        column_in(
+            _ids_of("channel_ids", CHANNEL, "A CSV of channel IDs to filter by."), Post.channel_id
+        ),
+        column_in(
+            _ids_of("platform_ids", PLATFORM, "A CSV of platform IDs to filter by."),
+            Post.platform_id,
+        ),
+        column_in(_ids_of("user_ids", USER, "A CSV of creator IDs to filter by."), Post.user_id),
+        column_in(
+            _ids_of("assignee_ids", USER, "A CSV of assignee IDs to filter by."), Post.assignee_id
+        ),
+        date_range("live_at", Post.live_at),
+        date_range("updated_at", Post.updated_at),
+        ListFilter(
+            (
+                choice_param(
+                    "live_at",
+                    "true: posts with a live_at; false or null: posts without one.",
+                    ("true", "false", "null"),
+                ),
+            ),
+            _scheduled,
+        ),
+        ListFilter(
+            (
+                text_param("keywords", "Search the name, description and content."),
+                text_param("name", "Search post names."),
+            ),
+            _text,
+        ),
+        APPROVAL_FILTERS,
+        ListFilter(
+            (
+                ids_param("term_ids", TERM, "Posts carrying any of these terms."),
+                csv_param(
+                    "asset_ids",
+                    "Posts whose content names any of these assets (a legacy image id"
+                    " `license:<l>:image:<n>` names `asset:<n>`).",
+                    pattern=ASSET_FILTER_PATTERN,
+                ),
+                csv_param(
+                    "origin_ids",
+                    "Posts made from any of these briefs or campaigns.",
+                    pattern=r"^(brief:\d+|campaign:\d+)$",
+                ),
+                csv_param(
+                    "topic_ids",
+                    "Deprecated (use terms): this server keeps no topics, so no post matches.",
+                    pattern=r"^topic:[a-zA-Z0-9][a-zA-Z0-9_]*$",
+                ),
+            ),
+            _references,
+        ),
+        ListFilter(
+            (
+                ACCESS_SCOPES,
+                choice_param(
+                    "access_scope",
+                    "The older, one-valued access_scopes (owned or shared).",
+                    ("owned", "shared"),
+                ),
+            ),
+            _access,
+        ),
+        ListFilter(
+            (
+                csv_param(
+                    "assignment_statuses",
+                    "Posts with an assignee (assigned), without (unassigned), or both.",
+                    enum=("assigned", "unassigned", "both"),
+                ),
+            ),
+            _assignment,
+        ),
+        ListFilter(
+            (
+                bool_param(
+                    "is_interaction",
+                    "true: posts that are interactions with external content (this server"
+                    " has none); false: every post. Provisional in Percolate.",
+                ),
+            ),
+            _interaction,
+        ),
+        METADATA_FILTERS,
+    ),
+)
+
+
+# --- bodies ----------------------------------------------------------------------------------
+
+
+class PostFields(BaseModel):
+    """What create and update share (every property optional here)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(default=None, max_length=500)
+    description: str | None = Field(default=None, max_length=20_000)
+    schema_id: str | None = Field(default=None, pattern=r"^schema:\d+(_\d+)?$")
+    ext: dict[str, Any] | None = None
+    live_at: str | None = Field(default=None, max_length=40)
+    live_at_timezone: str | None = Field(default=None, max_length=64)
+    assignee_id: str | None = Field(default=None, pattern=r"^user:\d{1,18}$")
+    term_ids: list[str] | None = Field(default=None, max_length=500)
+    topic_ids: list[str] | None = Field(default=None, max_length=500)
+    origin_ids: list[str] | None = Field(default=None, max_length=100)
+    status: str | None = Field(default=None, max_length=40)
+    approval_group_id: str | None = Field(default=None, max_length=80)
+
+
+class PostCreate(PostFields):
+    """``scope_id``, ``channel_id`` and ``schema_id`` are required unless ``copy_from_id``
+    names a post to take them from (every property is then an override)."""
+
+    scope_id: str | None = Field(default=None, pattern=SCOPE_PATTERN)
+    channel_id: str | None = Field(default=None, pattern=r"^channel:\d{1,18}$")
+    platform_id: str | None = Field(default=None, pattern=r"^platform:\d{1,18}$")
+    copy_from_id: str | None = Field(default=None, pattern=r"^post:\d{1,18}$")
+    metadata: list[MetadataWrite] | None = Field(default=None, max_length=50)
+    """Metadata records about the new post, written in the same transaction."""
+
+
+class PostUpdate(PostFields):
+    url: str | None = Field(default=None, max_length=2048)
+    xid: str | None = Field(default=None, max_length=200)
+    platform_id: str | None = Field(default=None, pattern=r"^platform:\d{1,18}$")
+    channel_id: str | None = Field(default=None, pattern=r"^channel:\d{1,18}$")
+
+
+# --- rules -----------------------------------------------------------------------------------
+
+
+def _live_at(raw: str | None) -> datetime | None:
+    """An ISO 8601 date-time with an offset; a timezone-less or malformed one is a 400."""
+    if raw is None:
+        return None
+    text = raw.strip()
+    if not _MOMENT.match(text):
+        raise invalid("live_at", "live_at is an ISO 8601 date-time with a UTC offset.", raw[:40])
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise invalid("live_at", "live_at is not a valid date-time.", raw[:40]) from None
+    return moment.astimezone(UTC)
+
+
+def _timezone(name: str | None) -> str | None:
+    if name is None:
+        return None
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise invalid("live_at_timezone", "Expected an IANA timezone name.", name) from None
+    return name
+
+
+async def _channel(ctx: V5Context, wire: str) -> tuple[Channel, Platform]:
+    channel = await ctx.session.get(Channel, (ctx.tenant_id, CHANNEL.parse(wire, "channel_id")))
+    if channel is None or not await ctx.can("license_channel:read", channel.scope_id):
+        raise forbidden("channel_id", wire, "channel")
+    platform = await ctx.session.get(Platform, (ctx.tenant_id, channel.platform_id))
+    assert platform is not None
+    return channel, platform
+
+
+async def _post_schema(ctx: V5Context, wire: str, channel: Channel) -> tuple[Schema, SchemaVersion]:
+    """A post schema matching the channel (its ``ext.channel_type`` and ``ext.platform_id``)."""
+    ref = schemas.parse_schema_ref(wire, "schema_id")
+    schema, version = await schemas.load_version(ctx, ref, "schema_id", wire)
+    if schema.type != "post":
+        raise invalid("schema_id", "The schema is not a post schema.", wire)
+    if schema.channel_type is not None and schema.channel_type != channel.type:
+        raise invalid("schema_id", "The schema is for another channel type.", wire)
+    if schema.platform_key is not None and schema.platform_key != channel.platform_id:
+        raise invalid("schema_id", "The schema is for another platform.", wire)
+    return schema, version
+
+
+async def _checked_ext(ctx: V5Context, version: SchemaVersion, ext: dict[str, Any]) -> None:
+    """``ext`` valid for ``version``; the terms it names exist in this account."""
+    await schemas.check_values(ctx, version, ext)
+
+
+async def _term_keys(ctx: V5Context, wires: list[str]) -> list[int]:
+    keys = [TERM.parse(wire, "term_ids") for wire in wires]
+    found = set(
+        (
+            await ctx.session.scalars(
+                select(Term.id).where(Term.tenant_id == ctx.tenant_id, Term.id.in_(keys))
+            )
+        ).all()
+    )
+    for wire, key in zip(wires, keys, strict=True):
+        if key not in found:
+            raise forbidden("term_ids", wire, "term")
+    return list(dict.fromkeys(keys))
+
+
+async def _assignee(ctx: V5Context, wire: str | None) -> int | None:
+    if wire is None:
+        return None
+    key = USER.parse(wire, "assignee_id")
+    if await ctx.session.get(User, (ctx.tenant_id, key)) is None:
+        raise forbidden("assignee_id", wire, "user")
+    return key
+
+
+def _origins(values: list[str]) -> list[str]:
+    for value in values:
+        if not re.match(r"^(brief|campaign):\d{1,18}$", value):
+            raise invalid("origin_ids", "Expected brief:<n> or campaign:<n> ids.", value)
+    return list(dict.fromkeys(values))
+
+
+def _required(key: str) -> Exception:
+    return invalid(key, f"{key} is required (unless copy_from_id is given).")
+
+
+async def _copy_source(ctx: V5Context, wire: str) -> Post:
+    source = await ctx.session.get(Post, (ctx.tenant_id, KIND.parse(wire, "copy_from_id")))
+    if source is None or not await ctx.can("post:read", source.scope_id):
+        raise forbidden("copy_from_id", wire, "post")
+    return source
+
+
+async def _copied_terms(ctx: V5Context, source: Post, scope_id: int | None) -> list[int]:
+    """The source's terms, in another scope only where a term of the same name exists."""
+    keys = list(source.term_ids or [])
+    if scope_id == source.scope_id or not keys:
+        return keys
+    names = (
+        await ctx.session.scalars(
+            select(Term.name_key).where(Term.tenant_id == ctx.tenant_id, Term.id.in_(keys))
+        )
+    ).all()
+    found = (
+        await ctx.session.execute(
+            select(Term.name_key, Term.id)
+            .where(
+                Term.tenant_id == ctx.tenant_id,
+                Term.scope_key == (scope_id or 0),
+                Term.name_key.in_(list(names)),
+            )
+            .order_by(Term.id)
+        )
+    ).all()
+    by_name: dict[str, int] = {}
+    for name, key in found:
+        by_name.setdefault(name, key)
+    return [by_name[name] for name in names if name in by_name]
+
+
+async def _create(ctx: V5Context, body: PostCreate) -> int:
+    """Create a post, or copy one (``copy_from_id``, seed rules) in one transaction."""
+    source = await _copy_source(ctx, body.copy_from_id) if body.copy_from_id else None
+    if body.scope_id is not None:
+        scope_id = await ctx.scope_of(parse_scope(body.scope_id, "scope_id"), "scope_id")
+    elif source is not None:
+        scope_id = source.scope_id
+    else:
+        raise _required("scope_id")
+    await ctx.require("post:create", scope_id, "scope_id", body.scope_id)
+    if body.channel_id is not None:
+        channel_wire = body.channel_id
+    elif source is not None:
+        channel_wire = f"channel:{source.channel_id}"
+    else:
+        raise _required("channel_id")
+    channel, platform = await _channel(ctx, channel_wire)
+    if source is not None and channel.id != source.channel_id:
+        original = await ctx.session.get(Channel, (ctx.tenant_id, source.channel_id))
+        if original is None or original.type != channel.type:
+            raise invalid(
+                "channel_id", "A copy goes to a channel of the same type.", body.channel_id
+            )
+    if body.platform_id is not None and PLATFORM.parse(body.platform_id, "platform_id") != (
+        channel.platform_id
+    ):
+        raise invalid("platform_id", "The channel is on another platform.", body.platform_id)
+    if body.schema_id is not None:
+        schema_wire = body.schema_id
+    elif source is not None:
+        schema_wire = schemas.encode_version(source.schema_id, source.schema_version)
+    else:
+        raise _required("schema_id")
+    schema, version = await _post_schema(ctx, schema_wire, channel)
+    ext = body.ext if body.ext is not None else dict(source.ext) if source is not None else {}
+    await _checked_ext(ctx, version, ext)
+    same_scope = source is not None and source.scope_id == scope_id
+    if body.term_ids is not None:
+        term_ids = await _term_keys(ctx, body.term_ids)
+    else:
+        term_ids = await _copied_terms(ctx, source, scope_id) if source is not None else []
+    if body.origin_ids is not None:
+        origin_ids = _origins(body.origin_ids)
+    else:
+        origin_ids = list(source.origin_ids or []) if source is not None and same_scope else []
+    if "assignee_id" in body.model_fields_set or source is None:
+        assignee_id = await _assignee(ctx, body.assignee_id)
+    else:
+        assignee_id = source.assignee_id
+    now = datetime.now(UTC)
+    plan = plan_transition(
+        None,
+        body.status,
+        can_publish=await ctx.can("post:publish", scope_id),
+        has_approval_group=body.approval_group_id is not None,
+        live_at=_live_at(body.live_at),
+        now=now,
+        via_integration=platform.type == "custom",
+        has_url=False,
+    )
+    name = body.name if body.name is not None else source.name if source is not None else ""
+    description = (
+        body.description
+        if body.description is not None
+        else source.description
+        if source is not None
+        else ""
+    )
+    post = Post(
+        tenant_id=ctx.tenant_id,
+        scope_id=scope_id,
+        user_id=ctx.user_id,
+        assignee_id=assignee_id,
+        name=name,
+        description=description,
+        status=str(plan.status),
+        live_at=plan.live_at,
+        live_at_timezone=_timezone(body.live_at_timezone),
+        platform_id=channel.platform_id,
+        channel_id=channel.id,
+        schema_id=schema.id,
+        schema_version=version.version,
+        ext=ext,
+        term_ids=term_ids,
+        origin_ids=origin_ids,
+        approval_group_id=body.approval_group_id,
+        search_text=_search_text(name, description, ext),
+    )
+    ctx.session.add(post)
+    await ctx.session.flush()
+    await links.shorten_new_post(ctx, post, version)  # the links plugin's short URLs
+    post.search_text = _search_text(name, description, post.ext)  # with the server's URLs
+    await sync_post_refs(ctx.session, ctx.tenant_id, post.id)  # term/asset/origin filters
+    for index, record in enumerate(body.metadata or []):
+        await write_metadata(ctx, "post", post.id, scope_id, record, f"$.metadata[{index}].ext")
+    await follow_transition(ctx, post.id, scope_id, plan, group=body.approval_group_id)
+    await after_transition(ctx.session, ctx.tenant_id, post.id, plan, moved=False)
+    return post.id
+
+
+async def _update(ctx: V5Context, key: int, body: PostUpdate) -> None:
+    wire = f"post:{key}"
+    post = await ctx.session.get(Post, (ctx.tenant_id, key))
+    if post is None or not await ctx.can("post:read", post.scope_id):
+        raise forbidden("post_id", wire, "post")
+    await ctx.require("post:update", post.scope_id, "post_id", wire)
+    channel, platform = await _channel(ctx, body.channel_id or f"channel:{post.channel_id}")
+    if channel.id != post.channel_id:
+        before = await ctx.session.get(Channel, (ctx.tenant_id, post.channel_id))
+        if before is None or before.type != channel.type:
+            raise invalid("channel_id", "A post moves only to a channel of the same type.")
+    changes: dict[str, Any] = {}
+    schema_id, version_no = post.schema_id, post.schema_version
+    if body.schema_id is not None:
+        schema, version = await _post_schema(ctx, body.schema_id, channel)
+        schema_id, version_no = schema.id, version.version
+    elif body.channel_id is not None:
+        _schema, version = await _post_schema(
+            ctx, schemas.encode_version(schema_id, version_no), channel
+        )
+    else:
+        found = await ctx.session.get(SchemaVersion, (ctx.tenant_id, schema_id, version_no))
+        assert found is not None
+        version = found
+    ext = body.ext if body.ext is not None else dict(post.ext or {})
+    if body.ext is not None or body.schema_id is not None:
+        await _checked_ext(ctx, version, ext)
+    ext = await links.shorten(ctx, key, post.scope_id, version, ext)  # links plugin
+    live_at = _live_at(body.live_at) if "live_at" in body.model_fields_set else post.live_at
+    url = body.url if body.url is not None else post.url
+    now = datetime.now(UTC)
+    current = PostStatus(post.status)
+    previous_live_at = post.live_at
+    plan: TransitionPlan = plan_transition(
+        current,
+        body.status,
+        can_publish=await ctx.can("post:publish", post.scope_id),
+        has_approval_group=(body.approval_group_id or post.approval_group_id) is not None,
+        live_at=live_at,
+        now=now,
+        via_integration=platform.type == "custom",
+        has_url=bool(url),
+    )
+    if (body.url is not None or body.xid is not None) and not url_settable(plan.status):
+        key_name = "url" if body.url is not None else "xid"
+        raise invalid(
+            key_name, f"{key_name} can only be set when the post is live or queued.published."
+        )
+    name = body.name if body.name is not None else post.name
+    description = body.description if body.description is not None else post.description
+    changes.update(
+        name=name,
+        description=description,
+        status=str(plan.status),
+        live_at=plan.live_at,
+        url=url,
+        xid=body.xid if body.xid is not None else post.xid,
+        channel_id=channel.id,
+        platform_id=channel.platform_id,
+        schema_id=schema_id,
+        schema_version=version_no,
+        ext=ext,
+        search_text=_search_text(name, description, ext),
+        updated_at=now,
+    )
+    if body.live_at_timezone is not None:
+        changes["live_at_timezone"] = _timezone(body.live_at_timezone)
+    if "assignee_id" in body.model_fields_set:
+        changes["assignee_id"] = await _assignee(ctx, body.assignee_id)
+    if body.term_ids is not None:
+        changes["term_ids"] = await _term_keys(ctx, body.term_ids)
+    if body.origin_ids is not None:
+        changes["origin_ids"] = _origins(body.origin_ids)
+    if body.approval_group_id is not None:
+        changes["approval_group_id"] = body.approval_group_id
+    moved = "live_at" in body.model_fields_set and plan.live_at != previous_live_at
+    await change_status(ctx, post, current, plan, changes, moved=moved)
+    await sync_post_refs(ctx.session, ctx.tenant_id, key)  # term/asset/origin filters
+
+
+async def change_status(
+    ctx: V5Context,
+    post: Post,
+    current: PostStatus,
+    plan: TransitionPlan,
+    changes: dict[str, Any],
+    *,
+    moved: bool = False,
+    decision: Decision | None = None,
+) -> None:
+    """Store ``plan`` (and ``changes``) and carry out its effects in the caller's transaction:
+    the approval workflow (``decision``: an approver's verdict), the publisher, the post
+    webhooks. The UPDATE is conditional on the status the plan started from, so of two
+    concurrent changes one wins and the other gets 409 with nothing changed."""
+    key, scope_id = post.id, post.scope_id
+    group = changes.get("approval_group_id", post.approval_group_id)
+    now = datetime.now(UTC)
+    values = {"status": str(plan.status), "live_at": plan.live_at, "updated_at": now, **changes}
+    result = await ctx.session.execute(
+        update(Post)
+        .where(Post.tenant_id == ctx.tenant_id, Post.id == key, Post.status == str(current))
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if getattr(result, "rowcount", 0) != 1:
+        raise Conflict(
+            "The post's status changed meanwhile; read it again and retry.",
+            [FieldError("status", "changed concurrently", str(current), code="conflict")],
+        )
+    ctx.session.expire(post)
+    await follow_transition(ctx, key, scope_id, plan, group=group, decision=decision)
+    await after_transition(ctx.session, ctx.tenant_id, key, plan, moved=moved)
+    if plan.changed:
+        rows = await RESOURCE.rows_by_id(ctx, [key], check=False)
+        shown = (await RESOURCE.present_rows(ctx, rows))[0]
+        await announce_status_change(ctx, key, str(current), shown)
+
+
+async def _delete(ctx: V5Context, key: int) -> None:
+    wire = f"post:{key}"
+    post = await ctx.session.get(Post, (ctx.tenant_id, key))
+    if post is None or not await ctx.can("post:read", post.scope_id):
+        raise forbidden("post_id", wire, "post")
+    await ctx.require("post:delete", post.scope_id, "post_id", wire)
+    await ctx.session.execute(
+        delete(PostWebhook)
+        .where(PostWebhook.tenant_id == ctx.tenant_id, PostWebhook.post_id == key)
+        .execution_options(synchronize_session=False)
+    )
+    await ctx.session.execute(
+        delete(Post)
+        .where(Post.tenant_id == ctx.tenant_id, Post.id == key)
+        .execution_options(synchronize_session=False)
+    )
+    ctx.session.expunge(post)
+
+
+router = resource_router(
+    RESOURCE,
+    create=Create(
+        PostCreate,
+        _create,
+        "Create a post on a channel; `ext` is validated against the post schema version.",
+    ),
+    update=Update(
+        PostUpdate,
+        _update,
+        "Change a post; status changes follow the life cycle (illegal ones: 409).",
+    ),
+    delete=Delete(_delete, "Delete a post."),
+    list_description=(
+        "Posts visible to the caller; `statuses` takes `queued.*` wildcards, `scope_ids`"
+        " with `extend_scopes`, `live_at:from`/`:to`, `keywords`, `name`; `term_ids`,"
+        " `asset_ids`, `origin_ids` match posts referring to any of them. Metadata filters"
+        " are query keys of their own: `metadata.{schema}.{path}=csv` (values OR),"
+        " `metadata.{schema}.{path}.from` (inclusive) / `.to` (exclusive) on dates, and"
+        " `has_metadata.{schema}.{path}=true|false`, e.g."
+        " `metadata.schema:1.live_date_range/from.from=2016-01-01`. Every filter ANDs with"
+        " the others. This server shares no posts across scopes (`access_scopes=shared`"
+        " matches none), keeps no topics (`topic_ids` matches none) and has no interactions"
+        " (`is_interaction=true` matches none)."
+    ),
+)

@@ -1,0 +1,322 @@
+"""``/api/v5/role/``: roles as named lists of capability codes (reference §3.17).
+
+A role is a core role plus its Percolate profile (``code``, built-in or not, owning scope).
+The four built-ins of ``builtin_scope:system`` are provisioned into every account on first
+use and are read-only; so are the core ``admin``/``member`` presets, shown as account roles.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from tenantry.core.base import utcnow
+from tenantry.core.errors import Conflict, FieldError
+from tenantry.core.identity.models import Role, RolePermission, UserRole
+from tenantry.core.identity.permissions import catalogue
+from tenantry.core.scopes import ancestor_ids, ancestors_select
+from tenantry.core.tenancy import tenant_of
+from tenantry.percolate.api.common import SCOPE_ID, TIMESTAMP, object_schema
+from tenantry.percolate.api.context import V5Context, forbidden, provisioners
+from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
+from tenantry.percolate.api.params import scope_ids_param
+from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
+from tenantry.percolate.api.routes import Create, Delete, Update, resource_router
+from tenantry.percolate.api.wire import timestamp
+from tenantry.percolate.role.capabilities import BUILTIN_ROLES, CAPABILITIES
+from tenantry.percolate.role.models import RoleProfile
+
+__all__ = ["KIND", "RESOURCE", "ensure_builtin_roles", "router", "usable_role"]
+
+KIND = IdKind("role", list_pattern=r"^role:[a-zA-Z0-9][a-zA-Z0-9_]*$")
+CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+_CODE = re.compile(CODE_PATTERN)
+_JOIN = and_(RoleProfile.tenant_id == Role.tenant_id, RoleProfile.role_id == Role.id)
+
+
+def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
+    return {
+        "id": f"role:{row['id']}",
+        "code": row["code"] or row["name"],
+        "name": row["name"],
+        "description": row["description"],
+        "capabilities": [],
+        "scope_id": ctx.scope_wire(row["scope_id"], system=bool(row["system"])),
+        "created_at": timestamp(row["created_at"]),
+        "updated_at": timestamp(row["updated_at"]),
+    }
+
+
+async def _capabilities(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
+    """Capabilities of a page of roles: presets expanded, the rest in one query."""
+    explicit = [row["id"] for row in rows if row["preset"] is None]
+    granted: dict[int, list[str]] = {}
+    if explicit:
+        found = await ctx.session.execute(
+            select(RolePermission.role_id, RolePermission.permission).where(
+                RolePermission.tenant_id == ctx.tenant_id, RolePermission.role_id.in_(explicit)
+            )
+        )
+        for role_id, permission in found:
+            granted.setdefault(role_id, []).append(permission)
+    out: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        if row["preset"] is not None:
+            caps = sorted(catalogue.expand_preset(row["preset"]))
+        else:
+            caps = sorted(granted.get(row["id"], []))
+        out[row["id"]] = {"capabilities": caps}
+    return out
+
+
+async def _visible(stmt: Select[Any], ctx: V5Context) -> Select[Any]:
+    if not ctx.holds_anywhere("role:read"):
+        return stmt.where(false())
+    reach = await ctx.reach("role:read")
+    if reach.everywhere:
+        return stmt
+    return stmt.where(or_(RoleProfile.system.is_(True), reach.condition(RoleProfile.scope_id)))
+
+
+async def _usable_in(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
+    """Roles usable in the given scopes: built-ins, the account's, and those of each scope
+    and its ancestors."""
+    if "scope_ids" not in values:
+        return stmt
+    rows, account, system = await ctx.filter_scopes(values["scope_ids"])
+    clauses: list[ColumnElement[bool]] = []
+    if rows or account or system:
+        clauses.append(RoleProfile.system.is_(True))
+    if rows or account:
+        clauses.append(
+            and_(
+                RoleProfile.scope_id.is_(None),
+                or_(RoleProfile.system.is_(None), RoleProfile.system.is_(False)),
+            )
+        )
+    if rows:
+        clauses.append(RoleProfile.scope_id.in_(ancestors_select(ctx.tenant_id, rows)))
+    return stmt.where(or_(*clauses) if clauses else false())
+
+
+CAPABILITY_LIST = {"type": "array", "items": {"type": "string"}}
+
+RESOURCE = Resource(
+    kind=KIND,
+    model=Role,
+    title="Role",
+    source=Role.__table__.outerjoin(RoleProfile.__table__, _JOIN),
+    columns=(
+        Role.id,
+        Role.name,
+        Role.description,
+        Role.preset,
+        Role.created_at,
+        Role.updated_at,
+        RoleProfile.code,
+        RoleProfile.system,
+        RoleProfile.scope_id,
+    ),
+    present=_present,
+    enrich=_capabilities,
+    schema=object_schema(
+        {
+            "id": {"type": "string", "pattern": r"^role:\d+$"},
+            "code": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "capabilities": CAPABILITY_LIST,
+            "scope_id": SCOPE_ID,
+            "created_at": TIMESTAMP,
+            "updated_at": TIMESTAMP,
+        }
+    ),
+    visible=_visible,
+    order_fields={"name": OrderField(Role.name)},
+    required_any=("scope_ids",),
+    filters=(
+        ListFilter(
+            (scope_ids_param("A CSV of scope IDs; roles usable in them are returned (required)."),),
+            _usable_in,
+        ),
+        date_range("created_at", Role.created_at),
+    ),
+)
+
+
+class RoleCreate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str = Field(min_length=1, max_length=100)
+    code: str | None = Field(default=None, max_length=100, pattern=CODE_PATTERN)
+    description: str = Field(default="", max_length=500)
+    capabilities: list[str] = Field(default_factory=list, max_length=500)
+    scope_id: str | None = Field(
+        default=None, pattern=SCOPE_PATTERN, description="Owning scope (default: the account)."
+    )
+
+
+class RoleUpdate(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    name: str | None = Field(default=None, min_length=1, max_length=100)
+    description: str | None = Field(default=None, max_length=500)
+    capabilities: list[str] | None = Field(default=None, max_length=500)
+
+
+def _checked_capabilities(capabilities: list[str]) -> list[str]:
+    for capability in capabilities:
+        if capability not in CAPABILITIES:
+            raise invalid("capabilities", f"Unknown capability code {capability!r}.", capability)
+    return sorted(set(capabilities))
+
+
+def _slug(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    return slug or "role"
+
+
+async def _taken(session: AsyncSession, tenant_id: int, name: str | None, code: str | None) -> None:
+    if name is not None:
+        clash = await session.scalar(
+            select(func.count()).where(Role.tenant_id == tenant_id, Role.name == name)
+        )
+        if clash:
+            raise Conflict("A role with this name exists.", [FieldError("name", "taken", name)])
+    if code is not None:
+        clash = await session.scalar(
+            select(func.count()).where(RoleProfile.tenant_id == tenant_id, RoleProfile.code == code)
+        )
+        if clash:
+            raise Conflict("A role with this code exists.", [FieldError("code", "taken", code)])
+
+
+async def _create(ctx: V5Context, body: RoleCreate) -> int:
+    scope_id: int | None = None
+    if body.scope_id is not None:
+        scope_id = await ctx.scope_of(parse_scope(body.scope_id, "scope_id"), "scope_id")
+    await ctx.require("role:manage", scope_id, "scope_id", body.scope_id)
+    capabilities = _checked_capabilities(body.capabilities)
+    name = body.name.strip()
+    code = body.code or _slug(name)
+    if not name:
+        raise invalid("name", "A role needs a name.", body.name)
+    await _taken(ctx.session, ctx.tenant_id, name, code)
+    role = Role(tenant_id=ctx.tenant_id, name=name, description=body.description)
+    ctx.session.add(role)
+    await ctx.session.flush()
+    ctx.session.add(RoleProfile(role_id=role.id, code=code, system=False, scope_id=scope_id))
+    for capability in capabilities:
+        ctx.session.add(RolePermission(role_id=role.id, permission=capability))
+    await ctx.session.flush()
+    return role.id
+
+
+async def _editable(ctx: V5Context, key: int) -> tuple[Role, RoleProfile | None]:
+    """A custom role the caller may manage; built-ins and presets are read-only (403)."""
+    role = await ctx.session.get(Role, (ctx.tenant_id, key))
+    profile = await ctx.session.get(RoleProfile, (ctx.tenant_id, key))
+    if role is None or role.preset is not None or (profile is not None and profile.system):
+        raise forbidden("role_id", f"role:{key}", "role")
+    scope_id = profile.scope_id if profile is not None else None
+    await ctx.require("role:manage", scope_id, "role_id", f"role:{key}")
+    return role, profile
+
+
+async def _update(ctx: V5Context, key: int, body: RoleUpdate) -> None:
+    role, _profile = await _editable(ctx, key)
+    if body.name is not None and body.name.strip() != role.name:
+        await _taken(ctx.session, ctx.tenant_id, body.name.strip(), None)
+        role.name = body.name.strip()
+    if body.description is not None:
+        role.description = body.description
+    if body.capabilities is not None:
+        capabilities = _checked_capabilities(body.capabilities)
+        await ctx.session.execute(
+            delete(RolePermission).where(
+                RolePermission.tenant_id == ctx.tenant_id, RolePermission.role_id == key
+            )
+        )
+        for capability in capabilities:
+            ctx.session.add(RolePermission(role_id=key, permission=capability))
+    role.updated_at = utcnow()
+    await ctx.session.flush()
+
+
+async def _delete(ctx: V5Context, key: int) -> None:
+    role, profile = await _editable(ctx, key)
+    assigned = await ctx.session.scalar(
+        select(func.count()).where(UserRole.tenant_id == ctx.tenant_id, UserRole.role_id == key)
+    )
+    if assigned:
+        raise Conflict(
+            "The role is still granted to users; revoke those user roles first.",
+            [FieldError("role_id", "in use", f"role:{key}")],
+        )
+    await ctx.session.execute(
+        delete(RolePermission).where(
+            RolePermission.tenant_id == ctx.tenant_id, RolePermission.role_id == key
+        )
+    )
+    if profile is not None:
+        await ctx.session.delete(profile)
+        await ctx.session.flush()
+    await ctx.session.delete(role)
+    await ctx.session.flush()
+
+
+async def usable_role(ctx: V5Context, role_id: int, scope_id: int | None, key: str) -> None:
+    """403 unless ``role_id`` is a role of this account that may be granted in ``scope_id``:
+    a built-in, an account role, or one owned by ``scope_id`` or an ancestor."""
+    role = await ctx.session.get(Role, (ctx.tenant_id, role_id))
+    if role is None:
+        raise forbidden(key, f"role:{role_id}", "role")
+    profile = await ctx.session.get(RoleProfile, (ctx.tenant_id, role_id))
+    if profile is None or profile.system or profile.scope_id is None:
+        return
+    if scope_id is None or profile.scope_id not in await ancestor_ids(ctx.session, [scope_id]):
+        raise forbidden(key, f"role:{role_id}", "role")
+
+
+async def ensure_builtin_roles(session: AsyncSession) -> None:
+    """Give the account the built-in roles it lacks (idempotent, race-safe)."""
+    tenant_id = tenant_of(session)
+    assert tenant_id is not None
+    present = set(
+        await session.scalars(
+            select(RoleProfile.code).where(
+                RoleProfile.tenant_id == tenant_id, RoleProfile.system.is_(True)
+            )
+        )
+    )
+    for builtin in BUILTIN_ROLES:
+        if builtin.code in present:
+            continue
+        try:
+            async with session.begin_nested():
+                role = Role(tenant_id=tenant_id, name=builtin.name, description=builtin.description)
+                session.add(role)
+                await session.flush()
+                session.add(RoleProfile(role_id=role.id, code=builtin.code, system=True))
+                for capability in sorted(builtin.capabilities):
+                    session.add(RolePermission(role_id=role.id, permission=capability))
+                await session.flush()
+        except IntegrityError:
+            continue  # another request provisioned it (or a custom role took the name)
+
+
+provisioners.append(ensure_builtin_roles)
+
+router = resource_router(
+    RESOURCE,
+    create=Create(RoleCreate, _create, "Create a custom role (capability `role:manage`)."),
+    update=Update(RoleUpdate, _update, "Change a custom role; built-in roles are read-only."),
+    delete=Delete(_delete, "Delete a custom role that nobody holds (409 otherwise)."),
+    list_description="Roles usable in the given scopes (`scope_ids` is required).",
+)
