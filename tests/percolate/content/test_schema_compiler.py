@@ -13,19 +13,18 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from tenantry.core.errors import FieldError, ValidationFailed
-from tenantry.percolate.schema.compiler import (
-    FIELD_TYPES,
+from tenantry.percolate.schema.compile import CompiledSchemaCache, compile_schema
+from tenantry.percolate.schema.definition import FIELD_TYPES, SchemaDefinition, parse_definition
+from tenantry.percolate.schema.references import (
+    Reference,
+    collect_references,
+    missing_reference_errors,
+    references_by_kind,
+)
+from tenantry.percolate.schema.validate import (
     MAX_VALUE_CHARS,
     MAX_VALUE_DEPTH,
     MAX_VALUE_NODES,
-    CompiledSchemaCache,
-    Reference,
-    SchemaDefinition,
-    collect_references,
-    compile_schema,
-    missing_reference_errors,
-    parse_definition,
-    references_by_kind,
     validate_values,
 )
 
