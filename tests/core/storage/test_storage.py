@@ -20,7 +20,7 @@ import httpx
 import pytest
 from aiobotocore.session import AioSession, get_session
 from botocore.exceptions import ClientError
-from tests.core.s3_server import S3Server, find_weed, run_weed_mini
+from tests.core.storage.s3_server import S3Server, find_weed, run_weed_mini
 
 from tenantry.core.storage import (
     FILES_PATH,

@@ -11,7 +11,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.percolate.support import People, build_app, client_for, issued_token, me
+from tests.percolate.support.oauth import People, build_app, client_for, issued_token, me
 
 from tenantry.core.identity.models import User
 from tenantry.core.tenancy import Tenant, tenant_session

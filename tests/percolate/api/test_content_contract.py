@@ -2,7 +2,7 @@
 desk's administrator never get a 5xx, and every answer matches the spec (status, content
 type, body).
 
-As in the v5 contract test, schemathesis drives a fresh app from a worker thread (its ASGI
+As in test_contract.py, schemathesis drives a fresh app from a worker thread (its ASGI
 client runs its own event loop). The desk is stocked with one object of every kind first;
 about half the generated path ids, and the ids a body refers to, are swapped for those real
 objects so the run reaches rows and the rules behind them, not only 400s and 403s. Deletes
@@ -20,8 +20,8 @@ from typing import Any
 import anyio
 import httpx
 import pytest
-from tests.percolate.content_api.conftest import Desk
-from tests.percolate.content_api.stock import HOOK_URL, SECRET, Stock, stock
+from tests.percolate.support.desks import Desk
+from tests.percolate.support.stock import HOOK_URL, SECRET, Stock, stock
 
 from tenantry import percolate
 from tenantry.app import create_app

@@ -4,7 +4,7 @@ each attempt; B's lists never show A's rows, whatever they filter by; B's writes
 objects as references are refused, naming the key.
 
 The tables hold request templates: ``{theirs.<kind>}`` is A's object, ``{mine.<kind>}`` B's
-(fields of :class:`~tests.percolate.content_api.stock.Stock`). A new endpoint is one line.
+(fields of :class:`~tests.percolate.support.stock.Stock`). A new endpoint is one line.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.percolate.content_api.conftest import Desk
-from tests.percolate.content_api.stock import (
+from tests.percolate.support.desks import Desk
+from tests.percolate.support.stock import (
     HOOK_URL,
     SECRET,
     Call,

@@ -16,7 +16,7 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from hypothesis import HealthCheck, Phase, given, settings
-from tests.percolate.v5.conftest import Account
+from tests.percolate.support.accounts import Account
 
 from tenantry import percolate
 from tenantry.app import create_app

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.percolate.v5.conftest import Account, Caller
+from tests.percolate.support.accounts import Account, Caller
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,7 @@ import httpx
 import pytest
 import yaml
 from openapi_spec_validator import validate
-from tests.percolate.v5.conftest import Caller
+from tests.percolate.support.accounts import Caller
 
 pytestmark = pytest.mark.anyio
 

@@ -7,7 +7,7 @@ from collections import Counter
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.percolate.v5.conftest import Account
+from tests.percolate.support.accounts import Account
 
 from tenantry.percolate.demo import content as content_demo
 from tenantry.percolate.demo.organisation import seed_demo

@@ -8,7 +8,7 @@ import shlex
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.percolate.support import People
+from tests.percolate.support.oauth import People
 
 from tenantry.percolate.demo.oauth import seed_demo
 from tenantry.settings import Settings

@@ -20,9 +20,9 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.core.test_webhooks import empty_job_queue, eventually  # noqa: F401  (fixtures)
-from tests.percolate.content_api.test_publishing import worker
-from tests.percolate.v5.conftest import Account
+from tests.core.webhooks.test_webhooks import empty_job_queue, eventually  # noqa: F401  (fixtures)
+from tests.percolate.post.test_publishing import worker
+from tests.percolate.support.accounts import Account
 
 import tenantry
 from tenantry.core.tenancy import tenant_session

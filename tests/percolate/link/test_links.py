@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from tests.percolate.content_api.conftest import Desk, make_post, make_schema
+from tests.percolate.support.desks import Desk, make_post, make_schema
 
 from tenantry.percolate.link import redirect as link_redirect
 from tenantry.percolate.link import resource as links

@@ -7,7 +7,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.percolate.content_api.conftest import Desk, make_post, make_schema
+from tests.percolate.support.desks import Desk, make_post, make_schema
 
 pytestmark = pytest.mark.anyio
 

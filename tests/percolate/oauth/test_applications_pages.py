@@ -6,7 +6,7 @@ import re
 
 import httpx
 import pytest
-from tests.percolate.support import (
+from tests.percolate.support.oauth import (
     TOKEN_URL,
     Client,
     People,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.percolate.support import (
+from tests.percolate.support.oauth import (
     People,
     authorize_url,
     csrf_of,

@@ -9,7 +9,7 @@ import httpx
 import pytest
 import typer
 from click.testing import Result
-from tests.percolate.support import People, form_dance, me
+from tests.percolate.support.oauth import People, form_dance, me
 from typer.testing import CliRunner
 
 from tenantry.percolate.oauth.cli import oauth_client_app, token_app
@@ -103,7 +103,7 @@ async def test_client_and_token_from_the_command_line(
     assert (await me(http, str(token["access_token"]))).status_code == 200
 
     # Same issuing path as the endpoint: a code exchange now disables the CLI's token.
-    from tests.percolate.support import Client, exchange
+    from tests.percolate.support.oauth import Client, exchange
 
     web_client = Client(
         tenant, str(client["client_id"]), str(client["client_secret"]), "https://cli.example.org/cb"

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.percolate.support import OUTPUT_DIR, TOKEN_URL, People
+from tests.percolate.support.oauth import OUTPUT_DIR, TOKEN_URL, People
 
 with warnings.catch_warnings():
     # Authlib 1.9 nudges towards the httpx2 fork; httpx is what this project pins.

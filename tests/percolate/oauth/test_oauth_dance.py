@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
-from tests.percolate.support import (
+from tests.percolate.support.oauth import (
     TOKEN_URL,
     People,
     exchange,

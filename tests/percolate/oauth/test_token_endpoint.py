@@ -6,7 +6,7 @@ import base64
 
 import httpx
 import pytest
-from tests.percolate.support import (
+from tests.percolate.support.oauth import (
     TOKEN_URL,
     Client,
     People,

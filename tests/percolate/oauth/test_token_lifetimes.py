@@ -9,7 +9,7 @@ import anyio
 import httpx
 import pytest
 import time_machine
-from tests.percolate.support import (
+from tests.percolate.support.oauth import (
     CSRF,
     Client,
     People,

@@ -11,7 +11,7 @@ import httpx
 import orjson
 import pytest
 from sqlalchemy import func, select, update
-from tests.percolate.content_api.conftest import Caller, Desk, make_post, make_schema
+from tests.percolate.support.desks import Caller, Desk, make_post, make_schema
 
 from tenantry.core.jobs import Job
 from tenantry.core.tenancy import tenant_session

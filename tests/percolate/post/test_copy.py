@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import update
-from tests.percolate.content_api.conftest import Desk, add_channel, make_post, make_schema
+from tests.percolate.support.desks import Desk, add_channel, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.post.models import Post

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.percolate.content_api.conftest import Desk, make_post, make_schema
+from tests.percolate.support.desks import Desk, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.term.models import Term

@@ -15,12 +15,12 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.core.test_webhooks import (  # noqa: F401  (fixtures)
+from tests.core.webhooks.test_webhooks import (  # noqa: F401  (fixtures)
     Receiver,
     empty_job_queue,
     eventually,
 )
-from tests.percolate.content_api.conftest import Desk, add_channel, make_post, make_schema
+from tests.percolate.support.desks import Desk, add_channel, make_post, make_schema
 
 from tenantry.core.jobs import Backoff, Job, JobHandlers, Worker
 from tenantry.core.tenancy import tenant_session

@@ -24,8 +24,8 @@ import httpx
 import pytest
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from tests.core.test_webhooks import Receiver, empty_job_queue  # noqa: F401  (fixtures)
-from tests.percolate.content_api.conftest import Desk, make_post, make_schema
+from tests.core.webhooks.test_webhooks import Receiver, empty_job_queue  # noqa: F401  (fixtures)
+from tests.percolate.support.desks import Desk, make_post, make_schema
 
 import tenantry
 from tenantry.core.jobs import Job

@@ -13,8 +13,8 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.percolate.content_api.conftest import Caller, Desk
-from tests.percolate.content_api.stock import (
+from tests.percolate.support.desks import Caller, Desk
+from tests.percolate.support.stock import (
     HOOK_URL,
     SECRET,
     Call,

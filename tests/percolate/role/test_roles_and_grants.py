@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from tests.percolate.v5.conftest import Account, Caller
+from tests.percolate.support.accounts import Account, Caller
 
 pytestmark = pytest.mark.anyio
 

@@ -6,7 +6,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.percolate.content_api.conftest import MESSAGE_SCHEMA, Desk, make_post, make_schema
+from tests.percolate.support.desks import MESSAGE_SCHEMA, Desk, make_post, make_schema
 
 pytestmark = pytest.mark.anyio
 

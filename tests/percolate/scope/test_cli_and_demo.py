@@ -11,7 +11,7 @@ import pytest
 import typer
 from click.testing import Result
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.percolate.v5.conftest import Account, Caller
+from tests.percolate.support.accounts import Account, Caller
 from typer.testing import CliRunner
 
 from tenantry.core.identity import service as identity

@@ -1,24 +1,16 @@
-"""Fixtures of the v5 tests: an app with the web face, the Percolate face and ``install_v5``,
-accounts with scopes, users with per-scope roles, and OAuth access tokens issued through the
-token endpoint's own issuing code (what ``tenantry token create`` runs)."""
+"""Accounts with scopes, users with per-scope roles, and OAuth access tokens issued through
+the token endpoint's own issuing code (what ``tenantry token create`` runs)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
 import pytest
-from asgi_lifespan import LifespanManager
-from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.percolate.support import fresh_address
 
-from tenantry import percolate
-from tenantry.app import create_app
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import Role, UserRole
 from tenantry.core.tenancy import tenant_session
@@ -27,23 +19,8 @@ from tenantry.percolate.role.models import RoleProfile
 from tenantry.percolate.role.resource import ensure_builtin_roles
 from tenantry.percolate.scope.resource import add_scope
 from tenantry.settings import Settings
-from tenantry.web.face import WebFace
 
 PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture(scope="session")
-async def v5_app(settings: Settings, migrated: None) -> AsyncIterator[FastAPI]:
-    application = create_app(settings, faces=[WebFace(), percolate.face])
-    async with LifespanManager(application):
-        yield application
-
-
-@pytest.fixture
-async def api(v5_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=v5_app, raise_app_exceptions=False, client=fresh_address())
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 @dataclass

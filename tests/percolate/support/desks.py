@@ -1,5 +1,5 @@
-"""Fixtures of the content API tests: the v5 app plus ``install_content``, accounts with a
-license, custom and native channels, and helpers that make schemas and posts over HTTP."""
+"""The app the Percolate API tests call (``api``), accounts with a license, custom and native
+channels, and helpers that make schemas and posts over HTTP."""
 
 from __future__ import annotations
 
@@ -12,14 +12,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from tests.percolate.support import fresh_address
-from tests.percolate.v5.conftest import (  # noqa: F401  (fixtures)
-    Account,
-    Caller,
-    account,
-    admin,
-    make_account,
-)
+from tests.percolate.support.accounts import Account, Caller
+from tests.percolate.support.oauth import fresh_address
 
 from tenantry import percolate
 from tenantry.app import create_app
@@ -81,7 +75,7 @@ async def add_channel(owner: Account, scope: str, platform_type: str) -> tuple[s
 
 
 @pytest.fixture
-def make_desk(make_account: Any) -> Any:  # noqa: F811
+def make_desk(make_account: Any) -> Any:
     async def make() -> Desk:
         made: Account = await make_account()
         license = await made.scope("license")

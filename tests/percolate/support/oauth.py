@@ -43,7 +43,7 @@ from tenantry.web.sealing import SecretBox
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "https://client.example.org/callback"
 TOKEN_URL = "/auth/v5/token/"
-OUTPUT_DIR = Path(__file__).resolve().parents[2] / "test-output"
+OUTPUT_DIR = Path(__file__).resolve().parents[3] / "test-output"
 
 _addresses = itertools.count(1)
 

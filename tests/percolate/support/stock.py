@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
-from tests.percolate.content_api.conftest import Desk, make_post, make_schema
+from tests.percolate.support.desks import Desk, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
 from tenantry.core.webhooks import WebhookDelivery

@@ -7,9 +7,9 @@ import re
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.percolate.support import csrf_of
-from tests.percolate.v5.conftest import PASSWORD, Account
-from tests.percolate.v5.test_users import mails_to
+from tests.percolate.support.accounts import PASSWORD, Account
+from tests.percolate.support.oauth import csrf_of
+from tests.percolate.user.test_users import mails_to
 
 from tenantry.core.identity.models import User
 from tenantry.core.identity.passwords import verify_password

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.percolate.v5.conftest import PASSWORD, Account, Caller
+from tests.percolate.support.accounts import PASSWORD, Account, Caller
 
 from tenantry.core.jobs.model import Job
 from tenantry.core.mail_jobs import MAIL_JOB

@@ -3,7 +3,7 @@ API, with an app built on the default settings (``allow_private_webhooks`` off),
 ways a tenant names a URL: ``/api/v5/webhook/`` and a custom channel's publish URL.
 
 The guard itself (every address form, DNS rebinding, pinning) is tested in
-``tests/core/test_webhooks.py``; cloud metadata addresses refused even with private
+``tests/core/webhooks/test_webhooks.py``; cloud metadata addresses refused even with private
 destinations allowed are in ``test_webhooks.py`` and ``test_publishing.py`` here.
 """
 
@@ -17,8 +17,8 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from tests.percolate.content_api.conftest import Desk
-from tests.percolate.support import fresh_address
+from tests.percolate.support.desks import Desk
+from tests.percolate.support.oauth import fresh_address
 
 from tenantry import percolate
 from tenantry.app import create_app

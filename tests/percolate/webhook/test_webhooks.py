@@ -10,13 +10,13 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.core.test_webhooks import (  # noqa: F401  (fixtures)
+from tests.core.webhooks.test_webhooks import (  # noqa: F401  (fixtures)
     Receiver,
     empty_job_queue,
     eventually,
     running_worker,
 )
-from tests.percolate.content_api.conftest import Desk, make_post, make_schema
+from tests.percolate.support.desks import Desk, make_post, make_schema
 
 from tenantry.core.webhooks import EVENT_HEADER
 from tenantry.settings import Settings
