@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.helpers import ON_POSTGRES
 
 from tenantry.core.base import Base
-from tenantry.percolate import models as percolate_models
+from tenantry.percolate.oauth import models as oauth_models
+from tenantry.percolate.oauth.apikeys import ApiKey
 from tenantry.web import models as web_models
 
 pytestmark = pytest.mark.anyio
@@ -20,7 +21,8 @@ pytestmark = pytest.mark.anyio
 OURS = {
     model.__tablename__
     for model in (
-        *(getattr(percolate_models, name) for name in percolate_models.__all__),
+        ApiKey,
+        *(getattr(oauth_models, name) for name in oauth_models.__all__),
         *(getattr(web_models, name) for name in web_models.__all__),
     )
 }
