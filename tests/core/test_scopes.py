@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from tests.helpers import ON_POSTGRES, TenantFactory
+from tests.helpers import TenantFactory
 
 from tenantry.core import scopes
 from tenantry.core.base import Base
@@ -110,17 +110,3 @@ async def test_the_migrated_schema_matches_the_models(owner_engine: AsyncEngine)
 
     async with owner_engine.connect() as connection:
         assert await connection.run_sync(diff) == []
-
-
-@pytest.mark.skipif(not ON_POSTGRES, reason="row-level security is PostgreSQL's")
-async def test_new_tenant_tables_have_forced_rls(owner_engine: AsyncEngine) -> None:
-    async with owner_engine.connect() as connection:
-        rows = await connection.execute(
-            text(
-                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-                "WHERE relname = ANY(:names)"
-            ),
-            {"names": sorted(OURS)},
-        )
-        flags = {name: (enabled, forced) for name, enabled, forced in rows}
-    assert flags == {name: (True, True) for name in OURS}

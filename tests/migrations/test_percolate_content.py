@@ -1,4 +1,5 @@
-"""Migration 0007 creates exactly the content models' tables, each under row-level security."""
+"""Migration 0007 creates exactly the content models' tables (their row-level security is
+checked with every tenant table's in tests/core/test_migrations.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.helpers import ON_POSTGRES
 
 from tenantry.core.base import Base
 from tenantry.percolate import models as content_models
@@ -17,8 +17,6 @@ from tenantry.percolate import models as content_models
 pytestmark = pytest.mark.anyio
 
 OURS = {getattr(content_models, name).__tablename__ for name in content_models.__all__}
-GLOBAL = {"percolate_short_link_codes"}
-"""Tables without tenant rows (no RLS): short codes are looked up before any tenant is known."""
 
 
 async def test_the_migrated_tables_match_the_models(owner_engine: AsyncEngine) -> None:
@@ -44,19 +42,3 @@ async def test_the_migrated_tables_match_the_models(owner_engine: AsyncEngine) -
     async with owner_engine.connect() as connection:
         differences = await connection.run_sync(diff)
     assert differences == []
-
-
-@pytest.mark.skipif(not ON_POSTGRES, reason="row-level security is PostgreSQL's")
-async def test_every_content_table_has_forced_row_level_security(
-    owner_engine: AsyncEngine,
-) -> None:
-    async with owner_engine.connect() as connection:
-        rows = await connection.execute(
-            text(
-                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-                "WHERE relname = ANY(:names)"
-            ),
-            {"names": sorted(OURS)},
-        )
-        flags = {name: (enabled, forced) for name, enabled, forced in rows}
-    assert flags == {name: (name not in GLOBAL, name not in GLOBAL) for name in OURS}

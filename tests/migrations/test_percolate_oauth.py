@@ -1,4 +1,5 @@
-"""Migration 0004 creates exactly the tables the models describe, with RLS on tenant tables."""
+"""Migration 0004 creates exactly the tables the models describe (their row-level security is
+checked with every tenant table's in tests/core/test_migrations.py)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, text
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
-from tests.helpers import ON_POSTGRES
 
 from tenantry.core.base import Base
 from tenantry.percolate.oauth import models as oauth_models
@@ -26,7 +26,6 @@ OURS = {
         *(getattr(web_models, name) for name in web_models.__all__),
     )
 }
-GLOBAL = {"percolate_oauth_client_directory"}
 
 
 async def test_the_migrated_schema_matches_the_models(owner_engine: AsyncEngine) -> None:
@@ -53,19 +52,3 @@ async def test_the_migrated_schema_matches_the_models(owner_engine: AsyncEngine)
     async with owner_engine.connect() as connection:
         differences = await connection.run_sync(diff)
     assert differences == []
-
-
-@pytest.mark.skipif(not ON_POSTGRES, reason="row-level security is PostgreSQL's")
-async def test_tenant_tables_have_forced_rls_and_the_directory_is_global(
-    owner_engine: AsyncEngine,
-) -> None:
-    async with owner_engine.connect() as connection:
-        rows = await connection.execute(
-            text(
-                "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class "
-                "WHERE relname = ANY(:names)"
-            ),
-            {"names": sorted(OURS)},
-        )
-        flags = {name: (enabled, forced) for name, enabled, forced in rows}
-    assert flags == {name: (name not in GLOBAL, name not in GLOBAL) for name in OURS}
