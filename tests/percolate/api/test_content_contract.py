@@ -2,14 +2,13 @@
 desk's administrator never get a 5xx, and every answer matches the spec (status, content
 type, body).
 
-As in test_contract.py, schemathesis drives a fresh app from a worker thread (its ASGI
-client runs its own event loop). The desk is stocked with one object of every kind first;
-about half the generated path ids, and the ids a body refers to, are swapped for those real
-objects so the run reaches rows and the rules behind them, not only 400s and 403s. Deletes
-run last so the rows survive for the other operations.
+The run itself is tests/contract.py's, on a fresh app. The desk is stocked with one object
+of every kind first; about half the generated path ids, and the ids a body refers to, are
+swapped for those real objects so the run reaches rows and the rules behind them, not only
+400s and 403s. Deletes run last so the rows survive for the other operations.
 
-New content operations (any ``/api/v5/`` path outside part 2's resources) join the run by
-themselves.
+New content operations (any ``/api/v5/`` path outside the organisation resources, which
+test_contract.py covers) join the run by themselves.
 """
 
 from __future__ import annotations
@@ -17,9 +16,9 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import anyio
 import httpx
 import pytest
+from tests.contract import check_contract
 from tests.percolate.support.desks import Desk
 from tests.percolate.support.stock import HOOK_URL, SECRET, Stock, stock
 
@@ -31,16 +30,16 @@ from tenantry.web.face import WebFace
 pytestmark = pytest.mark.anyio
 
 EXAMPLES = int(os.environ.get("TENANTRY_CONTENT_SCHEMATHESIS_EXAMPLES", "30"))
-PART_TWO = {"user", "role", "scope", "term", "platform", "channel", "user_role", "me", "spec"}
-"""First path segments of the part-2 operations (their own contract test covers them)."""
+ORGANISATION = {"user", "role", "scope", "term", "platform", "channel", "user_role", "me", "spec"}
+"""First path segments of the organisation operations (test_contract.py covers them)."""
 
 
 def is_content(path: str) -> bool:
-    """A content operation: not part 2's, except a channel's publisher."""
+    """A content operation: not an organisation one, except a channel's publisher."""
     if not path.startswith("/api/v5/"):
         return False
     first = path.removeprefix("/api/v5/").split("/")[0]
-    return first not in PART_TWO or path.endswith("/publisher")
+    return first not in ORGANISATION or path.endswith("/publisher")
 
 
 def known_ids(desk: Desk, made: Stock) -> dict[str, list[str]]:
@@ -97,79 +96,11 @@ def _swap(values: dict[str, Any] | None, known: dict[str, list[str]]) -> None:
             values[name] = choices[len(value) // 2 % len(choices)]
 
 
-def _run(
-    app: Any,
-    token: str,
-    known: dict[str, list[str]],
-    filled: dict[str, dict[str, Any]],
-    statuses: dict[int, int],
-) -> list[str]:
-    import schemathesis
-    from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (
-        content_type_conformance,
-        response_schema_conformance,
-        status_code_conformance,
-    )
-
-    schema = schemathesis.openapi.from_asgi("/api/v5/spec.json", app)
-    checks = [
-        not_a_server_error,
-        status_code_conformance,
-        content_type_conformance,
-        response_schema_conformance,
-    ]
-    operations = [result.ok() for result in schema.get_all_operations()]
-    content = [op for op in operations if is_content(op.path)]
-    content.sort(key=_last_for_deletes)
-    failures: list[str] = []
-    for operation in content:
-        try:
-            fill = filled.get(operation.label)
-            _checker(operation, token, checks, known, statuses, fill)()
-        except Exception as exc:  # collect every operation's failure, report them together
-            failures.append(f"{operation.label}: {exc}")
-    return failures
-
-
 def _last_for_deletes(operation: Any) -> tuple[bool, bool]:
     """Deletes after everything else; a post's or webhook's last (theirs cascade)."""
     delete = operation.method.upper() == "DELETE"
     parent = operation.path in {"/api/v5/post/{post_id}", "/api/v5/webhook/{webhook_id}"}
     return delete, delete and parent
-
-
-def _checker(
-    operation: Any,
-    token: str,
-    checks: list[Any],
-    known: dict[str, list[str]],
-    statuses: dict[int, int],
-    fill: dict[str, Any] | None,
-) -> Any:
-    from hypothesis import HealthCheck, Phase, given, settings
-
-    @given(case=operation.as_strategy())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        _swap(case.path_parameters, known)
-        if isinstance(case.body, dict):
-            _swap(case.body, known)
-            if fill is not None and len(case.body) % 2 == 0:
-                case.body.update(fill)
-        response = case.call_and_validate(
-            headers={"Authorization": f"Bearer {token}"}, checks=checks
-        )
-        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-    return check
 
 
 @pytest.mark.slow
@@ -181,13 +112,29 @@ async def test_schemathesis_finds_no_failures_in_the_content_operations(
     known = known_ids(desk, made)
     private = settings.model_copy(update={"allow_private_webhooks": True})
     app = create_app(private, faces=[WebFace(), percolate.face])
-    statuses: dict[int, int] = {}
     filled = fills(desk, made)
-    failures = await anyio.to_thread.run_sync(_run, app, desk.admin.token, known, filled, statuses)
-    assert not failures, "\n\n".join(failures)
+
+    def prepare(operation: Any, case: Any) -> None:
+        """Real ids for about half the generated ones, valid body parts over half the bodies."""
+        _swap(case.path_parameters, known)
+        if isinstance(case.body, dict):
+            _swap(case.body, known)
+            fill = filled.get(operation.label)
+            if fill is not None and len(case.body) % 2 == 0:
+                case.body.update(fill)
+
+    statuses = await check_contract(
+        app,
+        "/api/v5/spec.json",
+        headers=desk.admin.headers,
+        examples=EXAMPLES,
+        include=lambda operation: is_content(operation.path),
+        order=_last_for_deletes,
+        prepare=prepare,
+    )
     # The run reached real rows: reads and writes that succeeded, not only refusals.
-    assert statuses.get(200, 0) > 20, statuses
-    assert statuses.get(201, 0) + statuses.get(204, 0) > 3, statuses
+    assert statuses[200] > 20, statuses
+    assert statuses[201] + statuses[204] > 3, statuses
 
 
 @pytest.mark.parametrize(

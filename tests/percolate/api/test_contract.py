@@ -1,9 +1,9 @@
 """schemathesis over the Percolate spec through the ASGI app: generated requests for every
 operation never get a 5xx, and every response matches the spec (status, content type, body).
 
-As in the PERSCOM contract test, schemathesis drives a fresh app from a worker thread (its
-ASGI client runs its own event loop). Half of the generated path ids are swapped for real
-objects so the run reaches rows, not only 400s and 403s.
+The run itself is tests/contract.py's, on a fresh app. Half of the generated path ids are
+swapped for real objects so the run reaches rows, not only 400s and 403s. ``/api/v5/me``
+has tests of its own.
 """
 
 from __future__ import annotations
@@ -11,11 +11,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-import anyio
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
-from hypothesis import HealthCheck, Phase, given, settings
+from tests.contract import check_contract
 from tests.percolate.support.accounts import Account
 
 from tenantry import percolate
@@ -26,63 +25,6 @@ from tenantry.web.face import WebFace
 pytestmark = pytest.mark.anyio
 
 EXAMPLES = int(os.environ.get("TENANTRY_SCHEMATHESIS_EXAMPLES", "4"))
-
-
-def _run(app: Any, token: str, known: dict[str, str], statuses: dict[int, int]) -> list[str]:
-    import schemathesis
-    from schemathesis.checks import not_a_server_error
-    from schemathesis.specs.openapi.checks import (
-        content_type_conformance,
-        response_schema_conformance,
-        status_code_conformance,
-    )
-
-    schema = schemathesis.openapi.from_asgi("/api/v5/spec.json", app)
-    checks = [
-        not_a_server_error,
-        status_code_conformance,
-        content_type_conformance,
-        response_schema_conformance,
-    ]
-    failures: list[str] = []
-    for result in schema.get_all_operations():
-        operation = result.ok()
-        if not operation.path.startswith("/api/v5/") or operation.path == "/api/v5/me":
-            continue  # part 1's endpoints have their own tests
-        try:
-            _checker(operation, token, checks, known, statuses)()
-        except Exception as exc:  # collect every operation's failure, report them together
-            failures.append(f"{operation.label}: {exc}")
-    return failures
-
-
-def _checker(
-    operation: Any,
-    token: str,
-    checks: list[Any],
-    known: dict[str, str],
-    statuses: dict[int, int],
-) -> Any:
-    @given(case=operation.as_strategy())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        database=None,
-        derandomize=True,
-        phases=[Phase.explicit, Phase.generate],
-        suppress_health_check=list(HealthCheck),
-    )
-    def check(case: Any) -> None:
-        for name, value in list((case.path_parameters or {}).items()):
-            kind = name.removesuffix("_id")
-            if kind in known and isinstance(value, str) and len(value) % 2 == 0:
-                case.path_parameters[name] = known[kind]
-        response = case.call_and_validate(
-            headers={"Authorization": f"Bearer {token}"}, checks=checks
-        )
-        statuses[response.status_code] = statuses.get(response.status_code, 0) + 1
-
-    return check
 
 
 @pytest.mark.slow
@@ -124,7 +66,22 @@ async def test_schemathesis_finds_no_failures(settings: Settings, make_account: 
                 "/api/v5/user_role/",
                 {"user_id": other, "role_id": known["role"], "scope_id": known["scope"]},
             )
-    statuses: dict[int, int] = {}
-    failures = await anyio.to_thread.run_sync(_run, app, admin.token, known, statuses)
-    assert not failures, "\n\n".join(failures)
-    assert statuses.get(200, 0) + statuses.get(201, 0) > 10, statuses
+
+    def prepare(operation: Any, case: Any) -> None:
+        """Half of the generated path ids swapped for real objects."""
+        for name, value in list((case.path_parameters or {}).items()):
+            kind = name.removesuffix("_id")
+            if kind in known and isinstance(value, str) and len(value) % 2 == 0:
+                case.path_parameters[name] = known[kind]
+
+    statuses = await check_contract(
+        app,
+        "/api/v5/spec.json",
+        headers=admin.headers,
+        examples=EXAMPLES,
+        include=lambda operation: (
+            operation.path.startswith("/api/v5/") and operation.path != "/api/v5/me"
+        ),
+        prepare=prepare,
+    )
+    assert statuses[200] + statuses[201] > 10, statuses
