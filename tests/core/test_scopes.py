@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tests.helpers import TenantFactory
+from tests.migrations.schema_diff import differences_in
 
 from tenantry.core import scopes
-from tenantry.core.base import Base
 from tenantry.core.errors import ValidationFailed
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import Role, RolePermission, UserRole
@@ -88,25 +83,4 @@ async def test_grants_hold_in_the_scope_and_below_never_above(
 
 
 async def test_the_migrated_schema_matches_the_models(owner_engine: AsyncEngine) -> None:
-    subset = MetaData(naming_convention=Base.metadata.naming_convention)
-    for table in Base.metadata.sorted_tables:
-        if table.name in OURS or table.name in {"tenants", "users", "roles"}:
-            table.to_metadata(subset)
-
-    def by_name(name: str | None, kind: str, parent: dict[str, str | None]) -> bool:
-        if kind == "schema":
-            return True
-        return name in OURS if kind == "table" else parent.get("table_name") in OURS
-
-    def by_object(obj: Any, name: str | None, kind: str, _reflected: bool, _other: Any) -> bool:
-        return name in OURS if kind == "table" else obj.table.name in OURS
-
-    def diff(connection: Any) -> list[Any]:
-        context = MigrationContext.configure(
-            connection,
-            opts={"compare_type": True, "include_name": by_name, "include_object": by_object},
-        )
-        return list(compare_metadata(context, subset))
-
-    async with owner_engine.connect() as connection:
-        assert await connection.run_sync(diff) == []
+    assert await differences_in(owner_engine, OURS) == []

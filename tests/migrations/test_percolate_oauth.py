@@ -3,15 +3,10 @@ checked with every tenant table's in tests/core/test_migrations.py)."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.migrations.schema_diff import differences_in
 
-from tenantry.core.base import Base
 from tenantry.percolate.oauth import models as oauth_models
 from tenantry.percolate.oauth.apikeys import ApiKey
 from tenantry.web import models as web_models
@@ -29,26 +24,4 @@ OURS = {
 
 
 async def test_the_migrated_schema_matches_the_models(owner_engine: AsyncEngine) -> None:
-    subset = MetaData(naming_convention=Base.metadata.naming_convention)
-    for table in Base.metadata.sorted_tables:
-        if table.name in OURS or table.name in {"tenants", "users"}:
-            table.to_metadata(subset)
-
-    def diff(connection: object) -> list[object]:
-        context = MigrationContext.configure(
-            connection,
-            opts={"compare_type": True, "include_name": by_name, "include_object": by_object},
-        )
-        return list(compare_metadata(context, subset))
-
-    def by_name(name: str | None, kind: str, parent: dict[str, str | None]) -> bool:
-        if kind == "schema":
-            return True
-        return name in OURS if kind == "table" else parent.get("table_name") in OURS
-
-    def by_object(obj: Any, name: str | None, kind: str, _reflected: bool, _other: Any) -> bool:
-        return name in OURS if kind == "table" else obj.table.name in OURS
-
-    async with owner_engine.connect() as connection:
-        differences = await connection.run_sync(diff)
-    assert differences == []
+    assert await differences_in(owner_engine, OURS) == []
