@@ -25,6 +25,7 @@ from tenantry.core.errors import FieldError
 __all__ = ["FORMATS", "MAX_ERRORS", "one_per_key", "step", "translate_all"]
 
 MAX_ERRORS: Final = 100
+"""Errors one check reports at most."""
 
 _IDENTIFIER = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_-]*$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
@@ -111,6 +112,9 @@ _FORMAT_WORDS: Mapping[str, str] = {
     "timezone": "an IANA timezone name such as America/New_York",
     "http-url": "an absolute http or https URL",
 }
+
+
+# --- error translation ---------------------------------------------------------------------
 
 
 def one_per_key(errors: Iterable[FieldError]) -> list[FieldError]:
