@@ -581,7 +581,7 @@ def _license_scopes(tree: dict[str, Any]) -> list[int]:
 
 def _checked_definition(raw: dict[str, Any]) -> str:
     """The definition as the app stores it (run through its own schema parser)."""
-    from tenantry.percolate.schema.compiler import parse_definition
+    from tenantry.percolate.schema.definition import parse_definition
 
     return json.dumps(parse_definition(raw).as_json())
 
@@ -807,7 +807,7 @@ async def gen_percolate_metadata(ctx: GenContext, advance: Advance) -> None:
     """A metadata record (region, launch date) about every post, and its flattened values as
     the app indexes them (``metadata_index.flatten``) for the ``metadata.*`` filters."""
     from tenantry.percolate.metadata.index import flatten
-    from tenantry.percolate.schema.compiler import parse_definition
+    from tenantry.percolate.schema.definition import parse_definition
 
     posts = ctx.facts["percolate_posts"]
     tenant = int(ctx.facts["percolate_scopes"]["tenant"])

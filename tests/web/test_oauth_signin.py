@@ -11,7 +11,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from limits import parse
-from tests.percolate.support import People, Person, build_app, client_for, csrf_of, sign_in
+from tests.percolate.support.oauth import People, Person, build_app, client_for, csrf_of, sign_in
 
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace

@@ -27,7 +27,7 @@ from tenantry.percolate.metadata.models import Metadata
 from tenantry.percolate.platform.models import Platform
 from tenantry.percolate.post.lifecycle import PostStatus
 from tenantry.percolate.post.models import ChannelPublisher, Post
-from tenantry.percolate.schema.compiler import parse_definition
+from tenantry.percolate.schema.definition import parse_definition
 from tenantry.percolate.schema.models import Schema, SchemaVersion
 from tenantry.percolate.webhook.models import PostWebhook, Webhook
 from tenantry.percolate.webhook.resource import STATUS_CHANGED

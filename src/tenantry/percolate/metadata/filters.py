@@ -29,7 +29,7 @@ from tenantry.percolate.metadata.index import FieldPath, field_paths, number_tex
 from tenantry.percolate.metadata.models import MetadataValue
 from tenantry.percolate.post.models import Post
 from tenantry.percolate.schema import resource as schemas
-from tenantry.percolate.schema.compiler import KEY_PATTERN
+from tenantry.percolate.schema.definition import KEY_PATTERN
 
 __all__ = ["METADATA_FILTERS", "MetadataFilter", "parse_key"]
 

@@ -20,7 +20,7 @@ from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.percolate.metadata.models import Metadata, MetadataValue
-from tenantry.percolate.schema.compiler import FieldSpec, SchemaDefinition
+from tenantry.percolate.schema.definition import FieldSpec, SchemaDefinition
 
 __all__ = [
     "MAX_INDEXED_TEXT",

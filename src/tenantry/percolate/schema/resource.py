@@ -1,6 +1,6 @@
 """``/api/v5/schema/`` (reference §3.12): typed content definitions, versioned.
 
-A schema's definition (fields, fieldsets, plugins) is checked by the schema compiler and
+A schema's definition (fields, fieldsets, plugins) is checked by :mod:`.definition` and
 stored as an immutable :class:`SchemaVersion`; changing it makes the next version. Lists and
 ``schema:<id>`` answer with the current version, ``schema:<id>_<version>`` with that one.
 """
@@ -44,18 +44,15 @@ from tenantry.percolate.api.schemas import error_responses, single_ref
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.ids import MAX_KEY_DIGITS
 from tenantry.percolate.post.models import Post
-from tenantry.percolate.schema.compiler import (
-    RESOURCE_TYPES,
-    SCHEMA_TYPES,
-    CompiledSchema,
-    collect_references,
-    compile_schema,
-    missing_reference_errors,
-    parse_definition,
-    references_by_kind,
-    validate_values,
-)
+from tenantry.percolate.schema.compile import CompiledSchema, compile_schema
+from tenantry.percolate.schema.definition import RESOURCE_TYPES, SCHEMA_TYPES, parse_definition
 from tenantry.percolate.schema.models import Schema, SchemaVersion
+from tenantry.percolate.schema.references import (
+    collect_references,
+    missing_reference_errors,
+    references_by_kind,
+)
+from tenantry.percolate.schema.validate import validate_values
 from tenantry.percolate.term.models import Term
 
 __all__ = [
