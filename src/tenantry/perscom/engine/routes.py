@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from tenantry.perscom.engine.actions import Actions
-from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, MorphOne
+from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, HasMany, MorphOne
 from tenantry.perscom.engine.runtime import BoundRelation, Compiled, Registry
 
 Action = Literal[
@@ -106,6 +106,8 @@ def _relation_operations(resource: Compiled, relation: BoundRelation) -> list[Op
     spec: list[tuple[str, str, str, str]]
     if isinstance(relation.spec, BelongsToMany):
         item = f"{base}/{{rid:int}}"
+        if relation.name != target.name:  # ``status_records`` of statuses: not ``getUserStatus``
+            one = parent + _camel(relation.name).removesuffix("s")
         spec = [
             ("GET", base, "index", f"list{parent}{rel}"),
             ("POST", f"{base}/search", "search", f"search{parent}{rel}"),
@@ -123,6 +125,8 @@ def _relation_operations(resource: Compiled, relation: BoundRelation) -> list[Op
             ("PATCH", item, "update", f"patch{one}"),
             ("DELETE", item, "destroy", f"delete{one}"),
         ]
+    elif isinstance(relation.spec, HasMany):
+        spec = _has_many_operations(base, parent, rel, one)
     elif isinstance(relation.spec, BelongsTo | MorphOne):
         item = f"{base}/{{rid:int}}"
         one = parent + rel
@@ -139,6 +143,25 @@ def _relation_operations(resource: Compiled, relation: BoundRelation) -> list[Op
     else:
         raise TypeError(f"{resource.name}.{relation.name} cannot have endpoints")
     return [Operation(m, p, a, resource, relation, o) for m, p, a, o in spec]  # type: ignore[arg-type]
+
+
+def _has_many_operations(
+    base: str, parent: str, rel: str, one: str
+) -> list[tuple[str, str, str, str]]:
+    """A parent's own rows (``/users/{id}/award-records``): Orion's full set, no pivot."""
+    item = f"{base}/{{rid:int}}"
+    return [
+        ("GET", base, "index", f"list{parent}{rel}"),
+        ("POST", f"{base}/search", "search", f"search{parent}{rel}"),
+        ("POST", f"{base}/batch", "batch_store", f"batchCreate{parent}{rel}"),
+        ("PATCH", f"{base}/batch", "batch_update", f"batchUpdate{parent}{rel}"),
+        ("DELETE", f"{base}/batch", "batch_destroy", f"batchDelete{parent}{rel}"),
+        ("POST", base, "store", f"create{one}"),
+        ("GET", item, "show", f"get{one}"),
+        ("PUT", item, "update", f"update{one}"),
+        ("PATCH", item, "update", f"patch{one}"),
+        ("DELETE", item, "destroy", f"delete{one}"),
+    ]
 
 
 Endpoint = Callable[[Request], Awaitable[Response]]
