@@ -122,6 +122,10 @@ async def test_demo_seeds_personnel_and_prints_a_working_curl(
     assert person["rank_records"][0]["rank_id"] == person["rank_id"]
     assert person["last_rank_change_date"] == person["rank_records"][0]["created_at"]
     assert all(r["award"] is not None for r in person["award_records"])
+    promotions = [r for r in person["rank_records"] if r["document_id"] is not None]
+    for promotion in promotions:
+        assert "Certificate of Promotion" in promotion["document_parsed"]
+        assert "{" not in promotion["document_parsed"]
     for kind in ("assignment-records", "service-records", "training-records", "combat-records"):
         listed = (await client.get(f"/v1/{kind}", headers=headers)).json()
         assert listed["meta"]["total"] > 0, kind

@@ -472,3 +472,90 @@ async def test_every_record_kind_is_declared_with_its_scopes() -> None:
         resource = REGISTRY.get(kind)
         assert resource.decl.permission == kind.removesuffix("-records") + "record"
         assert resource.decl.default_sort[0] == ("created_at", "desc")
+
+
+# -- documents --------------------------------------------------------------------------
+
+
+async def test_documents_are_authored_by_the_caller(api: httpx.AsyncClient, org: Org) -> None:
+    made = await api.post(
+        "/v1/documents",
+        json={"name": "Citation", "content": "<p>{user_name}</p>", "author_id": 1},
+    )
+    assert made.status_code == 201, made.text
+    document = made.json()["data"]
+    assert document["author_id"] == org.user_id
+    shown = await api.get(f"/v1/documents/{document['id']}?include=author")
+    assert shown.json()["data"]["author"]["id"] == org.user_id
+    missing = await api.post("/v1/documents", json={"name": "Empty"})
+    assert missing.status_code == 422
+    assert "content" in missing.json()["error"]["errors"]
+
+
+async def test_document_parsed_fills_the_records_tags(
+    api: httpx.AsyncClient, api_b: httpx.AsyncClient
+) -> None:
+    user_id = await person(api, "Sam <Smith>")
+    rank = await make(api, "ranks", name="Corporal", abbreviation="CPL")
+    await api.post("/v1/rank-records", json={"user_id": user_id, "rank_id": rank["id"], "type": 0})
+    award = await make(api, "awards", name="Medal of Merit")
+    content = (
+        "<p>{user_name} ({user_rank_abbreviation} {user_rank}) receives the "
+        "{award_record_award} on {record_date}: {award_record_text} {unknown_tag}</p>"
+    )
+    document = await make(api, "documents", content=content)
+    record = await api.post(
+        f"/v1/users/{user_id}/award-records?include=document",
+        json={
+            "award_id": award["id"],
+            "document_id": document["id"],
+            "text": "For valour & zeal",
+            "created_at": "2024-05-06T10:00:00Z",
+        },
+    )
+    assert record.status_code == 201, record.text
+    data = record.json()["data"]
+    assert data["document"]["id"] == document["id"]
+    assert data["document_parsed"] == (
+        "<p>Sam &lt;Smith&gt; (CPL Corporal) receives the Medal of Merit on 2024-05-06: "
+        "For valour &amp; zeal {unknown_tag}</p>"
+    )
+    rank_document = await make(
+        api, "documents", content="{rank_record_type} to {rank_record_rank} by {author_name}"
+    )
+    promoted = await api.post(
+        "/v1/rank-records",
+        json={
+            "user_id": user_id,
+            "rank_id": rank["id"],
+            "type": 3,
+            "document_id": rank_document["id"],
+        },
+    )
+    assert promoted.json()["data"]["document_parsed"] == "Transfer to Corporal by Ada Admin"
+    plain = await api.post("/v1/service-records", json={"user_id": user_id, "text": "x"})
+    assert plain.json()["data"]["document_parsed"] is None
+    listed = await api.get(f"/v1/users/{user_id}?include=award_records")
+    assert listed.json()["data"]["award_records"][0]["document_parsed"].startswith("<p>Sam")
+
+    theirs = await make(api_b, "documents")
+    refused = await api.post(
+        "/v1/service-records",
+        json={"user_id": user_id, "text": "x", "document_id": theirs["id"]},
+    )
+    assert refused.status_code == 422
+    assert "document_id" in refused.json()["error"]["errors"]
+
+    assert (await api.delete(f"/v1/documents/{document['id']}")).status_code == 200
+    after = (await api.get(f"/v1/award-records/{data['id']}")).json()["data"]
+    assert (after["document_id"], after["document_parsed"]) == (None, None)
+
+
+async def test_v1_assignment_records_recolour_their_status(api: httpx.AsyncClient) -> None:
+    user_id = await person(api)
+    status = await make(api, "statuses", color="#123456")
+    body = {"user_id": user_id, "status_id": status["id"]}
+    v1 = await api.post("/v1/assignment-records?include=status", json=body)
+    assert v1.json()["data"]["status"]["text_color"] == "#123456"
+    v2 = await api.post("/v2/assignment-records?include=status", json=body)
+    assert "text_color" not in v2.json()["data"]["status"]

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantry.perscom.resources.documents import Document
 from tenantry.perscom.resources.organization import Rank
 from tenantry.perscom.resources.record_models import (
     AssignmentRecord,
@@ -28,6 +29,11 @@ from tenantry.perscom.resources.record_models import (
 )
 
 START = datetime(2023, 1, 9, 9, 0, tzinfo=UTC)
+CERTIFICATE = (
+    "<h1>Certificate of Promotion</h1><p>{user_name} is promoted to the grade of "
+    "{rank_record_rank}, effective {record_date}.</p><p>{record_text}</p>"
+)
+"""A document with content tags: rank records render it as ``document_parsed``."""
 OPERATIONS = ("Operation Iron Ridge", "Operation Dawn Patrol", "Exercise Northern Shield")
 
 
@@ -50,6 +56,14 @@ async def seed_records(
 ) -> None:
     """Add each person's records and date their profile (``people`` profiles are amended)."""
     rank_ids = [r.id for r in catalogue.ranks]
+    certificate = Document(
+        name="Promotion Certificate",
+        content=CERTIFICATE,
+        author_id=author_id,
+        **stamp(START),
+    )
+    session.add(certificate)
+    await session.flush()
     trainings: list[TrainingRecord] = []
     for number, (user_id, profile) in enumerate(people):
         enlisted = START + timedelta(days=rng.randrange(0, 200), hours=number)
@@ -60,8 +74,16 @@ async def seed_records(
         for step in range(reached + 1):
             rank_date = enlisted + timedelta(days=45 * step)
             text = "Enlisted at this grade." if step == 0 else "Promoted for sustained performance."
+            document_id = certificate.id if step else None
             session.add(
-                RankRecord(**common, rank_id=rank_ids[step], type=0, text=text, **stamp(rank_date))
+                RankRecord(
+                    **common,
+                    rank_id=rank_ids[step],
+                    type=0,
+                    text=text,
+                    document_id=document_id,
+                    **stamp(rank_date),
+                )
             )
         assigned = enlisted + timedelta(days=14)
         session.add(

@@ -1,5 +1,5 @@
-"""perscom: service records (assignment, award, combat, qualification, rank, service,
-training) and status records
+"""perscom: documents, service records (assignment, award, combat, qualification, rank,
+service, training) and status records
 
 Revision ID: 0011
 Revises: 0010
@@ -20,6 +20,7 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 TENANT_TABLES = (
+    "perscom_documents",
     "perscom_model_has_statuses",
     "perscom_records_awards",
     "perscom_records_combat",
@@ -27,14 +28,40 @@ TENANT_TABLES = (
     "perscom_records_ranks",
     "perscom_records_service",
     "perscom_records_trainings",
+    "perscom_records_assignments",
     "perscom_records_trainings_competencies",
     "perscom_records_trainings_credentials",
-    "perscom_records_assignments",
 )
 """Created in this order (referenced tables first); dropped in reverse."""
 
 
 def upgrade() -> None:
+    op.create_table(
+        "perscom_documents",
+        sa.Column("tenant_id", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("name", sa.String(length=255), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("author_id", sa.BigInteger(), nullable=True),
+        sa.Column("created_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "author_id"],
+            ["users.tenant_id", "users.id"],
+            name=op.f("fk_perscom_documents_tenant_id_author_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_perscom_documents_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_perscom_documents")),
+    )
+    op.create_index(
+        "ix_perscom_documents_author", "perscom_documents", ["tenant_id", "author_id"], unique=False
+    )
     op.create_table(
         "perscom_model_has_statuses",
         sa.Column("tenant_id", sa.BigInteger(), nullable=False),
@@ -94,6 +121,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
+            ["tenant_id", "document_id"],
+            ["perscom_documents.tenant_id", "perscom_documents.id"],
+            name=op.f("fk_perscom_records_awards_tenant_id_document_id_perscom_documents"),
+        ),
+        sa.ForeignKeyConstraint(
             ["tenant_id", "user_id"],
             ["users.tenant_id", "users.id"],
             name=op.f("fk_perscom_records_awards_tenant_id_user_id_users"),
@@ -135,6 +167,11 @@ def upgrade() -> None:
             name=op.f("fk_perscom_records_combat_tenant_id_author_id_users"),
         ),
         sa.ForeignKeyConstraint(
+            ["tenant_id", "document_id"],
+            ["perscom_documents.tenant_id", "perscom_documents.id"],
+            name=op.f("fk_perscom_records_combat_tenant_id_document_id_perscom_documents"),
+        ),
+        sa.ForeignKeyConstraint(
             ["tenant_id", "user_id"],
             ["users.tenant_id", "users.id"],
             name=op.f("fk_perscom_records_combat_tenant_id_user_id_users"),
@@ -169,6 +206,11 @@ def upgrade() -> None:
             ["tenant_id", "author_id"],
             ["users.tenant_id", "users.id"],
             name=op.f("fk_perscom_records_qualifications_tenant_id_author_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "document_id"],
+            ["perscom_documents.tenant_id", "perscom_documents.id"],
+            name=op.f("fk_perscom_records_qualifications_tenant_id_document_id_perscom_documents"),
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id", "qualification_id"],
@@ -222,6 +264,11 @@ def upgrade() -> None:
             name=op.f("fk_perscom_records_ranks_tenant_id_author_id_users"),
         ),
         sa.ForeignKeyConstraint(
+            ["tenant_id", "document_id"],
+            ["perscom_documents.tenant_id", "perscom_documents.id"],
+            name=op.f("fk_perscom_records_ranks_tenant_id_document_id_perscom_documents"),
+        ),
+        sa.ForeignKeyConstraint(
             ["tenant_id", "rank_id"],
             ["perscom_ranks.tenant_id", "perscom_ranks.id"],
             name=op.f("fk_perscom_records_ranks_tenant_id_rank_id_perscom_ranks"),
@@ -269,6 +316,11 @@ def upgrade() -> None:
             name=op.f("fk_perscom_records_service_tenant_id_author_id_users"),
         ),
         sa.ForeignKeyConstraint(
+            ["tenant_id", "document_id"],
+            ["perscom_documents.tenant_id", "perscom_documents.id"],
+            name=op.f("fk_perscom_records_service_tenant_id_document_id_perscom_documents"),
+        ),
+        sa.ForeignKeyConstraint(
             ["tenant_id", "user_id"],
             ["users.tenant_id", "users.id"],
             name=op.f("fk_perscom_records_service_tenant_id_user_id_users"),
@@ -306,6 +358,11 @@ def upgrade() -> None:
             name=op.f("fk_perscom_records_trainings_tenant_id_author_id_users"),
         ),
         sa.ForeignKeyConstraint(
+            ["tenant_id", "document_id"],
+            ["perscom_documents.tenant_id", "perscom_documents.id"],
+            name=op.f("fk_perscom_records_trainings_tenant_id_document_id_perscom_documents"),
+        ),
+        sa.ForeignKeyConstraint(
             ["tenant_id", "instructor_id"],
             ["users.tenant_id", "users.id"],
             name=op.f("fk_perscom_records_trainings_tenant_id_instructor_id_users"),
@@ -333,6 +390,95 @@ def upgrade() -> None:
     op.create_index(
         "ix_perscom_records_trainings_user",
         "perscom_records_trainings",
+        ["tenant_id", "user_id"],
+        unique=False,
+    )
+    op.create_table(
+        "perscom_records_assignments",
+        sa.Column("tenant_id", sa.BigInteger(), nullable=False),
+        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("type", sa.String(length=255), nullable=False),
+        sa.Column("status_id", sa.BigInteger(), nullable=True),
+        sa.Column("unit_id", sa.BigInteger(), nullable=True),
+        sa.Column("position_id", sa.BigInteger(), nullable=True),
+        sa.Column("specialty_id", sa.BigInteger(), nullable=True),
+        sa.Column("unit_slot_id", sa.BigInteger(), nullable=True),
+        sa.Column("document_id", sa.BigInteger(), nullable=True),
+        sa.Column("author_id", sa.BigInteger(), nullable=True),
+        sa.Column("text", sa.Text(), nullable=True),
+        sa.Column("created_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "author_id"],
+            ["users.tenant_id", "users.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_author_id_users"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "document_id"],
+            ["perscom_documents.tenant_id", "perscom_documents.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_document_id_perscom_documents"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "position_id"],
+            ["perscom_positions.tenant_id", "perscom_positions.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_position_id_perscom_positions"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "specialty_id"],
+            ["perscom_specialties.tenant_id", "perscom_specialties.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_specialty_id_perscom_specialties"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "status_id"],
+            ["perscom_statuses.tenant_id", "perscom_statuses.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_status_id_perscom_statuses"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "unit_id"],
+            ["perscom_units.tenant_id", "perscom_units.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_unit_id_perscom_units"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "unit_slot_id"],
+            ["perscom_unit_slots.tenant_id", "perscom_unit_slots.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_unit_slot_id_perscom_unit_slots"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "user_id"],
+            ["users.tenant_id", "users.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_user_id_users"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["tenants.id"],
+            name=op.f("fk_perscom_records_assignments_tenant_id_tenants"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_perscom_records_assignments")),
+    )
+    op.create_index(
+        "ix_perscom_records_assignments_position",
+        "perscom_records_assignments",
+        ["tenant_id", "position_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_perscom_records_assignments_specialty",
+        "perscom_records_assignments",
+        ["tenant_id", "specialty_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_perscom_records_assignments_unit",
+        "perscom_records_assignments",
+        ["tenant_id", "unit_id"],
+        unique=False,
+    )
+    op.create_index(
+        "ix_perscom_records_assignments_user",
+        "perscom_records_assignments",
         ["tenant_id", "user_id"],
         unique=False,
     )
@@ -414,90 +560,6 @@ def upgrade() -> None:
         "ix_perscom_records_trainings_credentials_credential",
         "perscom_records_trainings_credentials",
         ["tenant_id", "credential_id"],
-        unique=False,
-    )
-    op.create_table(
-        "perscom_records_assignments",
-        sa.Column("tenant_id", sa.BigInteger(), nullable=False),
-        sa.Column("id", sa.BigInteger(), autoincrement=False, nullable=False),
-        sa.Column("user_id", sa.BigInteger(), nullable=False),
-        sa.Column("type", sa.String(length=255), nullable=False),
-        sa.Column("status_id", sa.BigInteger(), nullable=True),
-        sa.Column("unit_id", sa.BigInteger(), nullable=True),
-        sa.Column("position_id", sa.BigInteger(), nullable=True),
-        sa.Column("specialty_id", sa.BigInteger(), nullable=True),
-        sa.Column("unit_slot_id", sa.BigInteger(), nullable=True),
-        sa.Column("document_id", sa.BigInteger(), nullable=True),
-        sa.Column("author_id", sa.BigInteger(), nullable=True),
-        sa.Column("text", sa.Text(), nullable=True),
-        sa.Column("created_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
-        sa.Column("updated_at", tenantry.core.base.UTCDateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "author_id"],
-            ["users.tenant_id", "users.id"],
-            name=op.f("fk_perscom_records_assignments_tenant_id_author_id_users"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "position_id"],
-            ["perscom_positions.tenant_id", "perscom_positions.id"],
-            name=op.f("fk_perscom_records_assignments_tenant_id_position_id_perscom_positions"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "specialty_id"],
-            ["perscom_specialties.tenant_id", "perscom_specialties.id"],
-            name=op.f("fk_perscom_records_assignments_tenant_id_specialty_id_perscom_specialties"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "status_id"],
-            ["perscom_statuses.tenant_id", "perscom_statuses.id"],
-            name=op.f("fk_perscom_records_assignments_tenant_id_status_id_perscom_statuses"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "unit_id"],
-            ["perscom_units.tenant_id", "perscom_units.id"],
-            name=op.f("fk_perscom_records_assignments_tenant_id_unit_id_perscom_units"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "unit_slot_id"],
-            ["perscom_unit_slots.tenant_id", "perscom_unit_slots.id"],
-            name=op.f("fk_perscom_records_assignments_tenant_id_unit_slot_id_perscom_unit_slots"),
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id", "user_id"],
-            ["users.tenant_id", "users.id"],
-            name=op.f("fk_perscom_records_assignments_tenant_id_user_id_users"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
-            ["tenant_id"],
-            ["tenants.id"],
-            name=op.f("fk_perscom_records_assignments_tenant_id_tenants"),
-            ondelete="CASCADE",
-        ),
-        sa.PrimaryKeyConstraint("tenant_id", "id", name=op.f("pk_perscom_records_assignments")),
-    )
-    op.create_index(
-        "ix_perscom_records_assignments_position",
-        "perscom_records_assignments",
-        ["tenant_id", "position_id"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_perscom_records_assignments_specialty",
-        "perscom_records_assignments",
-        ["tenant_id", "specialty_id"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_perscom_records_assignments_unit",
-        "perscom_records_assignments",
-        ["tenant_id", "unit_id"],
-        unique=False,
-    )
-    op.create_index(
-        "ix_perscom_records_assignments_user",
-        "perscom_records_assignments",
-        ["tenant_id", "user_id"],
         unique=False,
     )
     for table in TENANT_TABLES:

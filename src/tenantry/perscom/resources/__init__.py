@@ -5,6 +5,7 @@ from __future__ import annotations
 from tenantry.perscom.engine.declaration import Resource
 from tenantry.perscom.resources import (
     categories,
+    documents,
     images,
     organization,
     people,
@@ -18,6 +19,7 @@ DECLARATIONS: tuple[Resource, ...] = (
     *recognition.DECLARATIONS,
     *categories.DECLARATIONS,
     *images.DECLARATIONS,
+    *documents.DECLARATIONS,
     *records.DECLARATIONS,
 )
 

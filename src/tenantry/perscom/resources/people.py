@@ -34,7 +34,7 @@ from tenantry.perscom.engine.declaration import (
 )
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.runtime import Compiled
-from tenantry.perscom.resources.common import REQUIRED, STAMPS, models
+from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
 from tenantry.perscom.resources.organization import Rank
 from tenantry.perscom.resources.record_models import (
     AWARD_RECORDS,
@@ -176,14 +176,6 @@ def _profile_photo_url(row: Mapping[str, Any], context: RenderContext) -> str:
 
 def _cover_photo_url(row: Mapping[str, Any], context: RenderContext) -> str | None:
     return context.public_url(row["cover_photo"]) if row["cover_photo"] else None
-
-
-def _v1_user(entity: dict[str, Any]) -> None:
-    """v1 single users re-render their included status with the old colour columns."""
-    status = entity.get("status")
-    if isinstance(status, dict):
-        status["text_color"] = status.get("color")
-        status["bg_color"] = status.get("color")
 
 
 STRING = {"type": "string"}
@@ -332,7 +324,7 @@ users = Resource(
         "status_records",
     ),
     service=UserRules(),
-    v1_single=_v1_user,
+    v1_single=v1_status_colours,
 )
 
 DECLARATIONS = (users,)

@@ -1,9 +1,9 @@
 """The tables of service records: what happened to a person, when, and who wrote it down.
 
 Every record belongs to a user (deleting the user deletes their records) and names its
-author (nulled when the author goes). ``document_id`` is kept for the wire shape; it names
-nothing until documents exist. Kept apart from the declarations so ``people`` can point its
-relations at these tables without importing the record rules that write to profiles.
+author and optionally a document (both nulled when that row goes). Kept apart from the
+declarations so ``people`` can point its relations at these tables without importing the
+record rules that write to profiles.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
 
 
 def _record_args(table: str, *extra: object) -> tuple[object, ...]:
-    """The user and author keys every record table has, with the user's index."""
+    """The user, author and document keys every record table has, with the user's index."""
     return (
         tenant_fk(["user_id"], "users", ondelete="CASCADE"),
         tenant_fk(["author_id"], "users"),
+        tenant_fk(["document_id"], "perscom_documents"),
         Index(f"ix_{table}_user", "tenant_id", "user_id"),
         *extra,
     )
@@ -118,7 +119,7 @@ class ServiceRecord(TenantOwned, Base):
 
 class TrainingRecord(TenantOwned, Base):
     """``instructor_id`` is required on create but nullable: deleting the instructor keeps
-    the trainee's record. ``event_id`` names nothing until events exist."""
+    the trainee's record. ``event_id`` names nothing until events exist (never written)."""
 
     __tablename__ = "perscom_records_trainings"
     __table_args__ = _record_args(

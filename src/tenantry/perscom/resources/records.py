@@ -20,16 +20,28 @@ from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
+    Computed,
     Direction,
     Relation,
     Resource,
     ResourceRules,
     Rule,
+    Shaper,
 )
 from tenantry.perscom.engine.problems import failure
-from tenantry.perscom.resources.common import REQUIRED, STAMPS, models
-from tenantry.perscom.resources.organization import Slot, UnitSlot
+from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
+from tenantry.perscom.resources.documents import Lookup, document_parsed, named, own
+from tenantry.perscom.resources.organization import (
+    Position,
+    Rank,
+    Slot,
+    Specialty,
+    Status,
+    Unit,
+    UnitSlot,
+)
 from tenantry.perscom.resources.people import UserProfile
+from tenantry.perscom.resources.recognition import Award, Qualification
 from tenantry.perscom.resources.record_models import (
     TRAINING_COMPETENCIES,
     TRAINING_CREDENTIALS,
@@ -141,9 +153,10 @@ async def _update_profile(call: Call, user_id: int, changes: Mapping[str, Any]) 
 USER_LINKS: tuple[Relation, ...] = (
     BelongsTo("user", "users", "user_id"),
     BelongsTo("author", "users", "author_id"),
+    BelongsTo("document", "documents", "document_id"),
 )
-USER_INCLUDES = ("author", "author.*", "user", "user.*")
-RECORD_FIELDS = ("user_id", "text", *STAMPS)
+USER_INCLUDES = ("author", "author.*", "document", "user", "user.*")
+RECORD_FIELDS = ("user_id", "document_id", "text", *STAMPS)
 
 
 def _record(
@@ -158,8 +171,13 @@ def _record(
     searchable: tuple[str, ...] = ("text",),
     nested: tuple[str, ...] = (),
     service: ResourceRules | None = None,
+    v1_single: Shaper | None = None,
+    tags: Mapping[str, Lookup] | None = None,
 ) -> Resource:
-    """A record declaration: user and author relations, newest first, ``text`` searched."""
+    """A record declaration: user, author and document relations, ``document_parsed`` with
+    the kind's own tags (``tags``), newest first, ``text`` searched."""
+    prefix = label.lower().replace(" ", "_")
+    parsed: Computed = document_parsed(prefix, tags)
     return Resource(
         name=name,
         model=model,
@@ -169,11 +187,13 @@ def _record(
         writable=(*writable, *RECORD_FIELDS),
         rules={"user_id": REQUIRED, **(rules or {})},
         relations=(*USER_LINKS, *relations),
+        computed=(parsed,),
         includes=tuple(sorted({*USER_INCLUDES, *includes})),
         searchable=searchable,
         default_sort=NEWEST_FIRST,
         nested=nested,
         service=service or RecordRules(),
+        v1_single=v1_single,
         spec_description=f"{label}s of the organisation's people, newest first.",
     )
 
@@ -192,6 +212,14 @@ assignment_records = _record(
     ),
     includes=("position", "specialty", "status", "unit", "unit.*"),
     service=AssignmentRules(),
+    v1_single=v1_status_colours,
+    tags={
+        "type": own("type"),
+        "position": named(Position, "position_id"),
+        "specialty": named(Specialty, "specialty_id"),
+        "status": named(Status, "status_id"),
+        "unit": named(Unit, "unit_id"),
+    },
 )
 
 award_records = _record(
@@ -202,6 +230,7 @@ award_records = _record(
     rules={"award_id": REQUIRED},
     relations=(BelongsTo("award", "awards", "award_id"),),
     includes=("award", "award.image"),
+    tags={"award": named(Award, "award_id")},
 )
 
 combat_records = _record(
@@ -219,6 +248,7 @@ qualification_records = _record(
     rules={"qualification_id": REQUIRED},
     relations=(BelongsTo("qualification", "qualifications", "qualification_id"),),
     includes=("qualification", "qualification.image"),
+    tags={"qualification": named(Qualification, "qualification_id")},
 )
 
 rank_records = _record(
@@ -229,6 +259,7 @@ rank_records = _record(
     rules={"rank_id": REQUIRED, "type": Rule(required=True, choices=RANK_RECORD_TYPES)},
     relations=(BelongsTo("rank", "ranks", "rank_id"),),
     includes=("rank", "rank.image"),
+    tags={"rank": named(Rank, "rank_id"), "type": own("type")},
     service=RankRecordRules(),
 )
 
@@ -264,6 +295,7 @@ training_records = _record(
     ),
     includes=("competencies", "credentials", "credentials.*", "instructor", "instructor.*"),
     nested=("competencies", "credentials"),
+    tags={"instructor": named(User, "instructor_id")},
     service=TrainingRules(),
 )
 
