@@ -559,3 +559,15 @@ async def test_v1_assignment_records_recolour_their_status(api: httpx.AsyncClien
     assert v1.json()["data"]["status"]["text_color"] == "#123456"
     v2 = await api.post("/v2/assignment-records?include=status", json=body)
     assert "text_color" not in v2.json()["data"]["status"]
+
+
+async def test_categories_file_documents(api: httpx.AsyncClient) -> None:
+    category = await make(api, "categories", resource="documents")
+    document = await make(api, "documents")
+    base = f"/v1/categories/{category['id']}/documents"
+    attached = await api.post(f"{base}/attach", json={"resources": [document["id"]]})
+    assert attached.json() == {"attached": [document["id"]]}
+    listed = (await api.get(f"/v1/categories/{category['id']}?include=documents")).json()
+    assert listed["data"]["documents"][0]["pivot"]["model_type"] == "App\\Models\\Document"
+    await api.delete(f"/v1/documents/{document['id']}")
+    assert (await api.get(base)).json()["data"] == []
