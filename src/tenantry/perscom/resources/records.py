@@ -30,7 +30,13 @@ from tenantry.perscom.engine.declaration import (
 )
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
-from tenantry.perscom.resources.documents import Lookup, document_parsed, named, own
+from tenantry.perscom.resources.documents import (
+    Authored,
+    Lookup,
+    document_parsed,
+    named,
+    own,
+)
 from tenantry.perscom.resources.organization import (
     Position,
     Rank,
@@ -62,8 +68,8 @@ RANK_RECORD_TYPES = (0, 1, 2, 3)
 _PLACEMENT = ("position_id", "specialty_id", "unit_id", "unit_slot_id")
 
 
-class RecordRules(ResourceRules):
-    """Every record: the author is the caller's user, and it is never taken from input."""
+class RecordRules(Authored):
+    """Every record is authored by the caller; some nullable keys are still required."""
 
     required_keys: tuple[str, ...] = ()
     """Nullable keys a new record must still name (a training record's instructor)."""
@@ -74,7 +80,7 @@ class RecordRules(ResourceRules):
             raise failure(
                 [FieldError(k, f"The {k.replace('_', ' ')} field is required.") for k in missing]
             )
-        values["author_id"] = call.principal.user_id
+        await super().before_create(call, values)
 
 
 class TrainingRules(RecordRules):
