@@ -13,7 +13,7 @@ from typing import Any
 import httpx
 from tests.perscom.factories import REGISTRY, create, payload_for, png_bytes
 
-from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, MorphOne
+from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, HasMany, MorphOne
 from tenantry.perscom.engine.routes import Operation, operations
 
 OPERATIONS = operations(REGISTRY)
@@ -99,9 +99,14 @@ async def prepare(api: httpx.AsyncClient, operation: Operation) -> Prepared:
         if isinstance(spec, BelongsToMany):
             related_id = (await create(api, target.name))["id"]
             if action not in ("attach", "toggle", "sync", "store", "batch_store"):
-                rel_path = f"/v1/{operation.resource.name}/{parent_id}/{relation.name}"
+                rel_path = (
+                    f"/v1/{operation.resource.name}/{parent_id}/{relation.name.replace('_', '-')}"
+                )
                 attached = await api.post(f"{rel_path}/attach", json={"resources": [related_id]})
                 assert attached.status_code == 200, attached.text
+        elif isinstance(spec, HasMany):
+            owned = {spec.key: parent_id, **dict(spec.where)}
+            related_id = (await create(api, target.name, **owned))["id"]
         elif isinstance(spec, BelongsTo):
             related_id = (await create(api, target.name))["id"]
             linked = await api.patch(
@@ -136,7 +141,9 @@ async def prepare(api: httpx.AsyncClient, operation: Operation) -> Prepared:
     elif action == "batch_destroy" or action in ("attach", "detach", "sync", "toggle"):
         prepared.json = {"resources": [related_id]}
     elif action == "update_pivot":
-        prepared.json = {"pivot": {"order": 3}}
+        assert relation is not None and isinstance(relation.spec, BelongsToMany)
+        fields = relation.spec.pivot_fields
+        prepared.json = {"pivot": {"text": "Noted"} if "text" in fields else {"order": 3}}
     return prepared
 
 

@@ -115,3 +115,22 @@ async def test_demo_seeds_personnel_and_prints_a_working_curl(
     assert all(g["units"] for g in groups)
     awards = (await client.get("/v1/awards", headers=headers)).json()
     assert awards["meta"]["total"] >= 4
+    history = next(line for line in lines if "include=rank_records" in line)
+    url = re.search(r"'\{base\}(/v1/users/\d+\?include=[\w.,]+)'", history)
+    assert url is not None
+    person = (await client.get(url.group(1), headers=headers)).json()["data"]
+    assert person["rank_records"][0]["rank_id"] == person["rank_id"]
+    assert person["last_rank_change_date"] == person["rank_records"][0]["created_at"]
+    assert all(r["award"] is not None for r in person["award_records"])
+    promotions = [r for r in person["rank_records"] if r["document_id"] is not None]
+    for promotion in promotions:
+        assert "Certificate of Promotion" in promotion["document_parsed"]
+        assert "{" not in promotion["document_parsed"]
+    for kind in ("assignment-records", "service-records", "training-records", "combat-records"):
+        listed = (await client.get(f"/v1/{kind}", headers=headers)).json()
+        assert listed["meta"]["total"] > 0, kind
+    primary = await client.get(
+        f"/v1/users/{person['id']}?include=primary_assignment_records", headers=headers
+    )
+    record = primary.json()["data"]["primary_assignment_records"][0]
+    assert record["unit_id"] == person["unit_id"]

@@ -16,6 +16,7 @@ from tenantry.core.base import Base
 from tenantry.core.identity import service as identity
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.cli import create_api_key
+from tenantry.perscom.demo_records import Catalogue, seed_records
 from tenantry.perscom.resources.categories import Categorizable, Category
 from tenantry.perscom.resources.common import models
 from tenantry.perscom.resources.organization import (
@@ -158,7 +159,9 @@ async def seed_demo(
             )
             units += members
         awards = await _add(session, [Award(name=n, order=i) for i, n in enumerate(AWARDS)])
-        await _add(session, [Qualification(name=n, order=i) for i, n in enumerate(QUALIFICATIONS)])
+        qualifications = await _add(
+            session, [Qualification(name=n, order=i) for i, n in enumerate(QUALIFICATIONS)]
+        )
         issuer = (await _add(session, [Issuer(name="U.S. Army Training Command")]))[0]
         await _add(
             session,
@@ -167,7 +170,9 @@ async def seed_demo(
                 Credential(name="Commercial Driver License", type="license", issuer_id=issuer.id),
             ],
         )
-        await _add(session, [Competency(name=n) for n in ("Land Navigation", "First Aid", "Radio")])
+        competencies = await _add(
+            session, [Competency(name=n) for n in ("Land Navigation", "First Aid", "Radio")]
+        )
         valor = (await _add(session, [Category(name="Service Medals", resource="awards")]))[0]
         session.add_all(
             Categorizable(category_id=valor.id, model_type=models("Award"), model_id=a.id, order=i)
@@ -194,6 +199,13 @@ async def seed_demo(
                     },
                 )
             )
+        catalogue = Catalogue(
+            ranks=ranks,
+            awards=[a.id for a in awards],
+            qualifications=[q.id for q in qualifications],
+            competencies=[c.id for c in competencies],
+        )
+        await seed_records(session, rng, people, admin_user_id, catalogue)
         session.add_all(UserProfile(user_id=user_id, **profile) for user_id, profile in people)
         session.add(UserProfile(user_id=admin_user_id, rank_id=ranks[-1].id, approved=True))
         await session.flush()
@@ -205,10 +217,12 @@ async def seed_demo(
         scopes=["*"],
         user_id=admin_user_id,
     )
+    history = f"{{base}}/v1/users/{people[0][0]}?include=rank_records,award_records.award"
     headers = f'-H "Authorization: Bearer {key["token"]}" -H "X-Perscom-Id: {tenant_id}"'
     return [
         f"PERSCOM API key (id {key['id']}, all scopes) for tenant {tenant_id}:",
         f"  curl {headers} {{base}}/v1/users",
+        f"  curl {headers} '{history}'",
         "  spec: {base}/v1/spec.yaml",
     ]
 

@@ -3,6 +3,23 @@
 from __future__ import annotations
 
 from tenantry.perscom import apikeys
-from tenantry.perscom.resources import categories, images, organization, people, recognition
+from tenantry.perscom.resources import (
+    categories,
+    documents,
+    images,
+    organization,
+    people,
+    recognition,
+    record_models,
+)
 
-__all__ = ["apikeys", "categories", "images", "organization", "people", "recognition"]
+__all__ = [
+    "apikeys",
+    "categories",
+    "documents",
+    "images",
+    "organization",
+    "people",
+    "recognition",
+    "record_models",
+]

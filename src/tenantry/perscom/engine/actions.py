@@ -273,7 +273,7 @@ class Actions:
             target = rowset.resource
             tree = self._includes(request, target)
             payload = require_object(await read_payload(request))
-            values = await validate(target, payload, creating=True)
+            values = await validate(target, rowset.fill(payload), creating=True)
             pivot = rowset.pivot_input(payload, "pivot")
             values.columns.update(rowset.create_defaults())
             await check_references(call, target, [("", values.columns)])
@@ -552,7 +552,8 @@ async def _validated_batch(
     for key, payload in keyed:
         prefix = f"resources.{key}."
         try:
-            values = await validate(target, payload, creating=creating, prefix=prefix)
+            body = rowset.fill(payload) if creating else payload
+            values = await validate(target, body, creating=creating, prefix=prefix)
             pivot = rowset.pivot_input(require_object(payload), prefix + "pivot")
         except ValidationFailed as exc:
             errors.extend(exc.errors)

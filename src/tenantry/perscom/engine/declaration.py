@@ -63,11 +63,16 @@ class BelongsTo:
 
 @dataclass(frozen=True)
 class HasMany:
-    """``target`` rows whose ``key`` column points at this row (``positions -> users``)."""
+    """``target`` rows whose ``key`` column points at this row (``positions -> users``).
+
+    ``where`` pins constant columns of the target: ``primary_assignment_records`` are the
+    assignment records whose ``type`` is ``primary``.
+    """
 
     name: str
     target: str
     key: str
+    where: tuple[tuple[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -150,6 +155,10 @@ class ResourceRules:
     """
 
     async def before_create(self, call: Call, values: dict[str, Any]) -> None:
+        return None
+
+    async def after_create(self, call: Call, row_id: int, values: Mapping[str, Any]) -> None:
+        """The row is written (same transaction): effects on other rows go here."""
         return None
 
     async def before_update(self, call: Call, row_id: int, values: dict[str, Any]) -> None:

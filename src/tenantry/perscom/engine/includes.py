@@ -131,7 +131,11 @@ def relation_statement(
         return (
             select(*target.select_columns)
             .select_from(target.from_clause)
-            .where(among(target.columns[spec.key]), *where)
+            .where(
+                among(target.columns[spec.key]),
+                *(target.columns[c] == v for c, v in spec.where),
+                *where,
+            )
             .order_by(*target.default_order)
         )
     if isinstance(spec, MorphOne):

@@ -21,7 +21,7 @@ from starlette.routing import BaseRoute, Route, Router
 from starlette.types import Receive, Scope, Send
 
 from tenantry.perscom.engine.actions import Actions
-from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, MorphOne
+from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, HasMany, MorphOne
 from tenantry.perscom.engine.runtime import BoundRelation, Compiled, Registry
 
 Action = Literal[
@@ -77,54 +77,60 @@ def operations(registry: Registry) -> list[Operation]:
     return found
 
 
-def _resource_operations(resource: Compiled) -> list[Operation]:
-    base = f"/{resource.name}"
-    one = _camel(resource.decl.label)
-    many = _camel(resource.name)
-    item = f"{base}/{{id:int}}"
-    spec = [
+Spec = list[tuple[str, str, str, str]]
+"""``(method, path, action, operation id)`` rows."""
+
+
+def _crud(
+    base: str, item: str, many: str, one: str, links: Spec | None = None, pivot: Spec | None = None
+) -> Spec:
+    """Orion's set over a collection: list, search, batches, store and the item's routes;
+    ``links`` (attach...) follow the search, ``pivot`` precedes the store."""
+    return [
         ("GET", base, "index", f"list{many}"),
         ("POST", f"{base}/search", "search", f"search{many}"),
+        *(links or []),
         ("POST", f"{base}/batch", "batch_store", f"batchCreate{many}"),
         ("PATCH", f"{base}/batch", "batch_update", f"batchUpdate{many}"),
         ("DELETE", f"{base}/batch", "batch_destroy", f"batchDelete{many}"),
+        *(pivot or []),
         ("POST", base, "store", f"create{one}"),
         ("GET", item, "show", f"get{one}"),
         ("PUT", item, "update", f"update{one}"),
         ("PATCH", item, "update", f"patch{one}"),
         ("DELETE", item, "destroy", f"delete{one}"),
     ]
+
+
+def _resource_operations(resource: Compiled) -> list[Operation]:
+    base = f"/{resource.name}"
+    one = _camel(resource.decl.label)
+    spec = _crud(base, f"{base}/{{id:int}}", _camel(resource.name), one)
     return [Operation(m, p, a, resource, None, o) for m, p, a, o in spec]  # type: ignore[arg-type]
 
 
 def _relation_operations(resource: Compiled, relation: BoundRelation) -> list[Operation]:
     parent = _camel(resource.decl.label)
     base = f"/{resource.name}/{{id:int}}/{relation.name.replace('_', '-')}"
+    item = f"{base}/{{rid:int}}"
     target = relation.required_target()
     rel = _camel(relation.name)
     one = parent + _camel(target.decl.label)
-    spec: list[tuple[str, str, str, str]]
+    spec: Spec
     if isinstance(relation.spec, BelongsToMany):
-        item = f"{base}/{{rid:int}}"
-        spec = [
-            ("GET", base, "index", f"list{parent}{rel}"),
-            ("POST", f"{base}/search", "search", f"search{parent}{rel}"),
+        if relation.name != target.name:  # ``status_records`` of statuses: not ``getUserStatus``
+            one = parent + _camel(relation.name).removesuffix("s")
+        links: Spec = [
             ("POST", f"{base}/attach", "attach", f"attach{parent}{rel}"),
             ("DELETE", f"{base}/detach", "detach", f"detach{parent}{rel}"),
             ("PATCH", f"{base}/sync", "sync", f"sync{parent}{rel}"),
             ("PATCH", f"{base}/toggle", "toggle", f"toggle{parent}{rel}"),
-            ("POST", f"{base}/batch", "batch_store", f"batchCreate{parent}{rel}"),
-            ("PATCH", f"{base}/batch", "batch_update", f"batchUpdate{parent}{rel}"),
-            ("DELETE", f"{base}/batch", "batch_destroy", f"batchDelete{parent}{rel}"),
-            ("PATCH", f"{item}/pivot", "update_pivot", f"update{one}Pivot"),
-            ("POST", base, "store", f"create{one}"),
-            ("GET", item, "show", f"get{one}"),
-            ("PUT", item, "update", f"update{one}"),
-            ("PATCH", item, "update", f"patch{one}"),
-            ("DELETE", item, "destroy", f"delete{one}"),
         ]
+        pivot: Spec = [("PATCH", f"{item}/pivot", "update_pivot", f"update{one}Pivot")]
+        spec = _crud(base, item, parent + rel, one, links, pivot)
+    elif isinstance(relation.spec, HasMany):
+        spec = _crud(base, item, parent + rel, one)  # a parent's own rows: no pivot
     elif isinstance(relation.spec, BelongsTo | MorphOne):
-        item = f"{base}/{{rid:int}}"
         one = parent + rel
         spec = []
         if isinstance(relation.spec, MorphOne):

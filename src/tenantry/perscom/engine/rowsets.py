@@ -11,16 +11,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, and_, delete, insert, select, update
+from sqlalchemy import ColumnElement, FromClause, String, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tenantry.core.base import utcnow
 from tenantry.core.errors import FieldError, NotFound
 from tenantry.core.ids import allocate_ids
-from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, MorphOne
+from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, HasMany, MorphOne
 from tenantry.perscom.engine.includes import pivot_columns, pivot_of
 from tenantry.perscom.engine.problems import failure
-from tenantry.perscom.engine.runtime import INT64_MAX, INT64_MIN, BoundRelation, Compiled
+from tenantry.perscom.engine.runtime import (
+    INT64_MAX,
+    INT64_MIN,
+    TEXT_MAX,
+    BoundRelation,
+    Compiled,
+)
 
 PIVOT_PREFIX = "pivot__"
 
@@ -51,6 +57,10 @@ class RowSet:
 
     def pivot_input(self, payload: Mapping[str, Any], key: str) -> dict[str, Any] | None:
         return None
+
+    def fill(self, payload: Any) -> Any:
+        """A create body completed by the path (a nested store's parent key)."""
+        return payload
 
     async def after_create(
         self, conn: AsyncConnection, tenant_id: int, row_id: int, pivot: dict[str, Any] | None
@@ -165,8 +175,37 @@ class MorphOneRowSet(RowSet):
         }
 
 
+class HasManyRowSet(RowSet):
+    """The rows whose foreign key names a parent (``/users/{id}/award-records``).
+
+    A row stored here belongs to the parent: the path's id fills the foreign key, so the
+    body need not (and cannot) name another parent.
+    """
+
+    def __init__(self, relation: BoundRelation, parent_id: int) -> None:
+        super().__init__(relation.required_target())
+        spec = relation.spec
+        assert isinstance(spec, HasMany)
+        self.spec = spec
+        self.parent_id = parent_id
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        columns = self.resource.columns
+        return [
+            columns[self.spec.key] == self.parent_id,
+            *(columns[c] == v for c, v in self.spec.where),
+        ]
+
+    def fill(self, payload: Any) -> Any:
+        if isinstance(payload, dict):
+            return {**payload, **dict(self.spec.where), self.spec.key: self.parent_id}
+        return payload
+
+
 def rowset_for(relation: BoundRelation, parent_id: int) -> RowSet:
     spec = relation.spec
+    if isinstance(spec, HasMany):
+        return HasManyRowSet(relation, parent_id)
     if isinstance(spec, BelongsToMany):
         return ManyRowSet(relation, parent_id)
     if isinstance(spec, BelongsTo):
@@ -198,6 +237,8 @@ def pivot_values(spec: BelongsToMany, raw: Any, key: str) -> dict[str, Any]:
         column = spec.pivot.c[name]
         if value is None and column.nullable:
             values[name] = None
+        elif isinstance(column.type, String):
+            values[name] = _pivot_text(f"{key}.{name}", value, column.type)
         elif isinstance(value, int) and not isinstance(value, bool):
             if not INT64_MIN <= value <= INT64_MAX:
                 raise failure([FieldError(f"{key}.{name}", f"The {key}.{name} is out of range.")])
@@ -207,6 +248,18 @@ def pivot_values(spec: BelongsToMany, raw: Any, key: str) -> dict[str, Any]:
         else:
             raise failure([FieldError(f"{key}.{name}", f"The {key}.{name} must be an integer.")])
     return values
+
+
+def _pivot_text(key: str, value: Any, column_type: String) -> str:
+    """A text pivot field (a status record's ``text``): a string within the column."""
+    if not isinstance(value, str):
+        raise failure([FieldError(key, f"The {key} field must be a string.")])
+    limit = column_type.length or TEXT_MAX
+    if len(value) > limit:
+        raise failure(
+            [FieldError(key, f"The {key} field must not be greater than {limit} characters.")]
+        )
+    return value
 
 
 async def attached_ids(

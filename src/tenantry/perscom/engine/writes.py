@@ -297,6 +297,7 @@ async def create_row(call: Call, resource: Compiled, values: Values) -> int:
             resource.decl.extension(**{resource.decl.extension_key: row_id}, **extension)
         )
         await call.session.flush()
+    await resource.decl.service.after_create(call, row_id, {**primary, **extension})
     return row_id
 
 

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from tenantry.perscom.engine.declaration import Resource
-from tenantry.perscom.resources import categories, images, organization, people, recognition
+from tenantry.perscom.resources import (
+    categories,
+    documents,
+    images,
+    organization,
+    people,
+    recognition,
+    records,
+)
 
 DECLARATIONS: tuple[Resource, ...] = (
     *people.DECLARATIONS,
@@ -11,6 +19,8 @@ DECLARATIONS: tuple[Resource, ...] = (
     *recognition.DECLARATIONS,
     *categories.DECLARATIONS,
     *images.DECLARATIONS,
+    *documents.DECLARATIONS,
+    *records.DECLARATIONS,
 )
 
 __all__ = ["DECLARATIONS"]

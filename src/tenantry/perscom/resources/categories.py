@@ -1,4 +1,4 @@
-"""Categories: named buckets that awards, qualifications and ranks are filed under."""
+"""Categories: named buckets that awards, documents, qualifications and ranks are filed under."""
 
 from __future__ import annotations
 
@@ -58,12 +58,13 @@ categories = Resource(
     rules={"name": REQUIRED, "resource": REQUIRED},
     relations=(
         _filed("awards", "awards", "Award"),
+        _filed("documents", "documents", "Document"),
         _filed("qualifications", "qualifications", "Qualification"),
         _filed("ranks", "ranks", "Rank"),
     ),
-    includes=("awards", "qualifications", "ranks"),
+    includes=("awards", "documents", "qualifications", "ranks"),
     searchable=("name", "resource", "description"),
-    nested=("awards", "qualifications", "ranks"),
+    nested=("awards", "documents", "qualifications", "ranks"),
 )
 
 DECLARATIONS = (categories,)

@@ -44,3 +44,12 @@ VISIBILITY_SCOPES = (
     NamedScope("visible", _visible_scope, lifts_default=True),
 )
 """Laravel's ``CanBeHidden``: lists skip hidden rows (``visible_only``) unless a scope asks."""
+
+
+def v1_status_colours(entity: dict[str, Any]) -> None:
+    """v1 single users and assignment records re-render their included status with the
+    pre-v2 colour columns, both equal to ``color``."""
+    status = entity.get("status")
+    if isinstance(status, dict):
+        status["text_color"] = status.get("color")
+        status["bg_color"] = status.get("color")

@@ -23,8 +23,10 @@ from tenantry.core.identity.service import normalize_email
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
+    BelongsToMany,
     Computed,
     FileField,
+    HasMany,
     RenderContext,
     Resource,
     ResourceRules,
@@ -32,8 +34,13 @@ from tenantry.perscom.engine.declaration import (
 )
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.runtime import Compiled
-from tenantry.perscom.resources.common import REQUIRED, STAMPS, models
+from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
 from tenantry.perscom.resources.organization import Rank
+from tenantry.perscom.resources.record_models import (
+    AWARD_RECORDS,
+    QUALIFICATION_RECORDS,
+    STATUS_RECORDS,
+)
 
 ONLINE_SECONDS = 300
 """Seen within the last five minutes counts as online."""
@@ -171,15 +178,28 @@ def _cover_photo_url(row: Mapping[str, Any], context: RenderContext) -> str | No
     return context.public_url(row["cover_photo"]) if row["cover_photo"] else None
 
 
-def _v1_user(entity: dict[str, Any]) -> None:
-    """v1 single users re-render their included status with the old colour columns."""
-    status = entity.get("status")
-    if isinstance(status, dict):
-        status["text_color"] = status.get("color")
-        status["bg_color"] = status.get("color")
-
-
 STRING = {"type": "string"}
+
+RECORD_RELATIONS = (
+    HasMany("assignment_records", "assignment-records", "user_id"),
+    HasMany("primary_assignment_records", "assignment-records", "user_id", (("type", "primary"),)),
+    HasMany(
+        "secondary_assignment_records", "assignment-records", "user_id", (("type", "secondary"),)
+    ),
+    HasMany("award_records", "award-records", "user_id"),
+    HasMany("combat_records", "combat-records", "user_id"),
+    HasMany("qualification_records", "qualification-records", "user_id"),
+    HasMany("rank_records", "rank-records", "user_id"),
+    HasMany("service_records", "service-records", "user_id"),
+    HasMany("training_records", "training-records", "user_id"),
+)
+"""A user's records; the typed assignment lists are includes only, not endpoints."""
+RECORD_INCLUDES = tuple(
+    f"{r.name}{suffix}"
+    for r in RECORD_RELATIONS
+    if r.name != "training_records"
+    for suffix in ("", ".*")
+)
 
 users = Resource(
     name="users",
@@ -257,8 +277,33 @@ users = Resource(
         BelongsTo("specialty", "specialties", "specialty_id"),
         BelongsTo("status", "statuses", "status_id"),
         BelongsTo("unit", "units", "unit_id"),
+        *RECORD_RELATIONS,
+        BelongsToMany("awards", "awards", AWARD_RECORDS, "user_id", "award_id"),
+        BelongsToMany(
+            "qualifications", "qualifications", QUALIFICATION_RECORDS, "user_id", "qualification_id"
+        ),
+        BelongsToMany(
+            "status_records",
+            "statuses",
+            STATUS_RECORDS,
+            parent_key="model_id",
+            related_key="status_id",
+            pivot_fields=("id", "text"),
+            pivot_where=(("model_type", models("User")),),
+        ),
     ),
-    includes=("position", "rank", "rank.*", "specialty", "status", "unit", "unit.*"),
+    includes=(
+        "position",
+        "rank",
+        "rank.*",
+        "specialty",
+        "status",
+        "unit",
+        "unit.*",
+        *RECORD_INCLUDES,
+        "awards",
+        "qualifications",
+    ),
     searchable=(
         "name",
         "email",
@@ -269,9 +314,17 @@ users = Resource(
         "status.name",
         "unit.name",
     ),
-    nested=("position", "rank", "specialty", "status", "unit"),
+    nested=(
+        "position",
+        "rank",
+        "specialty",
+        "status",
+        "unit",
+        *(r.name for r in RECORD_RELATIONS if not r.where),
+        "status_records",
+    ),
     service=UserRules(),
-    v1_single=_v1_user,
+    v1_single=v1_status_colours,
 )
 
 DECLARATIONS = (users,)
