@@ -11,7 +11,6 @@ from tenantry.core.jobs import model as jobs_model
 from tenantry.core.webhooks import model as webhooks_model
 from tenantry.percolate import models as percolate_models
 from tenantry.perscom import models as perscom_models
-from tenantry.web import models as web_models
 
 __all__ = [
     "Base",
@@ -21,6 +20,5 @@ __all__ = [
     "perscom_models",
     "scopes_model",
     "tenancy",
-    "web_models",
     "webhooks_model",
 ]

@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.helpers import ON_POSTGRES
 
 from tenantry.core.base import Base
+from tenantry.core.identity.models import RecoveryCode, TwoFactor
 from tenantry.percolate import models as percolate_models
-from tenantry.web import models as web_models
 
 pytestmark = pytest.mark.anyio
 
@@ -21,7 +21,8 @@ OURS = {
     model.__tablename__
     for model in (
         *(getattr(percolate_models, name) for name in percolate_models.__all__),
-        *(getattr(web_models, name) for name in web_models.__all__),
+        TwoFactor,
+        RecoveryCode,
     )
 }
 GLOBAL = {"percolate_oauth_client_directory"}
