@@ -25,7 +25,7 @@ OURS = {
         RecoveryCode,
     )
 }
-GLOBAL = {"percolate_oauth_client_directory"}
+GLOBAL = {"percolate_oauth_client_directory", "percolate_short_link_codes"}
 
 
 async def test_the_migrated_schema_matches_the_models(owner_engine: AsyncEngine) -> None:
