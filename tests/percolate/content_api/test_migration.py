@@ -17,8 +17,9 @@ from tenantry.percolate import models as content_models
 pytestmark = pytest.mark.anyio
 
 OURS = {getattr(content_models, name).__tablename__ for name in content_models.__all__}
-GLOBAL = {"percolate_short_link_codes"}
-"""Tables without tenant rows (no RLS): short codes are looked up before any tenant is known."""
+GLOBAL = {"percolate_short_link_codes", "percolate_oauth_client_directory"}
+"""Tables without tenant rows (no RLS): short codes and client ids are looked up before any
+tenant is known."""
 
 
 async def test_the_migrated_tables_match_the_models(owner_engine: AsyncEngine) -> None:
