@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Protocol
 
 import structlog
 from fastapi import FastAPI
@@ -16,43 +15,29 @@ from starlette.responses import Response
 
 from tenantry import __version__
 from tenantry.core import errors
+from tenantry.core.face import Face
 from tenantry.core.observability import Metrics, RequestContextMiddleware
 from tenantry.core.ops import router as ops_router
 from tenantry.core.platform import Platform
+from tenantry.faces import FACES, job_modules
 from tenantry.settings import Settings, load_settings
 from tenantry.web.docs import docs_router
 
 log = structlog.get_logger("tenantry")
 
 
-class Face(Protocol):
-    """An API face: mounts its routes, registers its error renderer, permissions and spec."""
-
-    name: str
-
-    def install(self, app: FastAPI, platform: Platform) -> None: ...
-
-
-def face_job_modules() -> list[str]:
-    """Modules that register the faces' job handlers; every worker imports them."""
-    return [module for face in installed_faces() for module in getattr(face, "job_modules", ())]
-
-
-def installed_faces() -> list[Face]:
-    """The faces this build ships (each face package exposes ``face``)."""
-    from tenantry import percolate, perscom
-    from tenantry.web.face import face as web_face
-
-    return [web_face, percolate.face, perscom.face]
-
-
 def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = None) -> FastAPI:
+    """The app with ``faces`` (all of ``tenantry.faces.FACES`` by default).
+
+    Each face's runtime, as its ``install`` returned it, is kept in ``app.state.faces`` by name.
+    """
     settings = settings or load_settings()
     platform = Platform.build(settings)
+    listed = FACES if faces is None else faces
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with platform_lifespan(platform):
+        async with platform_lifespan(platform, job_modules(listed)):
             yield
 
     app = FastAPI(
@@ -68,8 +53,7 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
     _install_error_handlers(app, platform)
     app.include_router(ops_router)
     app.include_router(docs_router(lambda: platform.specs))
-    for face in installed_faces() if faces is None else faces:
-        face.install(app, platform)
+    app.state.faces = {face.name: face.install(app, platform) for face in listed}
     app.add_middleware(
         RequestContextMiddleware,
         metrics=app.state.metrics,
@@ -79,7 +63,9 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
 
 
 @asynccontextmanager
-async def platform_lifespan(platform: Platform) -> AsyncIterator[None]:
+async def platform_lifespan(
+    platform: Platform, worker_modules: Sequence[str] = ()
+) -> AsyncIterator[None]:
     """Start the embedded worker when configured; on shutdown let it hand back its leases."""
     worker_task = None
     stop = None
@@ -94,7 +80,7 @@ async def platform_lifespan(platform: Platform) -> AsyncIterator[None]:
                 platform.settings,
                 stop,
                 install_signal_handlers=False,
-                modules=face_job_modules(),
+                modules=worker_modules,
             )
         )
     try:

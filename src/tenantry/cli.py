@@ -1,31 +1,28 @@
-"""The ``tenantry`` command (DESIGN.md §6).
+"""The ``tenantry`` command (DESIGN.md §6): the core's commands plus every face's.
 
 Commands that create something print one JSON object on stdout; every error is one line on
-stderr with a non-zero exit status (2 for a bad setting, 1 for everything else).
+stderr with a non-zero exit status (2 for a bad setting, 1 for everything else). The helpers
+for that contract live in :mod:`tenantry.core.console`, where faces import them from.
 """
 
 from __future__ import annotations
 
-import asyncio
-import json
 import sys
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Annotated, Any, NoReturn, TypeVar
+from collections.abc import Sequence
+from typing import Annotated, Any
 
 import typer
-from pydantic import ValidationError
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError
 
+from tenantry import faces
 from tenantry.core import migrate as migrations
-from tenantry.core.db import create_engine, ping, session_factory
-from tenantry.core.errors import TenantryError
+from tenantry.core.console import emit, fail, run, settings_or_exit, with_sessions
+from tenantry.core.db import create_engine, ping
+from tenantry.core.face import Face
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import User
 from tenantry.core.tenancy import Tenant, tenant_session
-from tenantry.settings import Settings, load_settings, mask_url
-
-T = TypeVar("T")
+from tenantry.settings import Settings
 
 app = typer.Typer(
     help="Tenantry: a self-hosted server for the PERSCOM.io v1 and Percolate v5 APIs.",
@@ -37,67 +34,6 @@ tenant_app = typer.Typer(help="Manage tenants (organisations / accounts).", no_a
 user_app = typer.Typer(help="Manage users inside a tenant.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
-
-
-def _add_face_commands() -> None:
-    """Faces contribute their own sub-commands (API keys, OAuth clients, tokens, scopes)."""
-    from tenantry.percolate.oauth.cli import oauth_client_app, token_app
-    from tenantry.percolate.scope.cli import scope_app
-    from tenantry.perscom.cli import apikey_app
-
-    app.add_typer(apikey_app, name="apikey")
-    app.add_typer(scope_app, name="scope")
-    app.add_typer(oauth_client_app, name="oauth-client")
-    app.add_typer(token_app, name="token")
-
-
-def fail(message: str, code: int = 1) -> NoReturn:
-    typer.echo(f"tenantry: {message}", err=True)
-    raise typer.Exit(code)
-
-
-def emit(payload: dict[str, Any]) -> None:
-    """Print one JSON object on stdout: the contract for commands that create things."""
-    typer.echo(json.dumps(payload, default=str))
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        name = "TENANTRY_" + "_".join(str(p) for p in first["loc"]).upper()
-        fail(f"bad setting {name}: {first['msg']}", code=2)
-
-
-def run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
-    """Run one async command with clean, one-line errors."""
-    settings = settings_or_exit()
-    try:
-        return asyncio.run(work(settings))
-    except TenantryError as exc:
-        fail(exc.message)
-    except (DBAPIError, OSError) as exc:
-        fail(
-            f"cannot use the database at {mask_url(settings.effective_database_url)}: "
-            f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
-        )
-
-
-async def with_sessions(
-    settings: Settings, work: Callable[..., Awaitable[T]], *, migrate_first: bool = False
-) -> T:
-    if migrate_first or settings.is_sqlite:
-        owner = create_engine(settings, as_app_role=False)
-        try:
-            await migrations.upgrade(owner, settings)
-        finally:
-            await owner.dispose()
-    engine = create_engine(settings)
-    try:
-        return await work(session_factory(engine))
-    finally:
-        await engine.dispose()
 
 
 @app.command()
@@ -172,9 +108,7 @@ def worker() -> None:
 
     settings = settings_or_exit()
     configure_logging(settings.log_level)
-    from tenantry.app import face_job_modules
-
-    run(lambda s: run_worker(s, modules=face_job_modules()))
+    run(lambda s: run_worker(s, modules=faces.job_modules()))
 
 
 demo_app = typer.Typer()
@@ -192,33 +126,6 @@ def demo(ctx: typer.Context) -> None:
         return await with_sessions(settings, lambda sessions: create_demo(settings, sessions))
 
     emit(run(work))
-
-
-@demo_app.command("receiver")
-def demo_receiver(
-    port: Annotated[int, typer.Option(help="Port to listen on (the demo points at 8765).")] = 8765,
-    host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-) -> None:
-    """Receive the demo's signed deliveries and print one JSON line for each.
-
-    The signing secret is derived from this installation's secret key, so run it with the
-    server's settings. A verified request is answered 200, a bad signature 401.
-    """
-    from tenantry.percolate.demo.content import demo_secret
-    from tenantry.percolate.demo.receiver import DemoReceiver
-
-    settings = settings_or_exit()
-    if not settings.secret_key and not (settings.data_dir / "secret_key").exists():
-        fail(
-            f"no secret key in {settings.data_dir.resolve()}: run the receiver with the server's"
-            " TENANTRY_DATA_DIR (or TENANTRY_SECRET_KEY)"
-        )
-    try:
-        receiver = DemoReceiver(demo_secret(settings), sys.stdout, host=host, port=port)
-    except OSError as exc:
-        fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
-    typer.echo(f"tenantry: demo receiver listening on {receiver.url}", err=True)
-    receiver.serve_forever()
 
 
 @tenant_app.command("create")
@@ -293,7 +200,17 @@ def user_list(tenant: Annotated[int, typer.Option(help="Tenant id.")]) -> None:
         emit({"id": user.id, "email": user.email, "name": user.name, "active": user.active})
 
 
-_add_face_commands()
+def add_face_commands(cli: typer.Typer, demo: typer.Typer, listed: Sequence[Face]) -> None:
+    """Mount each face's sub-commands on ``cli`` and its demo commands on ``demo``."""
+    for face in listed:
+        commands = face.commands()
+        for name, group in commands.groups.items():
+            cli.add_typer(group, name=name)
+        for extra in commands.demo:
+            demo.add_typer(extra)
+
+
+add_face_commands(app, demo_app, faces.FACES)
 
 
 def main() -> None:

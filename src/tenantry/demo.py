@@ -1,42 +1,32 @@
 """The demo tenant: what a newcomer gets on first start, and what ``tenantry demo`` makes.
 
-Faces add their own realistic data and "how to call me" lines through ``DEMO_SEEDERS``.
+Each face adds its own realistic data and "how to call me" lines through its demo seeders
+(``Face.demo_seeders``), run in the order the faces are listed.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tenantry import faces
 from tenantry.core.db import create_engine, session_factory
+from tenantry.core.face import Face
 from tenantry.core.identity import service as identity
 from tenantry.core.tenancy import Tenant
 from tenantry.settings import Settings
-
-DemoSeeder = Callable[[Settings, async_sessionmaker[AsyncSession], int, int], Awaitable[list[str]]]
-"""(settings, sessions, tenant_id, admin_user_id) -> lines telling how to call that face."""
-
-
-def _face_seeders() -> list[DemoSeeder]:
-    from tenantry.percolate.demo.content import seed_demo as percolate_content_demo
-    from tenantry.percolate.demo.oauth import seed_demo as percolate_demo
-    from tenantry.percolate.demo.organisation import seed_demo as percolate_v5_demo
-    from tenantry.perscom.demo import seed_demo as perscom_demo
-
-    return [perscom_demo, percolate_demo, percolate_v5_demo, percolate_content_demo]
-
-
-DEMO_SEEDERS: list[DemoSeeder] = _face_seeders()
 
 DEMO_ADMIN_EMAIL = "admin@demo.example.org"
 
 
 async def create_demo(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession]
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    listed: Sequence[Face] = faces.DEMO,
 ) -> dict[str, Any]:
     """Create a demo tenant with an admin who can sign in; returns what was made."""
     password = secrets.token_urlsafe(12)
@@ -50,7 +40,7 @@ async def create_demo(
             roles=["admin"],
         )
     instructions: list[str] = []
-    for seeder in DEMO_SEEDERS:
+    for seeder in faces.demo_seeders(listed):
         instructions.extend(await seeder(settings, sessions, tenant.id, admin.id))
     return {
         "tenant_id": tenant.id,

@@ -14,6 +14,7 @@ from starlette.responses import JSONResponse, Response
 
 from tenantry.app import create_app
 from tenantry.core.errors import TenantryError
+from tenantry.core.face import Commands, DemoSeeder
 from tenantry.core.platform import Platform, PlatformDep
 from tenantry.settings import load_settings
 
@@ -24,6 +25,14 @@ class ProbeFace:
     """A minimal face: one route that needs the database, and its own error format."""
 
     name = "probe"
+    job_modules = ()
+    model_modules = ()
+
+    def commands(self) -> Commands:
+        return Commands()
+
+    def demo_seeders(self) -> list[DemoSeeder]:
+        return []
 
     def install(self, app: FastAPI, platform: Platform) -> None:
         router = APIRouter(prefix="/probe")

@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.migrations.schema_diff import differences_in
 
+from tenantry.core.identity.models import RecoveryCode, TwoFactor
 from tenantry.percolate.oauth import models as oauth_models
 from tenantry.percolate.oauth.apikeys import ApiKey
-from tenantry.web import models as web_models
 
 pytestmark = pytest.mark.anyio
 
@@ -18,7 +18,8 @@ OURS = {
     for model in (
         ApiKey,
         *(getattr(oauth_models, name) for name in oauth_models.__all__),
-        *(getattr(web_models, name) for name in web_models.__all__),
+        TwoFactor,
+        RecoveryCode,
     )
 }
 

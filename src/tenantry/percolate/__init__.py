@@ -2,33 +2,49 @@
 
 ``install`` mounts the OAuth endpoints, the settings pages (on top of the web face, which it
 installs when missing), ``/api/v5/me``, registers Percolate's error renderer for ``/api/v5``
-and ``/api/v3``, and the capabilities it checks.
+and ``/api/v3``, and the capabilities it checks. The face also brings its CLI commands
+(``scope``, ``oauth-client``, ``token``, ``demo receiver``) and demo seeders.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from tenantry.core.face import Commands, DemoSeeder
 
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
 
     from tenantry.core.platform import Platform
+    from tenantry.core.spec import CachedOpenAPI
+    from tenantry.web.templating import WebUI
 
 API_PREFIXES = ("/api/v5", "/api/v3")
 TOKEN_PREFIX = "/auth/v5"
 AUTHORIZE_PREFIX = "/auth/oauth2"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-__all__ = ["PercolateFace", "face"]
+__all__ = ["PercolateFace", "PercolateRuntime", "face"]
+
+
+@dataclass
+class PercolateRuntime:
+    """What the installed face holds at request time."""
+
+    ui: WebUI
+    spec: CachedOpenAPI
 
 
 class PercolateFace:
     name = "percolate"
-    job_modules = ("tenantry.percolate.post.publishing",)
+    job_modules: Sequence[str] = ("tenantry.percolate.post.publishing",)
     """Imported by every worker: the publish job and its delivery hooks."""
+    model_modules: Sequence[str] = ("tenantry.percolate.models",)
 
-    def install(self, app: FastAPI, platform: Platform) -> None:
+    def install(self, app: FastAPI, platform: Platform) -> PercolateRuntime:
         # Imported here so that importing the package for its models (the model registry,
         # Alembic) does not pull in the web stack.
         from tenantry import __version__
@@ -69,6 +85,21 @@ class PercolateFace:
             SpecEntry(spec.TITLE, spec.JSON_PATH, spec.YAML_PATH, version=__version__)
         )
         install_reset_page(app, platform)
+        return PercolateRuntime(ui, document)
+
+    def commands(self) -> Commands:
+        from tenantry.percolate.demo.cli import demo_app
+        from tenantry.percolate.oauth.cli import oauth_client_app, token_app
+        from tenantry.percolate.scope.cli import scope_app
+
+        groups = {"scope": scope_app, "oauth-client": oauth_client_app, "token": token_app}
+        return Commands(groups=groups, demo=[demo_app])
+
+    def demo_seeders(self) -> Sequence[DemoSeeder]:
+        """The OAuth client and token, then the organisation, then content built on it."""
+        from tenantry.percolate.demo import content, oauth, organisation
+
+        return [oauth.seed_demo, organisation.seed_demo, content.seed_demo]
 
 
 def _routers() -> list[APIRouter]:

@@ -7,32 +7,46 @@ and the middleware that checks versions and sends PERSCOM's headers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from fastapi import FastAPI
-
-from tenantry.core.platform import Platform
+from tenantry.core.face import Commands, DemoSeeder
 
 if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from tenantry.core.platform import Platform
     from tenantry.perscom.face import PerscomRuntime
 
 __all__ = ["PerscomFace", "face"]
 
 
 class PerscomFace:
-    """The face object ``tenantry.app.installed_faces()`` lists."""
+    """The face object ``tenantry.faces.FACES`` lists."""
 
     name = "perscom"
+    job_modules: Sequence[str] = ()
+    model_modules: Sequence[str] = ("tenantry.perscom.models",)
 
     def __init__(self, *, key_rate: str | None = None, ip_rate: str | None = None) -> None:
         self.key_rate = key_rate
         self.ip_rate = ip_rate
 
-    def install(self, app: FastAPI, platform: Platform) -> None:
+    def install(self, app: FastAPI, platform: Platform) -> PerscomRuntime:
         # Imported here so that importing the package for its models stays light.
         from tenantry.perscom.face import install
 
-        install(app, platform, key_rate=self.key_rate, ip_rate=self.ip_rate)
+        return install(app, platform, key_rate=self.key_rate, ip_rate=self.ip_rate)
+
+    def commands(self) -> Commands:
+        from tenantry.perscom.cli import apikey_app
+
+        return Commands(groups={"apikey": apikey_app})
+
+    def demo_seeders(self) -> Sequence[DemoSeeder]:
+        from tenantry.perscom.demo import seed_demo
+
+        return [seed_demo]
 
     @staticmethod
     def runtime(app: FastAPI) -> PerscomRuntime:

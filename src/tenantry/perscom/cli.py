@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tenantry.core.console import emit, run, with_sessions
 from tenantry.settings import Settings
 
 apikey_app = typer.Typer(help="Manage PERSCOM API keys.", no_args_is_help=True)
@@ -104,12 +105,10 @@ def apikey_create(
     algorithm: Annotated[str, typer.Option(help="RS256 (default) or HS256.")] = "RS256",
 ) -> None:
     """Issue an API key; prints {"id", "token"} (the token is shown only once)."""
-    from tenantry import cli
-
     wanted = [s.strip() for s in scopes.split(",") if s.strip()]
 
     async def work(settings: Settings) -> dict[str, Any]:
-        return await cli.with_sessions(
+        return await with_sessions(
             settings,
             lambda sessions: create_api_key(
                 settings,
@@ -123,21 +122,20 @@ def apikey_create(
             ),
         )
 
-    cli.emit(cli.run(work))
+    emit(run(work))
 
 
 @apikey_app.command("list")
 def apikey_list(tenant: Annotated[int, typer.Option(help="Tenant id.")]) -> None:
     """List a tenant's keys, one JSON object per line (never the tokens)."""
-    from tenantry import cli
 
     async def work(settings: Settings) -> list[dict[str, Any]]:
-        return await cli.with_sessions(
+        return await with_sessions(
             settings, lambda sessions: list_api_keys(sessions, tenant_id=tenant)
         )
 
-    for key in cli.run(work):
-        cli.emit(key)
+    for key in run(work):
+        emit(key)
 
 
 @apikey_app.command("revoke")
@@ -146,11 +144,10 @@ def apikey_revoke(
     key: Annotated[int, typer.Option("--id", help="The key's id (from `apikey list`).")],
 ) -> None:
     """Revoke a key: requests with it are refused (401) from now on."""
-    from tenantry import cli
 
     async def work(settings: Settings) -> dict[str, Any]:
-        return await cli.with_sessions(
+        return await with_sessions(
             settings, lambda sessions: revoke_api_key(sessions, tenant_id=tenant, key_id=key)
         )
 
-    cli.emit(cli.run(work))
+    emit(run(work))

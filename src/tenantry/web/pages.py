@@ -10,8 +10,8 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from tenantry.core.errors import RateLimited
+from tenantry.core.identity import two_factor
 from tenantry.core.tenancy import Tenant, tenant_session
-from tenantry.web import two_factor
 from tenantry.web.navigation import DEFAULT_LANDING, safe_next
 from tenantry.web.session import WebSession
 from tenantry.web.signin import SignInFailed, check_second_factor, parse_account, sign_in

@@ -20,7 +20,7 @@ from typing import Literal
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from tenantry.web.sealing import derive_key
+from tenantry.core.sealing import derive_key
 
 SESSION_COOKIE = "tenantry_session"
 CSRF_COOKIE = "tenantry_csrf"

@@ -20,13 +20,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantry.core.base import utcnow
 from tenantry.core.errors import RateLimited, TenantryError
 from tenantry.core.identity import service as identity
+from tenantry.core.identity import two_factor
 from tenantry.core.identity.models import User
 from tenantry.core.identity.passwords import verify_password
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import retry_after_headers
+from tenantry.core.sealing import SecretBox
 from tenantry.core.tenancy import Tenant, tenant_session
-from tenantry.web import two_factor
-from tenantry.web.sealing import SecretBox
 
 __all__ = [
     "SignInFailed",

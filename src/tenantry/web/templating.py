@@ -18,8 +18,8 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from tenantry.core.errors import Forbidden, TenantryError
 from tenantry.core.platform import Platform, get_platform
+from tenantry.core.sealing import SecretBox
 from tenantry.settings import Settings
-from tenantry.web.sealing import SecretBox
 from tenantry.web.session import (
     CSRF_COOKIE,
     CSRF_FIELD,

@@ -32,13 +32,13 @@ from tenantry import percolate
 from tenantry.app import create_app
 from tenantry.core.base import utcnow
 from tenantry.core.identity import service as identity
+from tenantry.core.identity import two_factor
+from tenantry.core.sealing import SecretBox
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.oauth.cli import create_oauth_client
 from tenantry.percolate.oauth.models import OAuthCode, OAuthToken
 from tenantry.settings import Settings
-from tenantry.web import two_factor
 from tenantry.web.face import WebFace
-from tenantry.web.sealing import SecretBox
 
 PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "https://client.example.org/callback"

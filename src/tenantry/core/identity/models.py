@@ -1,4 +1,4 @@
-"""Users, roles and grants, all tenant-owned."""
+"""Users, roles, grants and second factors, all tenant-owned."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
+from tenantry.core.base import Base, TenantOwned, TenantScoped, Timestamped, tenant_fk
 
 
 class User(TenantOwned, Base):
@@ -85,6 +85,37 @@ class UserRole(TenantOwned, Base):
     user_id: Mapped[int] = mapped_column()
     role_id: Mapped[int] = mapped_column()
     scope_id: Mapped[int | None] = mapped_column(default=None)
+
+
+class TwoFactor(TenantScoped, Timestamped, Base):
+    """A user's TOTP seed, sealed. Unconfirmed (``confirmed_at`` null) until the first right code.
+
+    ``last_used_step`` is the TOTP time step of the last accepted code, so the same code
+    cannot be replayed inside its validity window. The table keeps the name it was born with
+    in the web pages.
+    """
+
+    __tablename__ = "web_two_factor"
+    __table_args__ = (tenant_fk(["user_id"], "users", ondelete="CASCADE"),)
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    secret_sealed: Mapped[str] = mapped_column(String(500))
+    confirmed_at: Mapped[datetime | None] = mapped_column(default=None)
+    last_used_step: Mapped[int | None] = mapped_column(default=None)
+
+
+class RecoveryCode(TenantOwned, Base):
+    """One single-use two-factor recovery code (SHA-256 of its normalised text)."""
+
+    __tablename__ = "web_recovery_codes"
+    __table_args__ = (
+        tenant_fk(["user_id"], "users", ondelete="CASCADE"),
+        Index("ix_web_recovery_codes_tenant_id_user_id", "tenant_id", "user_id"),
+    )
+
+    user_id: Mapped[int] = mapped_column()
+    code_hash: Mapped[str] = mapped_column(String(64))
+    used_at: Mapped[datetime | None] = mapped_column(default=None)
 
 
 # ``user_roles.scope_id`` references ``scopes``: the scope tree's tables must be in the metadata

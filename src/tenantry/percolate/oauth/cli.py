@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tenantry.core.console import emit, run, with_sessions
 from tenantry.settings import Settings
 
 oauth_client_app = typer.Typer(help="Manage Percolate OAuth clients.", no_args_is_help=True)
@@ -73,17 +74,16 @@ def oauth_client_create(
     redirect_uri: Annotated[str, typer.Option(help="Its registered redirect (callback) URL.")],
 ) -> None:
     """Register an OAuth client; prints {"client_id", "client_secret"}."""
-    from tenantry import cli
 
     async def work(settings: Settings) -> dict[str, Any]:
-        return await cli.with_sessions(
+        return await with_sessions(
             settings,
             lambda sessions: create_oauth_client(
                 settings, sessions, tenant_id=tenant, name=name, redirect_uri=redirect_uri
             ),
         )
 
-    cli.emit(cli.run(work))
+    emit(run(work))
 
 
 @token_app.command("create")
@@ -93,14 +93,13 @@ def token_create(
     client: Annotated[str, typer.Option(help="OAuth client id, e.g. client:12.")],
 ) -> None:
     """Issue an access token (disabling the user's previous one for that client)."""
-    from tenantry import cli
 
     async def work(settings: Settings) -> dict[str, Any]:
-        return await cli.with_sessions(
+        return await with_sessions(
             settings,
             lambda sessions: create_token(
                 settings, sessions, tenant_id=tenant, user_id=user, client_id=client
             ),
         )
 
-    cli.emit(cli.run(work))
+    emit(run(work))

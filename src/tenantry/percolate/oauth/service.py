@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tenantry.core.base import utcnow
 from tenantry.core.errors import FieldError, NotFound, ValidationFailed
+from tenantry.core.sealing import SecretBox
 from tenantry.core.tenancy import tenant_of
 from tenantry.percolate import ids
 from tenantry.percolate.oauth.models import (
@@ -27,7 +28,6 @@ from tenantry.percolate.oauth.models import (
 )
 from tenantry.percolate.oauth.store import OAuthStore
 from tenantry.settings import Settings
-from tenantry.web.sealing import SecretBox
 
 MAX_NAME = 100
 MAX_REDIRECT_URI = 2000

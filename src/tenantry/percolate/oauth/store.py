@@ -27,12 +27,12 @@ from sqlalchemy.orm import Session
 from tenantry.core.base import utcnow
 from tenantry.core.identity.models import User
 from tenantry.core.ids import allocate_ids
+from tenantry.core.sealing import SealBroken, SecretBox
 from tenantry.core.tenancy import Tenant, tenant_of
 from tenantry.percolate import ids
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.oauth.credentials import hash_secret, new_credential
 from tenantry.percolate.oauth.models import OAuthClient, OAuthCode, OAuthGrant, OAuthToken
-from tenantry.web.sealing import SealBroken, SecretBox
 
 ACCESS_TOKEN_SECONDS = 2_592_000
 """30 days, as Percolate's own token responses say (``expires_in``)."""

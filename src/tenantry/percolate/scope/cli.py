@@ -10,6 +10,7 @@ from typing import Annotated, Any
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tenantry.core.console import emit, run, with_sessions
 from tenantry.settings import Settings
 
 scope_app = typer.Typer(help="Manage license groups, licenses and brands.", no_args_is_help=True)
@@ -58,14 +59,13 @@ def scope_create(
     ] = None,
 ) -> None:
     """Create a license group, license or brand; prints {"id": "license:7", ...}."""
-    from tenantry import cli
 
     async def work(settings: Settings) -> dict[str, Any]:
-        return await cli.with_sessions(
+        return await with_sessions(
             settings,
             lambda sessions: create_scope(
                 sessions, tenant_id=tenant, kind=type_, name=name, parent=parent
             ),
         )
 
-    cli.emit(cli.run(work))
+    emit(run(work))

@@ -18,8 +18,8 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core.base import utcnow
-from tenantry.web.models import RecoveryCode, TwoFactor
-from tenantry.web.sealing import SecretBox
+from tenantry.core.identity.models import RecoveryCode, TwoFactor
+from tenantry.core.sealing import SecretBox
 
 RECOVERY_CODE_COUNT = 10
 _RECOVERY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i look-alikes
