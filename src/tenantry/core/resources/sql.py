@@ -10,13 +10,15 @@ The SQL text of the statements prepared at start-up is compiled once and reused.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
 import orjson
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect, Row
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.compiler import SQLCompiler
 
 
@@ -42,6 +44,12 @@ class Database(Protocol):
         self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> Any: ...
 
+    async def mappings(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Mapping[str, Any]]:
+        """Rows by column name, JSON columns decoded (whichever driver ran them)."""
+        ...
+
 
 class AlchemyDatabase:
     """Statements through SQLAlchemy on an async connection (writes, SQLite)."""
@@ -62,11 +70,44 @@ class AlchemyDatabase:
     async def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
         return (await self.conn.execute(statement, dict(params or {}))).scalar()
 
+    async def mappings(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Mapping[str, Any]]:
+        result = await self.conn.execute(statement, dict(params or {}))
+        return cast("list[Mapping[str, Any]]", result.mappings().all())
+
+
+class SessionDatabase:
+    """Statements through a tenant ORM session: pending changes are flushed first and the
+    session's tenant criteria apply, as for any ORM query (a writing unit's reads)."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def rows(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Any]:
+        return (await self.session.execute(statement, dict(params or {}))).all()
+
+    async def first(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Any | None:
+        return (await self.session.execute(statement, dict(params or {}))).first()
+
+    async def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
+        return (await self.session.execute(statement, dict(params or {}))).scalar()
+
+    async def mappings(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Mapping[str, Any]]:
+        result = await self.session.execute(statement, dict(params or {}))
+        return cast("list[Mapping[str, Any]]", result.mappings().all())
+
 
 class CompiledText:
     """One statement as asyncpg SQL: text, parameter order, fixed values, converters."""
 
-    __slots__ = ("converters", "fixed", "order", "sql")
+    __slots__ = ("converters", "fixed", "json_keys", "order", "sql")
 
     def __init__(self, compiled: SQLCompiler) -> None:
         self.sql = compiled.string
@@ -76,6 +117,12 @@ class CompiledText:
         self.converters: dict[str, Any] = {
             name: processors[name] for name in self.order if name in processors
         }
+        self.json_keys = tuple(
+            column.name
+            for column in compiled._result_columns
+            if isinstance(column.type, sqltypes.JSON)
+        )
+        """Result columns asyncpg returns as text: :meth:`AsyncpgDatabase.mappings` decodes."""
 
     def arguments(self, params: Mapping[str, Any] | None) -> list[Any]:
         values = {**self.fixed, **(params or {})}
@@ -137,6 +184,21 @@ class AsyncpgDatabase:
         text = self.texts.text_of(statement)
         return await self.driver.fetchval(text.sql, *text.arguments(params))
 
+    async def mappings(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Mapping[str, Any]]:
+        text = self.texts.text_of(statement)
+        records: list[Any] = await self.driver.fetch(text.sql, *text.arguments(params))
+        if not text.json_keys:
+            return records
+        decoded: list[Mapping[str, Any]] = []
+        for record in records:
+            row = dict(record.items())
+            for key in text.json_keys:
+                row[key] = json_value(row[key])
+            decoded.append(row)
+        return decoded
+
 
 def db_dialect(db: Database) -> str:
     """``postgresql`` or ``sqlite``: the dialect statements for ``db`` are built for."""
@@ -144,9 +206,17 @@ def db_dialect(db: Database) -> str:
         return "postgresql"
     if isinstance(db, AlchemyDatabase):
         return str(db.conn.dialect.name)
+    if isinstance(db, SessionDatabase):
+        return str(db.session.get_bind().dialect.name)
     raise TypeError(f"unknown database wrapper {db!r}")
 
 
 def json_value(value: Any) -> Any:
-    """A JSON column's value: SQLAlchemy decodes it, asyncpg hands over the text."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+    """A JSON column's value: SQLAlchemy decodes it, asyncpg hands over the text (decoded
+    as the engine's own JSON reader does: orjson, the standard library past 64-bit ints)."""
+    if not isinstance(value, str | bytes):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return json.loads(value)

@@ -10,12 +10,11 @@ validation of rows we just read; includes cost one ``IN`` query per relation.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select, true
-from sqlalchemy.engine import RowMapping
 
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import IdKind, invalid
@@ -35,7 +34,6 @@ from tenantry.percolate.api.params import (
 from tenantry.percolate.api.schemas import TITLES, register_object
 
 __all__ = [
-    "REGISTRY",
     "Include",
     "ListFilter",
     "OrderField",
@@ -47,9 +45,12 @@ __all__ = [
     "list_resource",
 ]
 
-Presenter = Callable[[RowMapping, V5Context], dict[str, Any]]
+Row = Mapping[str, Any]
+"""A selected row by column name (JSON columns decoded), whichever runner read it."""
+Presenter = Callable[[Any, V5Context], dict[str, Any]]
+"""Row (any mapping by column name) to wire object."""
 Visibility = Callable[[Select[Any], V5Context], Awaitable[Select[Any]]]
-Enricher = Callable[[V5Context, Sequence[RowMapping]], Awaitable[dict[int, dict[str, Any]]]]
+Enricher = Callable[[V5Context, Sequence[Row]], Awaitable[dict[int, dict[str, Any]]]]
 FilterFn = Callable[[Select[Any], dict[str, Any], V5Context], Awaitable[Select[Any]]]
 
 
@@ -126,11 +127,7 @@ class Include:
     """``include=<field>``: side-load the ``target`` objects whose keys ``keys(row)`` yields."""
 
     target: str
-    keys: Callable[[RowMapping], Iterable[int | None]]
-
-
-REGISTRY: dict[str, Resource] = {}
-"""Every declared resource by its type word (includes resolve their targets here)."""
+    keys: Callable[[Row], Iterable[int | None]]
 
 
 @dataclass
@@ -157,7 +154,6 @@ class Resource:
 
     def __post_init__(self) -> None:
         self.order_fields = {"id": OrderField(self.model.id), **self.order_fields}
-        REGISTRY[self.kind.prefix] = self
         TITLES[self.kind.prefix] = self.title
         register_object(self.title, self.schema, sorted({i.target for i in self.includes.values()}))
 
@@ -235,7 +231,7 @@ class Resource:
 
     async def rows_by_id(
         self, ctx: V5Context, keys: Sequence[int], *, check: bool = True
-    ) -> list[RowMapping]:
+    ) -> list[Row]:
         """Rows with these ids (visible to the caller unless ``check`` is off: includes show
         what a visible row references)."""
         if not keys:
@@ -243,11 +239,9 @@ class Resource:
         stmt = self.base(ctx).where(self.model.id.in_(sorted(set(keys))))
         if check:
             stmt = await self.visible(stmt, ctx)
-        return list((await ctx.session.execute(stmt)).mappings())
+        return await ctx.db.mappings(stmt)
 
-    async def present_rows(
-        self, ctx: V5Context, rows: Sequence[RowMapping]
-    ) -> list[dict[str, Any]]:
+    async def present_rows(self, ctx: V5Context, rows: Sequence[Row]) -> list[dict[str, Any]]:
         await ctx.load_scope_kinds(row[c] for row in rows for c in self.scope_columns)
         shown = [self.present(row, ctx) for row in rows]
         if self.enrich is not None and rows:
@@ -257,13 +251,13 @@ class Resource:
         return shown
 
     async def side_load(
-        self, ctx: V5Context, rows: Sequence[RowMapping], names: Sequence[str]
+        self, ctx: V5Context, rows: Sequence[Row], names: Sequence[str]
     ) -> dict[str, list[dict[str, Any]]]:
         """``include``: one query per relation; grouped under the target's type word."""
         loaded: dict[str, dict[int, dict[str, Any]]] = {}
         for name in names:
             include = self.includes[name]
-            target = REGISTRY[include.target]
+            target = ctx.runtime.resources[include.target]
             keys = {key for row in rows for key in include.keys(row) if key is not None}
             bucket = loaded.setdefault(target.name, {})
             keys -= bucket.keys()
@@ -295,7 +289,7 @@ async def list_resource(
     # each is an index range, where their OR would be a filter over every row of the tenant.
     for part in ctx.alternatives or [true()]:
         counted = stmt.where(part).with_only_columns(func.count(), maintain_column_froms=True)
-        total += int(await ctx.session.scalar(counted.order_by(None)) or 0)
+        total += int(await ctx.db.scalar(counted.order_by(None)) or 0)
     if ctx.alternatives:
         stmt = stmt.where(or_(*ctx.alternatives))
     order = resource.order_fields[values["order_by"]]
@@ -307,7 +301,7 @@ async def list_resource(
         keys.append(resource.model.id)  # the tie-breaker: stable pages
     stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys))
     stmt = stmt.limit(values["limit"]).offset(values["offset"])
-    rows = list((await ctx.session.execute(stmt)).mappings())
+    rows = await ctx.db.mappings(stmt)
     data = await resource.present_rows(ctx, rows)
     include = await resource.side_load(ctx, rows, values.get("include", []))
     return {

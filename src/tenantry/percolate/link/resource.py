@@ -39,6 +39,7 @@ from tenantry.percolate.api.resource import (
     Include,
     OrderField,
     Resource,
+    Row,
     column_in,
 )
 from tenantry.percolate.api.routes import resource_router
@@ -199,13 +200,13 @@ def _codes_in(ext: dict[str, Any] | None) -> list[str]:
     return codes
 
 
-async def post_link_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
+async def post_link_ids(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
     """``link_ids`` of a page of posts: the links their current text uses (one query)."""
     wanted = {row["id"]: _codes_in(row["ext"]) for row in rows}
     codes = {code for found in wanted.values() for code in found}
     if not codes:
         return {}
-    found = await ctx.session.execute(
+    found = await ctx.db.rows(
         select(ShortLink.post_id, ShortLink.code, ShortLink.id).where(
             ShortLink.tenant_id == ctx.tenant_id,
             ShortLink.post_id.in_([key for key, found in wanted.items() if found]),
@@ -223,7 +224,7 @@ async def post_link_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int,
 def with_link_ids(enrich: Enricher | None = None) -> Enricher:
     """The post resource's page enricher: ``enrich``'s fields plus :func:`post_link_ids`."""
 
-    async def enriched(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
+    async def enriched(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
         extra = await enrich(ctx, rows) if enrich is not None else {}
         for key, fields in (await post_link_ids(ctx, rows)).items():
             extra.setdefault(key, {}).update(fields)

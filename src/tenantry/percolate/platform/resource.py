@@ -21,7 +21,7 @@ from tenantry.percolate.api.common import (
     owned_by_scopes,
     visible_in_reach,
 )
-from tenantry.percolate.api.context import V5Context, forbidden, provisioners
+from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, parse_scope
 from tenantry.percolate.api.params import choice_param, text_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
@@ -207,8 +207,6 @@ async def ensure_native_platforms(session: AsyncSession) -> None:
         except IntegrityError:
             continue
 
-
-provisioners.append(ensure_native_platforms)
 
 router = resource_router(
     RESOURCE,

@@ -38,6 +38,7 @@ from tenantry.percolate.api.resource import (
     ListFilter,
     OrderField,
     Resource,
+    Row,
     column_in,
 )
 from tenantry.percolate.api.routes import resource_router
@@ -163,7 +164,7 @@ def no_longer_pending(key: int) -> Conflict:
 # --- what posts show and filter on -----------------------------------------------------------
 
 
-async def workflow_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
+async def workflow_ids(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
     """``approval_workflow_id`` for a page of posts (one query): the post's latest workflow,
     unless that one was ended (the post was taken out of approvals). Only a post that was
     ever given an ``approval_group_id`` can have one, so a page without such posts costs no
@@ -171,7 +172,7 @@ async def workflow_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, 
     keys = sorted({row["id"] for row in rows if row["approval_group_id"] is not None})
     latest: dict[int, tuple[int, str]] = {}
     if keys:
-        found = await ctx.session.execute(
+        found = await ctx.db.rows(
             select(W.post_id, W.id, W.status)
             .where(W.tenant_id == ctx.tenant_id, W.post_id.in_(keys))
             .order_by(W.post_id, W.id)
@@ -247,9 +248,9 @@ def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
     }
 
 
-async def _feedbacks(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
+async def _feedbacks(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
     """Every feedback of a page of workflows, oldest first (one query)."""
-    found = await ctx.session.execute(
+    found = await ctx.db.rows(
         select(F.workflow_id, F.user_id, F.feedback, F.comment, F.created_at)
         .where(F.tenant_id == ctx.tenant_id, F.workflow_id.in_([row["id"] for row in rows]))
         .order_by(F.workflow_id, F.id)

@@ -23,7 +23,7 @@ from tenantry.core.identity.permissions import catalogue
 from tenantry.core.scopes import ancestor_ids, ancestors_select
 from tenantry.core.tenancy import tenant_of
 from tenantry.percolate.api.common import SCOPE_ID, TIMESTAMP, object_schema
-from tenantry.percolate.api.context import V5Context, forbidden, provisioners
+from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import scope_ids_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
@@ -58,7 +58,7 @@ async def _capabilities(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     explicit = [row["id"] for row in rows if row["preset"] is None]
     granted: dict[int, list[str]] = {}
     if explicit:
-        found = await ctx.session.execute(
+        found = await ctx.db.rows(
             select(RolePermission.role_id, RolePermission.permission).where(
                 RolePermission.tenant_id == ctx.tenant_id, RolePermission.role_id.in_(explicit)
             )
@@ -310,8 +310,6 @@ async def ensure_builtin_roles(session: AsyncSession) -> None:
         except IntegrityError:
             continue  # another request provisioned it (or a custom role took the name)
 
-
-provisioners.append(ensure_builtin_roles)
 
 router = resource_router(
     RESOURCE,

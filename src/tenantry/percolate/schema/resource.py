@@ -20,7 +20,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import Conflict, FieldError, ValidationFailed
-from tenantry.core.platform import PlatformDep
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.common import (
     SCOPE_ID,
@@ -40,6 +39,7 @@ from tenantry.percolate.api.routes import (
     json_response,
     resource_router,
 )
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import error_responses, single_ref
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.ids import MAX_KEY_DIGITS
@@ -461,10 +461,10 @@ async def _update(ctx: V5Context, key: int, body: SchemaUpdate) -> None:
 def _version_route(router: APIRouter) -> None:
     """``GET /schema/{schema_id}`` answering ``schema:<id>_<version>`` with that version."""
 
-    async def get_schema(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+    async def get_schema(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
         wire = request.path_params["schema_id"]
         ref = parse_schema_ref(wire, "schema_id")
-        async with open_context(platform, caller) as ctx:
+        async with open_context(runtime, caller) as ctx:
             schema, version = await load_version(ctx, ref, "schema_id", wire)
             rows = await RESOURCE.rows_by_id(ctx, [schema.id])
             if not rows:

@@ -81,13 +81,11 @@ async def _children(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     """``child_count`` of a page in one query; a root with children is its own taxonomy."""
     keys = [row["id"] for row in rows]
     counts = dict(
-        (
-            await ctx.session.execute(
-                select(Term.parent_id, func.count())
-                .where(Term.tenant_id == ctx.tenant_id, Term.parent_id.in_(keys))
-                .group_by(Term.parent_id)
-            )
-        ).all()
+        await ctx.db.rows(
+            select(Term.parent_id, func.count())
+            .where(Term.tenant_id == ctx.tenant_id, Term.parent_id.in_(keys))
+            .group_by(Term.parent_id)
+        )
     )
     out: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -110,13 +108,11 @@ async def _below_parents(stmt: Select[Any], values: dict[str, Any], ctx: V5Conte
     if "parent_ids" not in values:
         return stmt
     depth = values.get("depth", 1)
-    parents = (
-        await ctx.session.execute(
-            select(Term.id, Term.path, Term.depth).where(
-                Term.tenant_id == ctx.tenant_id, Term.id.in_(values["parent_ids"])
-            )
+    parents = await ctx.db.rows(
+        select(Term.id, Term.path, Term.depth).where(
+            Term.tenant_id == ctx.tenant_id, Term.id.in_(values["parent_ids"])
         )
-    ).all()
+    )
     if not parents:
         return stmt.where(false())
     clauses = [

@@ -40,6 +40,7 @@ from tenantry.percolate.api.routes import (
     read_body,
     resource_router,
 )
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.role import user_role
@@ -315,13 +316,11 @@ def _password_routes(router: APIRouter) -> None:
             },
         )
 
-    async def change_password(
-        request: Request, platform: PlatformDep, caller: CallerDep
-    ) -> Response:
+    async def change_password(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
         value = request.path_params["user_id"]
         key = KIND.parse(value, "user_id")
         body = await read_body(request, PasswordChange)
-        async with open_context(platform, caller) as ctx:
+        async with open_context(runtime, caller) as ctx:
             user = await ctx.session.get(User, (ctx.tenant_id, key))
             if user is None or key != ctx.user_id:
                 raise forbidden("user_id", value, "user")

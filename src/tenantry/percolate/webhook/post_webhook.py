@@ -17,7 +17,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import Conflict, FieldError
-from tenantry.core.platform import PlatformDep
 from tenantry.core.webhooks import enqueue_delivery
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
@@ -37,6 +36,7 @@ from tenantry.percolate.api.routes import (
     query_of,
     read_body,
 )
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.ids import MAX_KEY_DIGITS
@@ -221,22 +221,22 @@ async def announce_status_change(
 router = APIRouter(prefix=API_PREFIX, tags=["postwebhook"])
 
 
-async def list_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
-    async with open_context(platform, caller) as ctx:
+async def list_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    async with open_context(runtime, caller) as ctx:
         body = await _list(ctx, query_of(request))
     return json_response(body)
 
 
-async def create_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+async def create_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
     body = await read_body(request, PostWebhookCreate)
-    async with open_context(platform, caller) as ctx:
+    async with open_context(runtime, caller) as ctx:
         row = await _create(ctx, body)
         shown = _present(row, ctx)
     return json_response({"data": shown}, 201)
 
 
-async def delete_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
-    async with open_context(platform, caller) as ctx:
+async def delete_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    async with open_context(runtime, caller) as ctx:
         await _delete(ctx, request.path_params["postwebhook_id"])
     return Response(status_code=204)
 
