@@ -22,6 +22,7 @@ from tenantry.core.base import utcnow
 from tenantry.core.errors import RateLimited, Unauthenticated
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import RateLimitResult, retry_after_headers
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.resources.sql import Database, StatementTexts, json_value, mapping
 from tenantry.core.tenancy import Tenant
 from tenantry.core.unit import Unit, open_unit
@@ -63,7 +64,7 @@ _KEY_ROW = (
         _TENANTS.c.active,
     )
     .select_from(_KEYS.join(_TENANTS, _TENANTS.c.id == _KEYS.c.tenant_id))
-    .where(_KEYS.c.tenant_id == bindparam("tenant"), _KEYS.c.jti_hash == bindparam("jti_hash"))
+    .where(of_tenant(_KEYS, bindparam("tenant")), _KEYS.c.jti_hash == bindparam("jti_hash"))
 )
 
 

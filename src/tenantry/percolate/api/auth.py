@@ -23,6 +23,7 @@ from tenantry.core.errors import FieldError, Unauthenticated
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import User
 from tenantry.core.platform import Platform, PlatformDep
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.tenancy import Tenant
 from tenantry.core.unit import Unit, open_unit
 from tenantry.percolate.oauth.apikeys import ApiKey
@@ -128,15 +129,14 @@ async def _access_token_user(unit: Unit, token: str) -> Verified:
             Tenant.active,
             OAuthClient.active,
         )
-        .join(User, (User.tenant_id == OAuthToken.tenant_id) & (User.id == OAuthToken.user_id))
+        .join(User, (same_tenant(User, OAuthToken)) & (User.id == OAuthToken.user_id))
         .join(Tenant, Tenant.id == OAuthToken.tenant_id)
         .join(
             OAuthClient,
-            (OAuthClient.tenant_id == OAuthToken.tenant_id)
-            & (OAuthClient.id == OAuthToken.client_id),
+            (same_tenant(OAuthClient, OAuthToken)) & (OAuthClient.id == OAuthToken.client_id),
         )
         .where(
-            OAuthToken.tenant_id == unit.tenant_id,
+            of_tenant(OAuthToken, unit.tenant_id),
             OAuthToken.access_token_hash == hash_secret(token),
         )
     )
@@ -155,10 +155,10 @@ async def _access_token_user(unit: Unit, token: str) -> Verified:
 async def _api_key_user(unit: Unit, key: str) -> Verified:
     row = await unit.db.first(
         select(ApiKey.id, ApiKey.user_id, ApiKey.last_used_at, User.active, Tenant.active)
-        .join(User, (User.tenant_id == ApiKey.tenant_id) & (User.id == ApiKey.user_id))
+        .join(User, (same_tenant(User, ApiKey)) & (User.id == ApiKey.user_id))
         .join(Tenant, Tenant.id == ApiKey.tenant_id)
         .where(
-            ApiKey.tenant_id == unit.tenant_id,
+            of_tenant(ApiKey, unit.tenant_id),
             ApiKey.key_hash == hash_secret(key),
             ApiKey.revoked_at.is_(None),
         )

@@ -20,6 +20,7 @@ from tenantry.core import scopes
 from tenantry.core.auth import Principal
 from tenantry.core.errors import Conflict, FieldError, Forbidden
 from tenantry.core.platform import Platform
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.resources.sql import Database, SessionDatabase
 from tenantry.core.scopes import Reach, Scope, ScopedGrants
 from tenantry.core.unit import Unit, open_unit
@@ -144,7 +145,7 @@ class V5Context:
             return
         rows = await self.db.rows(
             select(Scope.id, Scope.kind).where(
-                Scope.tenant_id == self.tenant_id, Scope.id.in_(missing)
+                of_tenant(Scope, self.tenant_id), Scope.id.in_(missing)
             )
         )
         for scope_id, kind in rows:

@@ -14,8 +14,10 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true
+from sqlalchemy import Select, or_, true
 
+from tenantry.core.resources.paging import count_of, known_total, order_keys, page_of
+from tenantry.core.resources.scoped import readable
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import (
@@ -45,6 +47,8 @@ __all__ = [
     "list_resource",
 ]
 
+DEEP_OFFSET = 1000
+"""From this offset on a page is a deferred join (ids from the index, then the rows)."""
 Row = Mapping[str, Any]
 """A selected row by column name (JSON columns decoded), whichever runner read it."""
 Presenter = Callable[[Any, V5Context], dict[str, Any]]
@@ -224,10 +228,7 @@ class Resource:
     # -- reading ---------------------------------------------------------------------------
 
     def base(self, ctx: V5Context) -> Select[Any]:
-        source = self.model if self.source is None else self.source
-        return (
-            select(*self.columns).select_from(source).where(self.model.tenant_id == ctx.tenant_id)
-        )
+        return readable(self.columns, self.model, ctx.tenant_id, source=self.source)
 
     async def rows_by_id(
         self, ctx: V5Context, keys: Sequence[int], *, check: bool = True
@@ -284,24 +285,28 @@ async def list_resource(
     ctx.alternatives = []
     for list_filter in resource.filters:
         stmt = await list_filter.apply(stmt, values, ctx)
-    total = 0
-    # Disjoint alternatives (e.g. "in these scopes" / "tenant-wide") are counted one by one:
-    # each is an index range, where their OR would be a filter over every row of the tenant.
-    for part in ctx.alternatives or [true()]:
-        counted = stmt.where(part).with_only_columns(func.count(), maintain_column_froms=True)
-        total += int(await ctx.db.scalar(counted.order_by(None)) or 0)
+    counted = stmt
     if ctx.alternatives:
         stmt = stmt.where(or_(*ctx.alternatives))
     order = resource.order_fields[values["order_by"]]
-    descending = values["order_direction"] == "desc"
     if order.join is not None:
         stmt = order.join(stmt)
-    keys: list[ColumnElement[Any]] = [order.column]
-    if order.column is not resource.model.id:
-        keys.append(resource.model.id)  # the tie-breaker: stable pages
-    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys))
-    stmt = stmt.limit(values["limit"]).offset(values["offset"])
+    keys = order_keys(
+        order.column, resource.model.id, descending=values["order_direction"] == "desc"
+    )
+    limit, offset = values["limit"], values["offset"]
+    if offset >= DEEP_OFFSET:
+        stmt = page_of(stmt, resource.model.id, keys, limit, offset)
+    else:
+        stmt = stmt.order_by(*keys).limit(limit).offset(offset)
     rows = await ctx.db.mappings(stmt)
+    total = known_total(offset, limit, len(rows))
+    if total is None:
+        # Disjoint alternatives (e.g. "in these scopes" / "tenant-wide") are counted one by
+        # one: each is an index range, where their OR would filter every row of the tenant.
+        total = 0
+        for part in ctx.alternatives or [true()]:
+            total += int(await ctx.db.scalar(count_of(counted.where(part))) or 0)
     data = await resource.present_rows(ctx, rows)
     include = await resource.side_load(ctx, rows, values.get("include", []))
     return {

@@ -23,6 +23,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from tenantry.core.errors import Conflict
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.common import (
     ID,
     SCOPE_ID,
@@ -149,7 +150,7 @@ async def shorten(
     known: dict[LinkIdentity, ShortLink] = {}
     owned = await ctx.session.scalars(
         select(ShortLink)
-        .where(ShortLink.tenant_id == ctx.tenant_id, ShortLink.post_id == post_id)
+        .where(of_tenant(ShortLink, ctx.tenant_id), ShortLink.post_id == post_id)
         .order_by(ShortLink.id)
     )
     for link in owned:
@@ -208,7 +209,7 @@ async def post_link_ids(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[s
         return {}
     found = await ctx.db.rows(
         select(ShortLink.post_id, ShortLink.code, ShortLink.id).where(
-            ShortLink.tenant_id == ctx.tenant_id,
+            of_tenant(ShortLink, ctx.tenant_id),
             ShortLink.post_id.in_([key for key, found in wanted.items() if found]),
             ShortLink.code.in_(sorted(codes)),
         )

@@ -12,6 +12,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.tenancy import tenant_of
 from tenantry.percolate.api.common import (
     SCOPE_ID,
@@ -184,7 +185,7 @@ async def ensure_native_platforms(session: AsyncSession) -> None:
     present = set(
         await session.scalars(
             select(Platform.builtin_key).where(
-                Platform.tenant_id == tenant_id, Platform.system.is_(True)
+                of_tenant(Platform, tenant_id), Platform.system.is_(True)
             )
         )
     )

@@ -38,6 +38,7 @@ from starlette.responses import Response
 
 from tenantry.core.errors import Conflict
 from tenantry.core.jobs import JobContext, enqueue, job_handlers
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.webhooks import DeliveryCompleted, check_destination, delivery_hooks
 from tenantry.core.webhooks import enqueue_delivery as send_signed
 from tenantry.percolate.api.auth import CallerDep
@@ -190,7 +191,7 @@ async def _move(
         return False
     result = await session.execute(
         update(Post)
-        .where(Post.tenant_id == tenant_id, Post.id == post_key, Post.status == str(current))
+        .where(of_tenant(Post, tenant_id), Post.id == post_key, Post.status == str(current))
         .values(status=str(plan.status), live_at=plan.live_at, updated_at=now, **extra)
         .execution_options(synchronize_session=False)
     )

@@ -20,6 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import Conflict, FieldError, ValidationFailed
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.common import (
     SCOPE_ID,
@@ -135,7 +136,7 @@ async def check_values(
     found = set(
         (
             await ctx.session.scalars(
-                select(Term.id).where(Term.tenant_id == ctx.tenant_id, Term.id.in_(keys))
+                select(Term.id).where(of_tenant(Term, ctx.tenant_id), Term.id.in_(keys))
             )
         ).all()
     )
@@ -189,15 +190,12 @@ def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
 
 async def _in_use(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     keys = [row["id"] for row in rows]
-    used = set(
-        (
-            await ctx.session.scalars(
-                select(Post.schema_id)
-                .where(Post.tenant_id == ctx.tenant_id, Post.schema_id.in_(keys))
-                .distinct()
-            )
-        ).all()
+    found = await ctx.db.rows(
+        select(Post.schema_id)
+        .where(of_tenant(Post, ctx.tenant_id), Post.schema_id.in_(keys))
+        .distinct()
     )
+    used = {row[0] for row in found}
     return {key: {"in_use": key in used} for key in keys}
 
 
@@ -235,7 +233,7 @@ RESOURCE = Resource(
     source=Schema.__table__.join(
         SchemaVersion.__table__,
         and_(
-            SchemaVersion.tenant_id == Schema.tenant_id,
+            same_tenant(SchemaVersion, Schema),
             SchemaVersion.schema_id == Schema.id,
             SchemaVersion.version == Schema.version,
         ),
@@ -377,7 +375,7 @@ def _check_resource_types(schema_type: str, types: list[str]) -> None:
 
 async def _slug_clash(ctx: V5Context, slug: str) -> None:
     taken = await ctx.session.scalar(
-        select(exists().where(Schema.tenant_id == ctx.tenant_id, Schema.slug == slug))
+        select(exists().where(of_tenant(Schema, ctx.tenant_id), Schema.slug == slug))
     )
     if taken:
         raise Conflict("A schema already has this slug.", [FieldError("slug", "taken", slug)])

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import Conflict, FieldError
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.webhooks import enqueue_delivery
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
@@ -102,9 +103,9 @@ async def _list(ctx: V5Context, query: dict[str, list[str]]) -> dict[str, Any]:
         select(PostWebhook)
         .join(
             Post,
-            (Post.tenant_id == PostWebhook.tenant_id) & (Post.id == PostWebhook.post_id),
+            (same_tenant(Post, PostWebhook)) & (Post.id == PostWebhook.post_id),
         )
-        .where(PostWebhook.tenant_id == ctx.tenant_id, reach.condition(Post.scope_id))
+        .where(of_tenant(PostWebhook, ctx.tenant_id), reach.condition(Post.scope_id))
     )
     if "ids" in values:
         pairs = [parse_id(value, "ids") for value in values["ids"]]
@@ -147,7 +148,7 @@ async def _create(ctx: V5Context, body: PostWebhookCreate) -> PostWebhook:
     taken = await ctx.session.scalar(
         select(
             exists().where(
-                PostWebhook.tenant_id == ctx.tenant_id,
+                of_tenant(PostWebhook, ctx.tenant_id),
                 PostWebhook.post_id == post.id,
                 PostWebhook.webhook_id == hook.id,
             )
@@ -175,7 +176,7 @@ async def _delete(ctx: V5Context, wire: str) -> None:
     await ctx.session.execute(
         delete(PostWebhook)
         .where(
-            PostWebhook.tenant_id == ctx.tenant_id,
+            of_tenant(PostWebhook, ctx.tenant_id),
             PostWebhook.post_id == post_key,
             PostWebhook.webhook_id == hook_key,
         )
@@ -194,10 +195,9 @@ async def announce_status_change(
             select(Webhook)
             .join(
                 PostWebhook,
-                (PostWebhook.tenant_id == Webhook.tenant_id)
-                & (PostWebhook.webhook_id == Webhook.id),
+                (same_tenant(PostWebhook, Webhook)) & (PostWebhook.webhook_id == Webhook.id),
             )
-            .where(PostWebhook.tenant_id == ctx.tenant_id, PostWebhook.post_id == post_key)
+            .where(of_tenant(PostWebhook, ctx.tenant_id), PostWebhook.post_id == post_key)
             .order_by(Webhook.id)
         )
     ).all()

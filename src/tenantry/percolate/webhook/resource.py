@@ -17,6 +17,7 @@ from sqlalchemy.engine import RowMapping
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.webhooks import WebhookDelivery, check_destination, replay
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.common import (
@@ -169,7 +170,7 @@ async def _delete(ctx: V5Context, key: int) -> None:
     webhook = await load_webhook(ctx, key, "webhook_id", "webhook:manage")
     await ctx.session.execute(
         delete(PostWebhook)
-        .where(PostWebhook.tenant_id == ctx.tenant_id, PostWebhook.webhook_id == key)
+        .where(of_tenant(PostWebhook, ctx.tenant_id), PostWebhook.webhook_id == key)
         .execution_options(synchronize_session=False)
     )
     await ctx.session.delete(webhook)
@@ -215,7 +216,7 @@ def _delivery_routes(router: APIRouter) -> None:
         async with open_context(runtime, caller) as ctx:
             await load_webhook(ctx, key, "webhook_id", "webhook:read")
             stmt = select(WebhookDelivery).where(
-                WebhookDelivery.tenant_id == ctx.tenant_id, _of_webhook(key)
+                of_tenant(WebhookDelivery, ctx.tenant_id), _of_webhook(key)
             )
             if "post_ids" in values:
                 refs = [subscription_ref(post, key) for post in values["post_ids"]]
@@ -235,7 +236,7 @@ def _delivery_routes(router: APIRouter) -> None:
             webhook = await load_webhook(ctx, key, "webhook_id", "webhook:manage")
             found = await ctx.session.scalar(
                 select(WebhookDelivery.id).where(
-                    WebhookDelivery.tenant_id == ctx.tenant_id,
+                    of_tenant(WebhookDelivery, ctx.tenant_id),
                     WebhookDelivery.id == attempt_key,
                     _of_webhook(key),
                 )

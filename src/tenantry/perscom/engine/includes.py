@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import ARRAY, BigInteger, ColumnElement, and_, any_, bindparam, select
 
 from tenantry.core.errors import FieldError
+from tenantry.core.resources.scoped import same_tenant
 from tenantry.core.resources.sql import Database, db_dialect, mapping
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
@@ -154,7 +155,7 @@ def relation_statement(
                 target.from_clause.join(
                     pivot,
                     and_(
-                        pivot.c.tenant_id == target.tenant_col,
+                        same_tenant(pivot, target.table),
                         pivot.c[spec.related_key] == target.id_col,
                     ),
                 )
