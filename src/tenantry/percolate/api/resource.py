@@ -258,7 +258,7 @@ class Resource:
         loaded: dict[str, dict[int, dict[str, Any]]] = {}
         for name in names:
             include = self.includes[name]
-            target = ctx.runtime.resources[include.target]
+            target = ctx.runtime.resources.get(include.target)
             keys = {key for row in rows for key in include.keys(row) if key is not None}
             bucket = loaded.setdefault(target.name, {})
             keys -= bucket.keys()

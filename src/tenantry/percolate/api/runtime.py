@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core.platform import Platform
+from tenantry.core.resources.registry import Registry
 from tenantry.core.resources.sql import StatementTexts
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ violation).
 @dataclass
 class PercolateRuntime:
     platform: Platform
-    resources: dict[str, Resource]
+    resources: Registry[Resource]
     provisioners: tuple[AccountProvisioner, ...]
     texts: StatementTexts | None
     """Set on PostgreSQL: read-only requests then run on the driver connection."""
@@ -54,7 +55,7 @@ class PercolateRuntime:
             texts = StatementTexts(platform.engine.dialect)
         return cls(
             platform,
-            {resource.name: resource for resource in resources},
+            Registry(resources, lambda resource: resource.name),
             tuple(provisioners),
             texts,
         )

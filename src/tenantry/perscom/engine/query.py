@@ -32,6 +32,7 @@ from starlette.requests import Request
 
 from tenantry.core.errors import FieldError
 from tenantry.core.resources.paging import count_of, known_total, page_of
+from tenantry.core.resources.params import QueryParam
 from tenantry.core.resources.scoped import same_tenant
 from tenantry.core.resources.sql import Database
 from tenantry.perscom.engine.declaration import (
@@ -46,6 +47,18 @@ from tenantry.perscom.engine.runtime import INT64_MAX, INT64_MIN, BoundRelation,
 
 DEFAULT_LIMIT = 15
 MAX_LIMIT = 1000
+PAGE = QueryParam(
+    "page",
+    {"type": "integer", "minimum": 1, "maximum": INT64_MAX // MAX_LIMIT},
+    int,
+    default=1,
+)
+LIMIT = QueryParam(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    int,
+    default=DEFAULT_LIMIT,
+)
 """Orion sets no maximum; the issue refuses ``limit=100000000``. FFY's largest is 1000."""
 MAX_NESTED_DEPTH = 1
 
@@ -135,8 +148,10 @@ def page_request(request: Request) -> PageRequest:
     """``?page`` (1-based) and ``?limit`` (default 15): integers, or a 422."""
     params = request.query_params
     problems = Problems()
-    number = _positive(params.get("page"), 1, "page", problems, INT64_MAX // MAX_LIMIT)
-    size = _positive(params.get("limit"), DEFAULT_LIMIT, "limit", problems, MAX_LIMIT)
+    number, size = (
+        _positive(params.get(p.name), p.default, p.name, problems, p.schema["maximum"])
+        for p in (PAGE, LIMIT)
+    )
     problems.raise_if_any()
     return PageRequest(number, size)
 

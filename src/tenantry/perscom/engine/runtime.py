@@ -36,6 +36,7 @@ from sqlalchemy import (
 
 from tenantry.core.base import UTCDateTime
 from tenantry.core.resources.paging import count_of, page_of
+from tenantry.core.resources.registry import Registry as NamedResources
 from tenantry.core.resources.scoped import readable, same_tenant
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
@@ -408,15 +409,12 @@ def _formatter(kind: Kind) -> Formatter:
     return None
 
 
-class Registry:
+class Registry(NamedResources[Compiled]):
     """Every resource of the face, bound to each other (relations resolve by name)."""
 
     def __init__(self, declarations: Iterable[Resource]) -> None:
-        self.resources: dict[str, Compiled] = {}
-        for decl in declarations:
-            if decl.name in self.resources:
-                raise ValueError(f"resource {decl.name!r} declared twice")
-            self.resources[decl.name] = Compiled(decl)
+        super().__init__((Compiled(decl) for decl in declarations), lambda c: c.decl.name)
+        self.resources = self.by_name
         self.morph_types: dict[str, Compiled] = {
             c.decl.morph_type: c for c in self.resources.values() if c.decl.morph_type
         }
@@ -426,15 +424,6 @@ class Registry:
         for compiled in self.resources.values():
             compiled.bind(self)
         self._referrers = self._find_referrers()
-
-    def get(self, name: str) -> Compiled:
-        try:
-            return self.resources[name]
-        except KeyError:
-            raise ValueError(f"relation target {name!r} is not a declared resource") from None
-
-    def __iter__(self) -> Any:
-        return iter(self.resources.values())
 
     def referrers(self, target: Compiled) -> list[tuple[Compiled, str]]:
         """``(resource, fk column)`` pairs that point at ``target`` (nulled on its delete)."""

@@ -388,8 +388,8 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
     )
     if result.rowcount == 0:
         raise NotFound("No such row.")
-    for name, spec in resource.decl.files.items():
-        path = row.get(spec.column or name)
+    for name, upload in resource.decl.files.items():
+        path = row.get(upload.column or name)
         if isinstance(path, str) and path:
             call.files_to_delete.append(path)
     await resource.decl.service.after_delete(call, row)
