@@ -35,7 +35,7 @@ from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.identity.models import Role, RolePermission, UserRole
 from tenantry.core.identity.permissions import catalogue
-from tenantry.core.resources.sql import Database, SessionDatabase
+from tenantry.core.resources.sql import AlchemyDatabase, Database
 from tenantry.core.tenancy import tenant_of
 from tenantry.core.unit import Unit
 
@@ -164,7 +164,7 @@ Reader = Unit | AsyncSession
 def _runner(source: Reader) -> tuple[Database, int]:
     if isinstance(source, Unit):
         return source.db, source.tenant_id
-    return SessionDatabase(source), _tenant(source)
+    return AlchemyDatabase(source), _tenant(source)
 
 
 async def ancestor_ids(source: Reader, scope_ids: Iterable[int]) -> set[int]:

@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -21,7 +21,7 @@ from tenantry.core.auth import Principal
 from tenantry.core.errors import Conflict, FieldError, Forbidden
 from tenantry.core.platform import Platform
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.core.resources.sql import Database, SessionDatabase
+from tenantry.core.resources.sql import AlchemyDatabase, Database
 from tenantry.core.scopes import Reach, Scope, ScopedGrants
 from tenantry.core.unit import Unit, open_unit
 from tenantry.percolate.api.auth import Presented, touch_api_key, verify
@@ -29,6 +29,8 @@ from tenantry.percolate.api.ids import SCOPE_KINDS, SYSTEM_SCOPE, ScopeRef
 from tenantry.percolate.api.runtime import PercolateRuntime
 
 __all__ = ["V5Context", "forbidden", "open_context"]
+
+M = TypeVar("M")
 
 
 def forbidden(key: str | None, value: Any = None, what: str = "object") -> Forbidden:
@@ -63,7 +65,7 @@ class V5Context:
         (so that a write's own pending rows are seen)."""
         if self.unit.writer is None:
             return self.unit.db
-        return SessionDatabase(self.unit.session)
+        return AlchemyDatabase(self.unit.session)
 
     @property
     def reader(self) -> scopes.Reader:
@@ -77,6 +79,20 @@ class V5Context:
     def user_id(self) -> int:
         assert self.principal.user_id is not None
         return self.principal.user_id
+
+    async def get(self, model: type[M], key: tuple[Any, ...]) -> M | None:
+        """The row of ``model`` with primary key ``key``: from the session when writing;
+        read-only on the driver, a detached object built from one select."""
+        if self.unit.writer is not None:
+            return await self.unit.session.get(model, key)
+        mapper = inspect(model)
+        primary = mapper.local_table.primary_key.columns
+        rows = await self.db.mappings(
+            select(mapper.local_table).where(*(c == v for c, v in zip(primary, key, strict=True)))
+        )
+        if not rows:
+            return None
+        return model(**{a.key: rows[0][a.columns[0].name] for a in mapper.column_attrs})
 
     # -- capabilities -------------------------------------------------------------------
 

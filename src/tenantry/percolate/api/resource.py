@@ -18,6 +18,7 @@ from sqlalchemy import Select, or_, true
 
 from tenantry.core.resources.paging import count_of, known_total, order_keys, page_of
 from tenantry.core.resources.scoped import readable
+from tenantry.core.resources.sideload import keys_to_load
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import (
@@ -259,10 +260,9 @@ class Resource:
         for name in names:
             include = self.includes[name]
             target = ctx.runtime.resources.get(include.target)
-            keys = {key for row in rows for key in include.keys(row) if key is not None}
             bucket = loaded.setdefault(target.name, {})
-            keys -= bucket.keys()
-            found = await target.rows_by_id(ctx, sorted(keys), check=False)
+            keys = keys_to_load(rows, include.keys, bucket)
+            found = await target.rows_by_id(ctx, keys, check=False)
             for row, shown in zip(found, await target.present_rows(ctx, found), strict=True):
                 bucket[row["id"]] = shown
         return {name: list(objects.values()) for name, objects in loaded.items()}

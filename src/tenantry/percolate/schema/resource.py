@@ -109,12 +109,10 @@ async def load_version(
     ctx: V5Context, ref: SchemaRef, key: str, wire: str
 ) -> tuple[Schema, SchemaVersion]:
     """The schema and the version ``ref`` names, if the caller may read it (else 403)."""
-    schema = await ctx.session.get(Schema, (ctx.tenant_id, ref.key))
+    schema = await ctx.get(Schema, (ctx.tenant_id, ref.key))
     if schema is None or not await _readable(ctx, schema.scope_id):
         raise forbidden(key, wire, "schema")
-    version = await ctx.session.get(
-        SchemaVersion, (ctx.tenant_id, ref.key, ref.version or schema.version)
-    )
+    version = await ctx.get(SchemaVersion, (ctx.tenant_id, ref.key, ref.version or schema.version))
     if version is None:
         raise forbidden(key, wire, "schema")
     return schema, version
