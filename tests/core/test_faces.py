@@ -12,7 +12,7 @@ from typer.core import TyperGroup
 
 from tenantry import cli, faces
 from tenantry.app import create_app
-from tenantry.percolate import PercolateRuntime
+from tenantry.percolate.api.runtime import PercolateRuntime
 from tenantry.perscom import PerscomFace
 from tenantry.perscom.face import PerscomRuntime
 from tenantry.settings import Settings
@@ -87,7 +87,7 @@ async def test_every_face_runtime_is_returned(settings: Settings) -> None:
         assert list(runtimes) == [face.name for face in faces.FACES]
         assert isinstance(runtimes["web"], WebUI) and runtimes["web"] is app.state.web_ui
         assert isinstance(runtimes["percolate"], PercolateRuntime)
-        assert runtimes["percolate"].ui is app.state.web_ui
+        assert runtimes["percolate"] is app.state.percolate
         assert isinstance(runtimes["perscom"], PerscomRuntime)
         assert runtimes["perscom"] is app.state.perscom
     finally:

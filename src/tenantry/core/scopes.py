@@ -35,7 +35,9 @@ from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.identity.models import Role, RolePermission, UserRole
 from tenantry.core.identity.permissions import catalogue
+from tenantry.core.resources.sql import AlchemyDatabase, Database
 from tenantry.core.tenancy import tenant_of
+from tenantry.core.unit import Unit
 
 ScopeColumn = ColumnElement[int | None] | InstrumentedAttribute[int | None]
 """A column holding scope ids (NULL: the tenant itself)."""
@@ -155,13 +157,23 @@ def ancestors_select(tenant_id: int, scope_ids: Iterable[int]) -> Select[int]:
     )
 
 
-async def ancestor_ids(session: AsyncSession, scope_ids: Iterable[int]) -> set[int]:
-    """The scopes at or above ``scope_ids`` that exist in the session's tenant."""
+Reader = Unit | AsyncSession
+"""Where grants and the tree are read: a tenant unit (either runner) or a tenant session."""
+
+
+def _runner(source: Reader) -> tuple[Database, int]:
+    if isinstance(source, Unit):
+        return source.db, source.tenant_id
+    return AlchemyDatabase(source), _tenant(source)
+
+
+async def ancestor_ids(source: Reader, scope_ids: Iterable[int]) -> set[int]:
+    """The scopes at or above ``scope_ids`` that exist in the tenant."""
     wanted = list(scope_ids)
     if not wanted:
         return set()
-    rows = await session.scalars(ancestors_select(_tenant(session), wanted))
-    return set(rows)
+    db, tenant_id = _runner(source)
+    return {row[0] for row in await db.rows(ancestors_select(tenant_id, wanted))}
 
 
 @dataclass(frozen=True)
@@ -178,10 +190,10 @@ class ScopedGrants:
         return capability in caps or "*" in caps
 
 
-async def load_grants(session: AsyncSession, user_id: int) -> ScopedGrants:
+async def load_grants(source: Reader, user_id: int) -> ScopedGrants:
     """Every capability ``user_id`` holds, per scope, in one query (presets expanded)."""
-    tenant_id = _tenant(session)
-    rows = await session.execute(
+    db, tenant_id = _runner(source)
+    rows = await db.rows(
         select(UserRole.scope_id, Role.preset, RolePermission.permission)
         .join(Role, (Role.tenant_id == UserRole.tenant_id) & (Role.id == UserRole.role_id))
         .outerjoin(
@@ -201,7 +213,7 @@ async def load_grants(session: AsyncSession, user_id: int) -> ScopedGrants:
 
 
 async def holds(
-    session: AsyncSession, grants: ScopedGrants, capability: str, scope_id: int | None
+    source: Reader, grants: ScopedGrants, capability: str, scope_id: int | None
 ) -> bool:
     """Whether ``capability`` is granted in ``scope_id`` or an ancestor (or tenant-wide)."""
     granted = grants.scopes_with(capability)
@@ -211,7 +223,7 @@ async def holds(
         return False
     if scope_id in granted:
         return True
-    return bool(granted & await ancestor_ids(session, [scope_id]))
+    return bool(granted & await ancestor_ids(source, [scope_id]))
 
 
 @dataclass(frozen=True)
@@ -239,7 +251,7 @@ class Reach:
         return Reach(False, self.scope_ids | other.scope_ids)
 
 
-async def reach(session: AsyncSession, grants: ScopedGrants, capability: str) -> Reach:
+async def reach(source: Reader, grants: ScopedGrants, capability: str) -> Reach:
     """The scopes where ``capability`` applies: each granted scope and everything below it."""
     granted = grants.scopes_with(capability)
     if None in granted:
@@ -247,8 +259,9 @@ async def reach(session: AsyncSession, grants: ScopedGrants, capability: str) ->
     scoped = [scope for scope in granted if scope is not None]
     if not scoped:
         return Reach(False)
-    below = await session.scalars(descendants_select(_tenant(session), scoped))
-    return Reach(False, frozenset(below))
+    db, tenant_id = _runner(source)
+    below = await db.rows(descendants_select(tenant_id, scoped))
+    return Reach(False, frozenset(row[0] for row in below))
 
 
 def in_ids(column: ScopeColumn, ids: Iterable[int]) -> ColumnElement[bool]:

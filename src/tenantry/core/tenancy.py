@@ -61,16 +61,24 @@ async def tenant_session(
         yield session
 
 
+_SET_RLS = text("SELECT set_config(:name, :value, true)")
+"""The transaction-local RLS setting; the one place outside migrations that writes it."""
+
+
+def read_only_begin(tenant_id: int) -> str:
+    """SQL that opens a ``READ ONLY`` transaction of ``tenant_id`` (one round trip, raw
+    driver): the fast read path of :mod:`tenantry.core.unit`."""
+    # The tenant id is an int the caller parsed, never client text.
+    return f"BEGIN READ ONLY; SELECT set_config('{RLS_SETTING}', '{int(tenant_id)}', true)"
+
+
 async def enter_tenant(session: AsyncSession, tenant_id: int) -> None:
     """Scope an open session to ``tenant_id`` from now on (used right after creating a tenant)."""
     session.info[TENANT_KEY] = tenant_id
     if session.in_transaction():
         connection = await session.connection()
         if connection.dialect.name == "postgresql":
-            await connection.execute(
-                text("SELECT set_config(:name, :value, true)"),
-                {"name": RLS_SETTING, "value": str(tenant_id)},
-            )
+            await connection.execute(_SET_RLS, {"name": RLS_SETTING, "value": str(tenant_id)})
 
 
 @event.listens_for(Session, "do_orm_execute")
@@ -92,10 +100,7 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
 def _set_rls_tenant(session: Session, _tx: SessionTransaction, connection: Connection) -> None:
     tenant_id = session.info.get(TENANT_KEY)
     if tenant_id is not None and connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT set_config(:name, :value, true)"),
-            {"name": RLS_SETTING, "value": str(tenant_id)},
-        )
+        connection.execute(_SET_RLS, {"name": RLS_SETTING, "value": str(tenant_id)})
 
 
 @event.listens_for(Session, "before_flush")

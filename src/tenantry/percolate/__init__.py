@@ -9,7 +9,6 @@ and ``/api/v3``, and the capabilities it checks. The face also brings its CLI co
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,23 +18,14 @@ if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
 
     from tenantry.core.platform import Platform
-    from tenantry.core.spec import CachedOpenAPI
-    from tenantry.web.templating import WebUI
+    from tenantry.percolate.api.runtime import PercolateRuntime
 
 API_PREFIXES = ("/api/v5", "/api/v3")
 TOKEN_PREFIX = "/auth/v5"
 AUTHORIZE_PREFIX = "/auth/oauth2"
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
-__all__ = ["PercolateFace", "PercolateRuntime", "face"]
-
-
-@dataclass
-class PercolateRuntime:
-    """What the installed face holds at request time."""
-
-    ui: WebUI
-    spec: CachedOpenAPI
+__all__ = ["PercolateFace", "face"]
 
 
 class PercolateFace:
@@ -75,6 +65,8 @@ class PercolateFace:
             platform.error_renderers.register(prefix, render_percolate_error)
         platform.error_renderers.register(TOKEN_PREFIX, render_token_error)
         platform.error_renderers.register(AUTHORIZE_PREFIX, render_error_page)
+        runtime = _runtime(platform)
+        app.state.percolate = runtime  # what RuntimeDep hands to each request
         for router in _routers():
             app.include_router(router)
         document = CachedOpenAPI(lambda: spec.build_spec(app))
@@ -85,7 +77,7 @@ class PercolateFace:
             SpecEntry(spec.TITLE, spec.JSON_PATH, spec.YAML_PATH, version=__version__)
         )
         install_reset_page(app, platform)
-        return PercolateRuntime(ui, document)
+        return runtime
 
     def commands(self) -> Commands:
         from tenantry.percolate.demo.cli import demo_app
@@ -125,6 +117,35 @@ def _routers() -> list[APIRouter]:
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
     return [module.router for module in (*organisation, *content, *extras)]
+
+
+def _runtime(platform: Platform) -> PercolateRuntime:
+    """The face's runtime with every declared resource and the account provisioners."""
+    from tenantry.percolate.api.runtime import PercolateRuntime as Runtime
+    from tenantry.percolate.channel.resource import RESOURCE as CHANNEL
+    from tenantry.percolate.comment.resource import RESOURCE as COMMENT
+    from tenantry.percolate.link.resource import RESOURCE as LINK
+    from tenantry.percolate.metadata.resource import RESOURCE as METADATA
+    from tenantry.percolate.platform.resource import RESOURCE as PLATFORM
+    from tenantry.percolate.platform.resource import ensure_native_platforms
+    from tenantry.percolate.post.approval import RESOURCE as APPROVAL
+    from tenantry.percolate.post.resource import RESOURCE as POST
+    from tenantry.percolate.role.resource import RESOURCE as ROLE
+    from tenantry.percolate.role.resource import ensure_builtin_roles
+    from tenantry.percolate.role.user_role import RESOURCE as USER_ROLE
+    from tenantry.percolate.schema.resource import RESOURCE as SCHEMA
+    from tenantry.percolate.scope.resource import RESOURCE as SCOPE
+    from tenantry.percolate.term.resource import RESOURCE as TERM
+    from tenantry.percolate.user.resource import RESOURCE as USER
+    from tenantry.percolate.webhook.resource import RESOURCE as WEBHOOK
+
+    organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
+    content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
+    return Runtime.build(
+        platform,
+        (*organisation, *content),
+        provisioners=(ensure_builtin_roles, ensure_native_platforms),
+    )
 
 
 face = PercolateFace()

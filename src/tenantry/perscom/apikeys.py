@@ -32,6 +32,7 @@ from tenantry.core.base import Base, TenantOwned, tenant_fk, utcnow
 from tenantry.core.errors import FieldError, NotFound, ValidationFailed
 from tenantry.core.identity.models import Role, User, UserRole
 from tenantry.core.identity.permissions import Permission
+from tenantry.core.resources.scoped import same_tenant
 from tenantry.settings import Settings
 
 PRIVATE_KEY_FILE = "perscom_jwt_private.pem"
@@ -250,7 +251,7 @@ class ApiKeyIssuer:
             raise NotFound(f"No user with id {user_id} in this tenant.")
         roles = await session.scalars(
             select(Role.name)
-            .join(UserRole, (UserRole.role_id == Role.id) & (UserRole.tenant_id == Role.tenant_id))
+            .join(UserRole, (UserRole.role_id == Role.id) & (same_tenant(UserRole, Role)))
             .where(UserRole.user_id == user_id, UserRole.scope_id.is_(None))
         )
         return {

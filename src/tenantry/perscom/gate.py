@@ -7,33 +7,25 @@ as its first statement, so an authenticated request costs one extra query, not a
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-import asyncpg  # type: ignore[import-untyped]
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import bindparam, select
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from starlette.requests import Request
 
 from tenantry.core.auth import Credential, Principal
 from tenantry.core.base import utcnow
-from tenantry.core.errors import RateLimited, ServiceUnavailable, Unauthenticated
+from tenantry.core.errors import RateLimited, Unauthenticated
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import RateLimitResult, retry_after_headers
-from tenantry.core.resources.sql import (
-    AlchemyDatabase,
-    AsyncpgDatabase,
-    Database,
-    StatementTexts,
-    json_value,
-    mapping,
-)
-from tenantry.core.tenancy import RLS_SETTING, Tenant, tenant_session
+from tenantry.core.resources.scoped import of_tenant
+from tenantry.core.resources.sql import Database, StatementTexts, json_value, mapping
+from tenantry.core.tenancy import Tenant
+from tenantry.core.unit import Unit, open_unit
 from tenantry.perscom.apikeys import ApiKey, TokenReader, hash_jti
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import RenderContext
@@ -72,66 +64,8 @@ _KEY_ROW = (
         _TENANTS.c.active,
     )
     .select_from(_KEYS.join(_TENANTS, _TENANTS.c.id == _KEYS.c.tenant_id))
-    .where(_KEYS.c.tenant_id == bindparam("tenant"), _KEYS.c.jti_hash == bindparam("jti_hash"))
+    .where(of_tenant(_KEYS, bindparam("tenant")), _KEYS.c.jti_hash == bindparam("jti_hash"))
 )
-
-
-_CONNECTION_LOST = (asyncpg.exceptions.PostgresConnectionError, ConnectionError, OSError)
-"""What the driver raises when the database goes away (SQLAlchemy would say DBAPIError)."""
-
-
-async def _discard(conn: AsyncConnection) -> None:
-    """Tell the pool this connection is dead (it never saw the driver calls that failed)."""
-    with contextlib.suppress(Exception):
-        await conn.invalidate()
-
-
-async def _begin_read(conn: AsyncConnection, tenant_id: int) -> Any:
-    """Start the read transaction (one round trip) on a live driver connection.
-
-    Pooled connections may have died while idle (the pool does not ping; after a database
-    restart they all have): each dead one is dropped and the next is tried, until a live
-    or fresh connection answers, or one more than the pool held have failed.
-    """
-    # The tenant id is an int we parsed, never client text.
-    begin = f"BEGIN READ ONLY; SELECT set_config('{RLS_SETTING}', '{int(tenant_id)}', true)"
-    checked_in = getattr(conn.engine.pool, "checkedin", lambda: 0)()
-    attempts = 2 + int(checked_in)
-    for attempt in range(1, attempts + 1):
-        driver: Any = (await conn.get_raw_connection()).driver_connection
-        try:
-            await driver.execute(begin)
-        except Exception as exc:
-            if not (driver.is_closed() or isinstance(exc, _CONNECTION_LOST)):
-                raise
-            await _discard(conn)
-            if attempt == attempts:
-                raise _unavailable() from exc
-        else:
-            return driver
-    raise AssertionError("unreachable")
-
-
-async def _finish(conn: AsyncConnection, driver: Any, *, commit: bool) -> None:
-    """End a read transaction; a connection that died is dropped, not returned to the pool.
-
-    A read that already has its rows does not fail because COMMIT could not be sent: the
-    transaction was read-only, so there is nothing to lose.
-    """
-    if not driver.is_closed():
-        try:
-            await driver.execute("COMMIT" if commit else "ROLLBACK")
-        except Exception:
-            if not driver.is_closed():
-                raise
-    if driver.is_closed():
-        await _discard(conn)
-
-
-def _unavailable() -> ServiceUnavailable:
-    return ServiceUnavailable(
-        "The service is temporarily unavailable.", headers={"Retry-After": "5"}
-    )
 
 
 @dataclass(frozen=True)
@@ -238,12 +172,8 @@ class Gate:
 
     @asynccontextmanager
     async def open(self, request: Request, *, writing: bool = True) -> AsyncIterator[Call]:
-        """Authenticate, then open the tenant transaction the action runs in.
-
-        Writing calls (and every call on SQLite) run in ``tenant_session``. Reading calls
-        on PostgreSQL run on the pooled driver connection in a ``READ ONLY`` transaction
-        that sets the same row-level-security setting ``tenant_session`` sets.
-        """
+        """Authenticate, then open the tenant unit the action runs in (read-only calls on
+        PostgreSQL run on the driver, see :mod:`tenantry.core.unit`)."""
         caller = self.identify(request)
         limit = await self.throttle(request, caller)
         if caller.tenant_id is None or caller.jti_hash is None:
@@ -252,45 +182,15 @@ class Gate:
             "X-RateLimit-Limit": str(limit.limit),
             "X-RateLimit-Remaining": str(limit.remaining),
         }
-        if writing or self.texts is None:
-            opened = self._writing(request, caller.tenant_id, caller.jti_hash, headers)
-        else:
-            opened = self._reading(request, caller.tenant_id, caller.jti_hash, headers)
-        async with opened as call:
+        read_only = not writing and self.texts is not None
+        async with open_unit(
+            self.platform, caller.tenant_id, read_only=read_only, texts=self.texts
+        ) as unit:
+            principal = await self._principal(unit.db, caller.tenant_id, caller.jti_hash)
+            call = self._call(request, unit, principal, headers)
             yield call
         for path in call.files_to_delete:
             await self._delete(path)
-
-    @asynccontextmanager
-    async def _writing(
-        self, request: Request, tenant_id: int, jti_hash: str, headers: dict[str, str]
-    ) -> AsyncIterator[Call]:
-        async with tenant_session(self.platform.sessions, tenant_id) as session:
-            conn = await session.connection()
-            db = AlchemyDatabase(conn)
-            principal = await self._principal(db, tenant_id, jti_hash)
-            yield self._call(request, tenant_id, principal, db, headers, (session, conn))
-
-    @asynccontextmanager
-    async def _reading(
-        self, request: Request, tenant_id: int, jti_hash: str, headers: dict[str, str]
-    ) -> AsyncIterator[Call]:
-        assert self.texts is not None
-        async with self.platform.engine.connect() as conn:
-            driver = await _begin_read(conn, tenant_id)
-            done = False
-            try:
-                db = AsyncpgDatabase(driver, self.texts)
-                principal = await self._principal(db, tenant_id, jti_hash)
-                yield self._call(request, tenant_id, principal, db, headers, None)
-                done = True
-            except Exception as exc:
-                if driver.is_closed() or isinstance(exc, _CONNECTION_LOST):
-                    await _discard(conn)
-                    raise _unavailable() from exc
-                raise
-            finally:
-                await _finish(conn, driver, commit=done)
 
     async def _principal(self, db: Database, tenant_id: int, jti_hash: str) -> Principal:
         row = await db.first(_KEY_ROW, {"tenant": tenant_id, "jti_hash": jti_hash})
@@ -310,24 +210,18 @@ class Gate:
         )
 
     def _call(
-        self,
-        request: Request,
-        tenant_id: int,
-        principal: Principal,
-        db: Database,
-        headers: dict[str, str],
-        writer: tuple[AsyncSession, AsyncConnection] | None,
+        self, request: Request, unit: Unit, principal: Principal, headers: dict[str, str]
     ) -> Call:
         return Call(
             request=request,
             registry=self.registry,
-            tenant_id=tenant_id,
+            tenant_id=unit.tenant_id,
             principal=principal,
-            db=db,
+            db=unit.db,
             render=RenderContext(self._public_url, time.time()),
             storage_put=self._put,
             storage_delete=self._delete,
             dialect=self.dialect,
             response_headers=headers,
-            writer=writer,
+            writer=unit.writer,
         )

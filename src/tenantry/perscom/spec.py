@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from tenantry.perscom.engine.declaration import BelongsToMany
-from tenantry.perscom.engine.query import MAX_LIMIT, SearchBody
+from tenantry.perscom.engine.query import LIMIT, PAGE, SearchBody
 from tenantry.perscom.engine.routes import Operation
 from tenantry.perscom.engine.runtime import INT64_MAX, Compiled, Registry
 from tenantry.perscom.errors import FIXED_MESSAGES
@@ -122,18 +122,8 @@ def _parameters() -> dict[str, Any]:
             "description": "Comma-separated relations to include (`a,b.c`).",
             "schema": {"type": "string"},
         },
-        "Page": {
-            "name": "page",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": INT64_MAX // MAX_LIMIT},
-        },
-        "Limit": {
-            "name": "limit",
-            "in": "query",
-            "required": False,
-            "schema": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": 15},
-        },
+        "Page": PAGE.openapi(),
+        "Limit": LIMIT.openapi(),
         "Id": _path_id("id"),
         "RelatedId": _path_id("rid"),
     }

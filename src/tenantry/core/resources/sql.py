@@ -10,13 +10,15 @@ The SQL text of the statements prepared at start-up is compiled once and reused.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, cast
 
 import orjson
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect, Row
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.compiler import SQLCompiler
 
 
@@ -42,12 +44,24 @@ class Database(Protocol):
         self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> Any: ...
 
+    async def mappings(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Mapping[str, Any]]:
+        """Rows by column name, JSON columns decoded (whichever driver ran them)."""
+        ...
+
 
 class AlchemyDatabase:
-    """Statements through SQLAlchemy on an async connection (writes, SQLite)."""
+    """Statements through SQLAlchemy (writes, SQLite): on a connection, or on a tenant ORM
+    session, where pending changes are flushed first and the tenant criteria apply."""
 
-    def __init__(self, conn: AsyncConnection) -> None:
+    def __init__(self, conn: AsyncConnection | AsyncSession) -> None:
         self.conn = conn
+
+    @property
+    def dialect(self) -> str:
+        bind = self.conn.get_bind() if isinstance(self.conn, AsyncSession) else self.conn
+        return str(bind.dialect.name)
 
     async def rows(
         self, statement: Executable, params: Mapping[str, Any] | None = None
@@ -62,20 +76,44 @@ class AlchemyDatabase:
     async def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
         return (await self.conn.execute(statement, dict(params or {}))).scalar()
 
+    async def mappings(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Mapping[str, Any]]:
+        result = await self.conn.execute(statement, dict(params or {}))
+        return cast("list[Mapping[str, Any]]", result.mappings().all())
+
 
 class CompiledText:
     """One statement as asyncpg SQL: text, parameter order, fixed values, converters."""
 
-    __slots__ = ("converters", "fixed", "order", "sql")
+    __slots__ = ("converters", "fixed", "json_keys", "order", "sql")
 
-    def __init__(self, compiled: SQLCompiler) -> None:
-        self.sql = compiled.string
-        self.order = tuple(compiled.positiontup or ())
-        self.fixed = dict(compiled.params)
-        processors: Mapping[str, Any] = compiled._bind_processors
+    def __init__(
+        self,
+        sql: str,
+        order: Sequence[str],
+        fixed: Mapping[str, Any],
+        processors: Mapping[str, Any],
+        json_keys: tuple[str, ...],
+    ) -> None:
+        self.sql = sql
+        self.order = tuple(order)
+        self.fixed = dict(fixed)
         self.converters: dict[str, Any] = {
             name: processors[name] for name in self.order if name in processors
         }
+        self.json_keys = json_keys
+        """Result columns asyncpg returns as text: :meth:`AsyncpgDatabase.mappings` decodes."""
+
+    @classmethod
+    def of(cls, compiled: SQLCompiler) -> CompiledText:
+        return cls(
+            compiled.string,
+            compiled.positiontup or (),
+            compiled.params,
+            compiled._bind_processors,
+            _json_keys(compiled),
+        )
 
     def arguments(self, params: Mapping[str, Any] | None) -> list[Any]:
         values = {**self.fixed, **(params or {})}
@@ -87,30 +125,78 @@ class CompiledText:
         return arguments
 
 
+def _json_keys(compiled: SQLCompiler) -> tuple[str, ...]:
+    return tuple(
+        column.name for column in compiled._result_columns if isinstance(column.type, sqltypes.JSON)
+    )
+
+
+MAX_SHAPES = 2000
+"""Compiled forms of request-built statements kept (by shape); the cache restarts past it."""
+
+
 class StatementTexts:
-    """SQL text of long-lived statements, compiled once per statement object."""
+    """SQL text of statements: long-lived ones compiled once per statement object, those
+    built per request once per shape (SQLAlchemy's cache key: the same select with other
+    values), as SQLAlchemy's own compiled cache does."""
 
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._texts: dict[int, tuple[Executable, CompiledText]] = {}
+        self._shapes: dict[Any, tuple[SQLCompiler, tuple[str, ...]]] = {}
 
     def prepare(self, statement: Executable) -> None:
         """Compile ``statement`` now (at start-up) and reuse the text afterwards."""
-        self._texts[id(statement)] = (statement, self._compile(statement, postcompile=False))
+        self._texts[id(statement)] = (statement, CompiledText.of(self._compile(statement)))
 
-    def text_of(self, statement: Executable) -> CompiledText:
+    def text_of(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> CompiledText:
         known = self._texts.get(id(statement))
         if known is not None and known[0] is statement:
             return known[1]
-        # A statement built for this request (a search): expand IN lists into parameters.
-        return self._compile(statement, postcompile=True)
+        key = statement._generate_cache_key()  # type: ignore[attr-defined]
+        if key is None:  # not cacheable: compile it as it is, IN lists expanded
+            return CompiledText.of(self._compile(statement, postcompile=True))
+        shape = self._shapes.get(key.key)
+        if shape is None:
+            compiled = self._compile(statement, cache_key=key)
+            shape = (compiled, _json_keys(compiled))
+            if len(self._shapes) >= MAX_SHAPES:
+                self._shapes.clear()
+            self._shapes[key.key] = shape
+        compiled, json_keys = shape
+        values = compiled.construct_params(
+            dict(params) if params else None,
+            extracted_parameters=key.bindparams,
+            escape_names=False,
+        )
+        if not (compiled.literal_execute_params or compiled.post_compile_params):
+            order = compiled.positiontup or ()
+            return CompiledText(
+                compiled.string, order, values, compiled._bind_processors, json_keys
+            )
+        # IN lists and literal values are rendered into this execution's text.
+        expanded = compiled._process_parameters_for_postcompile(values)
+        processors = {**compiled._bind_processors, **expanded.processors}
+        return CompiledText(
+            expanded.statement,
+            expanded.positiontup or (),
+            expanded.parameters,
+            processors,
+            json_keys,
+        )
 
-    def _compile(self, statement: Executable, *, postcompile: bool) -> CompiledText:
+    def _compile(
+        self, statement: Executable, *, postcompile: bool = False, cache_key: Any = None
+    ) -> SQLCompiler:
         compiled = statement.compile(  # type: ignore[attr-defined]
-            dialect=self.dialect, compile_kwargs={"render_postcompile": postcompile}
+            dialect=self.dialect,
+            cache_key=cache_key,
+            compile_kwargs={"render_postcompile": postcompile},
         )
         assert isinstance(compiled, SQLCompiler)
-        return CompiledText(compiled)
+        return compiled
 
 
 class AsyncpgDatabase:
@@ -123,19 +209,34 @@ class AsyncpgDatabase:
     async def rows(
         self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> Sequence[Any]:
-        text = self.texts.text_of(statement)
+        text = self.texts.text_of(statement, params)
         rows: Sequence[Any] = await self.driver.fetch(text.sql, *text.arguments(params))
         return rows
 
     async def first(
         self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> Any | None:
-        text = self.texts.text_of(statement)
+        text = self.texts.text_of(statement, params)
         return await self.driver.fetchrow(text.sql, *text.arguments(params))
 
     async def scalar(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Any:
-        text = self.texts.text_of(statement)
+        text = self.texts.text_of(statement, params)
         return await self.driver.fetchval(text.sql, *text.arguments(params))
+
+    async def mappings(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> list[Mapping[str, Any]]:
+        text = self.texts.text_of(statement, params)
+        records: list[Any] = await self.driver.fetch(text.sql, *text.arguments(params))
+        if not text.json_keys:
+            return records
+        decoded: list[Mapping[str, Any]] = []
+        for record in records:
+            row = dict(record.items())
+            for key in text.json_keys:
+                row[key] = json_value(row[key])
+            decoded.append(row)
+        return decoded
 
 
 def db_dialect(db: Database) -> str:
@@ -143,10 +244,16 @@ def db_dialect(db: Database) -> str:
     if isinstance(db, AsyncpgDatabase):
         return "postgresql"
     if isinstance(db, AlchemyDatabase):
-        return str(db.conn.dialect.name)
+        return db.dialect
     raise TypeError(f"unknown database wrapper {db!r}")
 
 
 def json_value(value: Any) -> Any:
-    """A JSON column's value: SQLAlchemy decodes it, asyncpg hands over the text."""
-    return orjson.loads(value) if isinstance(value, str | bytes) else value
+    """A JSON column's value: SQLAlchemy decodes it, asyncpg hands over the text (decoded
+    as the engine's own JSON reader does: orjson, the standard library past 64-bit ints)."""
+    if not isinstance(value, str | bytes):
+        return value
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        return json.loads(value)

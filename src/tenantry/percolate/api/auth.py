@@ -23,7 +23,9 @@ from tenantry.core.errors import FieldError, Unauthenticated
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import User
 from tenantry.core.platform import Platform, PlatformDep
-from tenantry.core.tenancy import Tenant, tenant_session
+from tenantry.core.resources.scoped import of_tenant, same_tenant
+from tenantry.core.tenancy import Tenant
+from tenantry.core.unit import Unit, open_unit
 from tenantry.percolate.oauth.apikeys import ApiKey
 from tenantry.percolate.oauth.credentials import hash_secret, tenant_of_credential
 from tenantry.percolate.oauth.models import OAuthClient, OAuthToken
@@ -82,45 +84,62 @@ def presented(authorization: str | None) -> Presented:
     return Presented(tenant_id, "api_key", value)
 
 
-async def verify(session: AsyncSession, credential: Presented) -> tuple[int, Credential]:
-    """The user behind ``credential`` (in ``session``, the credential's tenant), or
+@dataclass(frozen=True)
+class Verified:
+    """The user behind a credential; ``stale_key``: an API key whose ``last_used_at`` is due
+    to be written (:func:`touch_api_key`)."""
+
+    user_id: int
+    credential: Credential
+    stale_key: int | None = None
+
+
+async def verify(unit: Unit, credential: Presented) -> Verified:
+    """The user behind ``credential`` (read in ``unit``, the credential's tenant), or
     :class:`Unauthenticated`."""
     if credential.kind == "oauth_token":
-        return await _access_token_user(session, credential.secret)
-    return await _api_key_user(session, credential.secret)
+        return await _access_token_user(unit, credential.secret)
+    return await _api_key_user(unit, credential.secret)
+
+
+async def touch_api_key(session: AsyncSession, key_id: int) -> None:
+    """Record that API key ``key_id`` was used now."""
+    await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=utcnow()))
 
 
 async def authenticate(platform: Platform, authorization: str | None) -> Principal:
     """The principal behind an ``Authorization`` header value, or :class:`Unauthenticated`."""
     credential = presented(authorization)
-    async with tenant_session(platform.sessions, credential.tenant_id) as session:
-        user_id, checked = await verify(session, credential)
-        permissions = await identity.effective_permissions(session, user_id)
-    return Principal(credential.tenant_id, user_id, permissions, checked)
+    async with open_unit(platform, credential.tenant_id, read_only=False) as unit:
+        verified = await verify(unit, credential)
+        if verified.stale_key is not None:
+            await touch_api_key(unit.session, verified.stale_key)
+        permissions = await identity.effective_permissions(unit.session, verified.user_id)
+    return Principal(credential.tenant_id, verified.user_id, permissions, verified.credential)
 
 
-async def _access_token_user(session: AsyncSession, token: str) -> tuple[int, Credential]:
-    row = (
-        await session.execute(
-            select(
-                OAuthToken.id,
-                OAuthToken.user_id,
-                OAuthToken.expires_at,
-                OAuthToken.disabled_at,
-                User.active,
-                Tenant.active,
-                OAuthClient.active,
-            )
-            .join(User, (User.tenant_id == OAuthToken.tenant_id) & (User.id == OAuthToken.user_id))
-            .join(Tenant, Tenant.id == OAuthToken.tenant_id)
-            .join(
-                OAuthClient,
-                (OAuthClient.tenant_id == OAuthToken.tenant_id)
-                & (OAuthClient.id == OAuthToken.client_id),
-            )
-            .where(OAuthToken.access_token_hash == hash_secret(token))
+async def _access_token_user(unit: Unit, token: str) -> Verified:
+    row = await unit.db.first(
+        select(
+            OAuthToken.id,
+            OAuthToken.user_id,
+            OAuthToken.expires_at,
+            OAuthToken.disabled_at,
+            User.active,
+            Tenant.active,
+            OAuthClient.active,
         )
-    ).first()
+        .join(User, (same_tenant(User, OAuthToken)) & (User.id == OAuthToken.user_id))
+        .join(Tenant, Tenant.id == OAuthToken.tenant_id)
+        .join(
+            OAuthClient,
+            (same_tenant(OAuthClient, OAuthToken)) & (OAuthClient.id == OAuthToken.client_id),
+        )
+        .where(
+            of_tenant(OAuthToken, unit.tenant_id),
+            OAuthToken.access_token_hash == hash_secret(token),
+        )
+    )
     if row is None:
         raise _refused("The access token is not valid.")
     token_id, user_id, expires_at, disabled_at, user_active, tenant_active, client_ok = row
@@ -130,27 +149,27 @@ async def _access_token_user(session: AsyncSession, token: str) -> tuple[int, Cr
         raise _refused("The access token has expired.")
     if not (user_active and tenant_active and client_ok):
         raise _refused("The access token is not valid.")
-    return user_id, Credential("oauth_token", token_id)
+    return Verified(user_id, Credential("oauth_token", token_id))
 
 
-async def _api_key_user(session: AsyncSession, key: str) -> tuple[int, Credential]:
-    row = (
-        await session.execute(
-            select(ApiKey.id, ApiKey.user_id, ApiKey.last_used_at, User.active, Tenant.active)
-            .join(User, (User.tenant_id == ApiKey.tenant_id) & (User.id == ApiKey.user_id))
-            .join(Tenant, Tenant.id == ApiKey.tenant_id)
-            .where(ApiKey.key_hash == hash_secret(key), ApiKey.revoked_at.is_(None))
+async def _api_key_user(unit: Unit, key: str) -> Verified:
+    row = await unit.db.first(
+        select(ApiKey.id, ApiKey.user_id, ApiKey.last_used_at, User.active, Tenant.active)
+        .join(User, (same_tenant(User, ApiKey)) & (User.id == ApiKey.user_id))
+        .join(Tenant, Tenant.id == ApiKey.tenant_id)
+        .where(
+            of_tenant(ApiKey, unit.tenant_id),
+            ApiKey.key_hash == hash_secret(key),
+            ApiKey.revoked_at.is_(None),
         )
-    ).first()
+    )
     if row is None:
         raise _refused("The API key is not valid.")
     key_id, user_id, last_used_at, user_active, tenant_active = row
     if not (user_active and tenant_active):
         raise _refused("The API key is not valid.")
-    now = utcnow()
-    if last_used_at is None or now - last_used_at > LAST_USED_RESOLUTION:
-        await session.execute(update(ApiKey).where(ApiKey.id == key_id).values(last_used_at=now))
-    return user_id, Credential("api_key", key_id)
+    stale = last_used_at is None or utcnow() - last_used_at > LAST_USED_RESOLUTION
+    return Verified(user_id, Credential("api_key", key_id), key_id if stale else None)
 
 
 async def current_principal(request: Request, platform: PlatformDep) -> Principal:

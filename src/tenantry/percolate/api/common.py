@@ -106,8 +106,8 @@ def applying_in_scopes(scope_column: Any, *, hierarchical_param: bool) -> ListFi
         if parts:
             # Resolved here (one small query) so the database gets a list it can look up in
             # the (tenant_id, scope_id, id) index, instead of probing a subquery per row.
-            found = await ctx.session.scalars(parts[0] if len(parts) == 1 else union(*parts))
-            related.update(found)
+            found = await ctx.db.rows(parts[0] if len(parts) == 1 else union(*parts))
+            related.update(row[0] for row in found)
         alternatives: list[ColumnElement[bool]] = []
         if related:
             alternatives.append(in_ids(scope_column, related))

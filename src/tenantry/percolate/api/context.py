@@ -6,12 +6,13 @@ not touch is indistinguishable from one that does not exist (403 both).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,23 +20,17 @@ from tenantry.core import scopes
 from tenantry.core.auth import Principal
 from tenantry.core.errors import Conflict, FieldError, Forbidden
 from tenantry.core.platform import Platform
+from tenantry.core.resources.scoped import of_tenant
+from tenantry.core.resources.sql import AlchemyDatabase, Database
 from tenantry.core.scopes import Reach, Scope, ScopedGrants
-from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.api.auth import Presented, verify
+from tenantry.core.unit import Unit, open_unit
+from tenantry.percolate.api.auth import Presented, touch_api_key, verify
 from tenantry.percolate.api.ids import SCOPE_KINDS, SYSTEM_SCOPE, ScopeRef
+from tenantry.percolate.api.runtime import PercolateRuntime
 
-__all__ = ["AccountProvisioner", "V5Context", "forbidden", "open_context", "provisioners"]
+__all__ = ["V5Context", "forbidden", "open_context"]
 
-AccountProvisioner = Callable[[AsyncSession], Awaitable[None]]
-"""Gives an account what every Percolate account has (built-in roles, native platforms).
-
-Runs inside the first v5 request a process serves for that account, so every way of making
-a tenant (CLI, API, tests, PERSCOM) yields a complete account. It must be idempotent and
-safe against a concurrent run (insert in a savepoint, tolerate a unique violation).
-"""
-
-provisioners: list[AccountProvisioner] = []
-_provisioned: set[int] = set()
+M = TypeVar("M")
 
 
 def forbidden(key: str | None, value: Any = None, what: str = "object") -> Forbidden:
@@ -46,14 +41,35 @@ def forbidden(key: str | None, value: Any = None, what: str = "object") -> Forbi
 
 @dataclass
 class V5Context:
-    platform: Platform
+    runtime: PercolateRuntime
     principal: Principal
-    session: AsyncSession
+    unit: Unit
     grants: ScopedGrants
     alternatives: list[ColumnElement[bool]] = field(default_factory=list)
     """Disjoint conditions a filter wants OR-ed (see :func:`resource.list_resource`)."""
     _reach: dict[str, Reach] = field(default_factory=dict)
     _kinds: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def platform(self) -> Platform:
+        return self.runtime.platform
+
+    @property
+    def session(self) -> AsyncSession:
+        """The tenant session of a writing context (a read-only one on PostgreSQL has none)."""
+        return self.unit.session
+
+    @cached_property
+    def db(self) -> Database:
+        """Where reads run: the driver in a read-only context on PostgreSQL, else the session
+        (so that a write's own pending rows are seen)."""
+        if self.unit.writer is None:
+            return self.unit.db
+        return AlchemyDatabase(self.unit.session)
+
+    @property
+    def reader(self) -> scopes.Reader:
+        return _reader(self.unit)
 
     @property
     def tenant_id(self) -> int:
@@ -64,13 +80,27 @@ class V5Context:
         assert self.principal.user_id is not None
         return self.principal.user_id
 
+    async def get(self, model: type[M], key: tuple[Any, ...]) -> M | None:
+        """The row of ``model`` with primary key ``key``: from the session when writing;
+        read-only on the driver, a detached object built from one select."""
+        if self.unit.writer is not None:
+            return await self.unit.session.get(model, key)
+        mapper = inspect(model)
+        primary = mapper.local_table.primary_key.columns
+        rows = await self.db.mappings(
+            select(mapper.local_table).where(*(c == v for c, v in zip(primary, key, strict=True)))
+        )
+        if not rows:
+            return None
+        return model(**{a.key: rows[0][a.columns[0].name] for a in mapper.column_attrs})
+
     # -- capabilities -------------------------------------------------------------------
 
     async def reach(self, capability: str) -> Reach:
         """Where ``capability`` applies for the caller (cached for the request)."""
         known = self._reach.get(capability)
         if known is None:
-            known = await scopes.reach(self.session, self.grants, capability)
+            known = await scopes.reach(self.reader, self.grants, capability)
             self._reach[capability] = known
         return known
 
@@ -79,7 +109,7 @@ class V5Context:
 
     async def can(self, capability: str, scope_id: int | None) -> bool:
         """``capability`` in ``scope_id`` (``None``: the account) or an ancestor."""
-        return await scopes.holds(self.session, self.grants, capability, scope_id)
+        return await scopes.holds(self.reader, self.grants, capability, scope_id)
 
     async def require(
         self, capability: str, scope_id: int | None, key: str | None = None, value: Any = None
@@ -129,9 +159,9 @@ class V5Context:
         missing = sorted({s for s in scope_ids if s is not None and s not in self._kinds})
         if not missing:
             return
-        rows = await self.session.execute(
+        rows = await self.db.rows(
             select(Scope.id, Scope.kind).where(
-                Scope.tenant_id == self.tenant_id, Scope.id.in_(missing)
+                of_tenant(Scope, self.tenant_id), Scope.id.in_(missing)
             )
         )
         for scope_id, kind in rows:
@@ -147,26 +177,51 @@ class V5Context:
 
 
 @asynccontextmanager
-async def open_context(platform: Platform, caller: Presented) -> AsyncIterator[V5Context]:
-    """One tenant session (one transaction, committed on success) that checks the caller's
-    credential, loads its grants and serves the request: a v5 request is one transaction.
+async def open_context(
+    runtime: PercolateRuntime, caller: Presented, *, read_only: bool = False
+) -> AsyncIterator[V5Context]:
+    """The request's unit (one transaction, committed on success): the caller's credential is
+    verified and its grants loaded inside it. ``read_only`` requests run on the driver on
+    PostgreSQL (no session).
 
-    The account's provisioners run in the same transaction the first time a process serves
-    it; the account counts as provisioned only once that transaction has committed.
+    The first request a process serves for an account first runs the account provisioners
+    in a short writing unit of their own; the account counts as provisioned once it commits.
     """
-    fresh = caller.tenant_id not in _provisioned
+    stale_key: int | None = None
     try:
-        async with tenant_session(platform.sessions, caller.tenant_id) as session:
-            user_id, credential = await verify(session, caller)
-            if fresh:
-                for provision in provisioners:
-                    await provision(session)
-            grants = await scopes.load_grants(session, user_id)
+        if caller.tenant_id not in runtime.provisioned:
+            await _provision(runtime, caller)
+        async with open_unit(
+            runtime.platform, caller.tenant_id, read_only=read_only, texts=runtime.texts
+        ) as unit:
+            verified = await verify(unit, caller)
+            if verified.stale_key is not None and unit.writer is not None:
+                await touch_api_key(unit.session, verified.stale_key)
+            else:
+                stale_key = verified.stale_key
+            grants = await scopes.load_grants(_reader(unit), verified.user_id)
             tenant_wide = grants.by_scope.get(None, frozenset())
-            principal = Principal(caller.tenant_id, user_id, tenant_wide, credential)
-            yield V5Context(platform, principal, session, grants)
+            principal = Principal(
+                caller.tenant_id, verified.user_id, tenant_wide, verified.credential
+            )
+            yield V5Context(runtime, principal, unit, grants)
     except IntegrityError:
         # A uniqueness race lost after the service's own check passed: a conflict, not a 500.
         raise Conflict("The object conflicts with one written at the same time.") from None
-    if fresh:
-        _provisioned.add(caller.tenant_id)
+    if stale_key is not None:
+        async with open_unit(runtime.platform, caller.tenant_id, read_only=False) as unit:
+            await touch_api_key(unit.session, stale_key)
+
+
+def _reader(unit: Unit) -> scopes.Reader:
+    """Grants and the scope tree are read on the driver, or through the writing session."""
+    return unit if unit.writer is None else unit.session
+
+
+async def _provision(runtime: PercolateRuntime, caller: Presented) -> None:
+    """Run the account provisioners for a verified caller (unknown credentials write nothing)."""
+    async with open_unit(runtime.platform, caller.tenant_id, read_only=False) as unit:
+        await verify(unit, caller)
+        for provision in runtime.provisioners:
+            await provision(unit.session)
+    runtime.provisioned.add(caller.tenant_id)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any
 
+from tenantry.core.resources.params import QueryParam
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, ScopeRef, invalid, parse_scope
 
 __all__ = [
@@ -47,26 +48,18 @@ _FALSE = {"false", "0"}
 
 
 @dataclass(frozen=True)
-class Param:
-    """One query parameter: ``parse`` turns the raw CSV text into a value (or raises)."""
+class Param(QueryParam):
+    """A v5 query parameter: parsed from the raw CSV text, echoed in ``meta.query``."""
 
-    name: str
-    schema: dict[str, Any]
-    parse: Callable[[str], Any]
-    description: str = ""
-    default: Any = None
     echo_default: bool = False
     """Echo the default in ``meta.query`` even when the parameter was not sent."""
     echo: Callable[[Any], Any] = field(default=lambda value: value)
 
     def openapi(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "in": "query",
-            "required": False,
-            "description": self.description,
-            "schema": self.schema,
-        }
+        """Always with its description (empty or not), as the v5 spec has always shown it."""
+        shown = super().openapi()
+        schema = shown.pop("schema")
+        return {**shown, "description": self.description, "schema": schema}
 
 
 @dataclass(frozen=True)

@@ -10,13 +10,15 @@ validation of rows we just read; includes cost one ``IN`` query per relation.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, or_, select, true
-from sqlalchemy.engine import RowMapping
+from sqlalchemy import Select, or_, true
 
+from tenantry.core.resources.paging import count_of, known_total, order_keys, page_of
+from tenantry.core.resources.scoped import readable
+from tenantry.core.resources.sideload import keys_to_load
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import (
@@ -35,7 +37,6 @@ from tenantry.percolate.api.params import (
 from tenantry.percolate.api.schemas import TITLES, register_object
 
 __all__ = [
-    "REGISTRY",
     "Include",
     "ListFilter",
     "OrderField",
@@ -47,9 +48,14 @@ __all__ = [
     "list_resource",
 ]
 
-Presenter = Callable[[RowMapping, V5Context], dict[str, Any]]
+DEEP_OFFSET = 1000
+"""From this offset on a page is a deferred join (ids from the index, then the rows)."""
+Row = Mapping[str, Any]
+"""A selected row by column name (JSON columns decoded), whichever runner read it."""
+Presenter = Callable[[Any, V5Context], dict[str, Any]]
+"""Row (any mapping by column name) to wire object."""
 Visibility = Callable[[Select[Any], V5Context], Awaitable[Select[Any]]]
-Enricher = Callable[[V5Context, Sequence[RowMapping]], Awaitable[dict[int, dict[str, Any]]]]
+Enricher = Callable[[V5Context, Sequence[Row]], Awaitable[dict[int, dict[str, Any]]]]
 FilterFn = Callable[[Select[Any], dict[str, Any], V5Context], Awaitable[Select[Any]]]
 
 
@@ -126,11 +132,7 @@ class Include:
     """``include=<field>``: side-load the ``target`` objects whose keys ``keys(row)`` yields."""
 
     target: str
-    keys: Callable[[RowMapping], Iterable[int | None]]
-
-
-REGISTRY: dict[str, Resource] = {}
-"""Every declared resource by its type word (includes resolve their targets here)."""
+    keys: Callable[[Row], Iterable[int | None]]
 
 
 @dataclass
@@ -157,7 +159,6 @@ class Resource:
 
     def __post_init__(self) -> None:
         self.order_fields = {"id": OrderField(self.model.id), **self.order_fields}
-        REGISTRY[self.kind.prefix] = self
         TITLES[self.kind.prefix] = self.title
         register_object(self.title, self.schema, sorted({i.target for i in self.includes.values()}))
 
@@ -228,14 +229,11 @@ class Resource:
     # -- reading ---------------------------------------------------------------------------
 
     def base(self, ctx: V5Context) -> Select[Any]:
-        source = self.model if self.source is None else self.source
-        return (
-            select(*self.columns).select_from(source).where(self.model.tenant_id == ctx.tenant_id)
-        )
+        return readable(self.columns, self.model, ctx.tenant_id, source=self.source)
 
     async def rows_by_id(
         self, ctx: V5Context, keys: Sequence[int], *, check: bool = True
-    ) -> list[RowMapping]:
+    ) -> list[Row]:
         """Rows with these ids (visible to the caller unless ``check`` is off: includes show
         what a visible row references)."""
         if not keys:
@@ -243,11 +241,9 @@ class Resource:
         stmt = self.base(ctx).where(self.model.id.in_(sorted(set(keys))))
         if check:
             stmt = await self.visible(stmt, ctx)
-        return list((await ctx.session.execute(stmt)).mappings())
+        return await ctx.db.mappings(stmt)
 
-    async def present_rows(
-        self, ctx: V5Context, rows: Sequence[RowMapping]
-    ) -> list[dict[str, Any]]:
+    async def present_rows(self, ctx: V5Context, rows: Sequence[Row]) -> list[dict[str, Any]]:
         await ctx.load_scope_kinds(row[c] for row in rows for c in self.scope_columns)
         shown = [self.present(row, ctx) for row in rows]
         if self.enrich is not None and rows:
@@ -257,17 +253,16 @@ class Resource:
         return shown
 
     async def side_load(
-        self, ctx: V5Context, rows: Sequence[RowMapping], names: Sequence[str]
+        self, ctx: V5Context, rows: Sequence[Row], names: Sequence[str]
     ) -> dict[str, list[dict[str, Any]]]:
         """``include``: one query per relation; grouped under the target's type word."""
         loaded: dict[str, dict[int, dict[str, Any]]] = {}
         for name in names:
             include = self.includes[name]
-            target = REGISTRY[include.target]
-            keys = {key for row in rows for key in include.keys(row) if key is not None}
+            target = ctx.runtime.resources.get(include.target)
             bucket = loaded.setdefault(target.name, {})
-            keys -= bucket.keys()
-            found = await target.rows_by_id(ctx, sorted(keys), check=False)
+            keys = keys_to_load(rows, include.keys, bucket)
+            found = await target.rows_by_id(ctx, keys, check=False)
             for row, shown in zip(found, await target.present_rows(ctx, found), strict=True):
                 bucket[row["id"]] = shown
         return {name: list(objects.values()) for name, objects in loaded.items()}
@@ -290,24 +285,28 @@ async def list_resource(
     ctx.alternatives = []
     for list_filter in resource.filters:
         stmt = await list_filter.apply(stmt, values, ctx)
-    total = 0
-    # Disjoint alternatives (e.g. "in these scopes" / "tenant-wide") are counted one by one:
-    # each is an index range, where their OR would be a filter over every row of the tenant.
-    for part in ctx.alternatives or [true()]:
-        counted = stmt.where(part).with_only_columns(func.count(), maintain_column_froms=True)
-        total += int(await ctx.session.scalar(counted.order_by(None)) or 0)
+    counted = stmt
     if ctx.alternatives:
         stmt = stmt.where(or_(*ctx.alternatives))
     order = resource.order_fields[values["order_by"]]
-    descending = values["order_direction"] == "desc"
     if order.join is not None:
         stmt = order.join(stmt)
-    keys: list[ColumnElement[Any]] = [order.column]
-    if order.column is not resource.model.id:
-        keys.append(resource.model.id)  # the tie-breaker: stable pages
-    stmt = stmt.order_by(*(key.desc() if descending else key.asc() for key in keys))
-    stmt = stmt.limit(values["limit"]).offset(values["offset"])
-    rows = list((await ctx.session.execute(stmt)).mappings())
+    keys = order_keys(
+        order.column, resource.model.id, descending=values["order_direction"] == "desc"
+    )
+    limit, offset = values["limit"], values["offset"]
+    if offset >= DEEP_OFFSET:
+        stmt = page_of(stmt, resource.model.id, keys, limit, offset)
+    else:
+        stmt = stmt.order_by(*keys).limit(limit).offset(offset)
+    rows = await ctx.db.mappings(stmt)
+    total = known_total(offset, limit, len(rows))
+    if total is None:
+        # Disjoint alternatives (e.g. "in these scopes" / "tenant-wide") are counted one by
+        # one: each is an index range, where their OR would filter every row of the tenant.
+        total = 0
+        for part in ctx.alternatives or [true()]:
+            total += int(await ctx.db.scalar(count_of(counted.where(part))) or 0)
     data = await resource.present_rows(ctx, rows)
     include = await resource.side_load(ctx, rows, values.get("include", []))
     return {

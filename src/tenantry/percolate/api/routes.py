@@ -18,12 +18,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import FieldError, ValidationFailed
-from tenantry.core.platform import PlatformDep
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import V5Context, open_context
 from tenantry.percolate.api.ids import invalid
 from tenantry.percolate.api.params import parse_params
 from tenantry.percolate.api.resource import Resource, fetch_one, list_resource
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import (
     body_schema,
     error_responses,
@@ -147,9 +147,9 @@ def resource_router(
     if listable:
 
         async def list_endpoint(
-            request: Request, platform: PlatformDep, caller: CallerDep
+            request: Request, runtime: RuntimeDep, caller: CallerDep
         ) -> Response:
-            async with open_context(platform, caller) as ctx:
+            async with open_context(runtime, caller, read_only=True) as ctx:
                 body = await list_resource(resource, ctx, query_of(request))
             return json_response(body)
 
@@ -174,11 +174,11 @@ def resource_router(
         run_create = create
 
         async def create_endpoint(
-            request: Request, platform: PlatformDep, caller: CallerDep
+            request: Request, runtime: RuntimeDep, caller: CallerDep
         ) -> Response:
             included = _include_of(resource, request)
             body = await read_body(request, run_create.body)
-            async with open_context(platform, caller) as ctx:
+            async with open_context(runtime, caller) as ctx:
                 key = await run_create.run(ctx, body)
                 shown = await fetch_one(
                     resource,
@@ -211,10 +211,10 @@ def resource_router(
     if extra_item_routes is not None:
         extra_item_routes(router)
 
-    async def get_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+    async def get_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
         key, wire = key_of(request)
         included = _include_of(resource, request)
-        async with open_context(platform, caller) as ctx:
+        async with open_context(runtime, caller, read_only=True) as ctx:
             shown = await fetch_one(
                 resource, ctx, key, wire_key=param, wire_value=wire, include=included
             )
@@ -239,11 +239,11 @@ def resource_router(
         run_update = update
 
         async def update_endpoint(
-            request: Request, platform: PlatformDep, caller: CallerDep
+            request: Request, runtime: RuntimeDep, caller: CallerDep
         ) -> Response:
             key, wire = key_of(request)
             body = await read_body(request, run_update.body)
-            async with open_context(platform, caller) as ctx:
+            async with open_context(runtime, caller) as ctx:
                 await run_update.run(ctx, key, body)
                 shown = await fetch_one(resource, ctx, key, wire_key=param, wire_value=wire)
             return json_response(shown)
@@ -269,10 +269,10 @@ def resource_router(
         run_delete = delete
 
         async def delete_endpoint(
-            request: Request, platform: PlatformDep, caller: CallerDep
+            request: Request, runtime: RuntimeDep, caller: CallerDep
         ) -> Response:
             key, _wire = key_of(request)
-            async with open_context(platform, caller) as ctx:
+            async with open_context(runtime, caller) as ctx:
                 await run_delete.run(ctx, key)
             return Response(status_code=204)
 

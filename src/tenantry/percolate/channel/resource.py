@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, false, func, select
 from sqlalchemy.engine import RowMapping
 
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.common import (
     SCOPE_ID,
     TIMESTAMP,
@@ -279,7 +280,7 @@ async def _terms(ctx: V5Context, wires: list[str]) -> list[int]:
     keys = list(dict.fromkeys(keys))
     if keys:
         found = await ctx.session.scalar(
-            select(func.count()).where(Term.tenant_id == ctx.tenant_id, Term.id.in_(keys))
+            select(func.count()).where(of_tenant(Term, ctx.tenant_id), Term.id.in_(keys))
         )
         if found != len(keys):
             raise forbidden("term_ids", ",".join(wires), "term")

@@ -12,6 +12,7 @@ from sqlalchemy import Select, and_, delete, false, or_, select
 from sqlalchemy.engine import RowMapping
 
 from tenantry.core.identity.models import User
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.common import ID, SCOPE_ID, TIMESTAMP, nullable, object_schema
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import IdKind, invalid
@@ -188,7 +189,7 @@ async def _mentions(ctx: V5Context, wires: list[str]) -> list[int]:
     found = set(
         (
             await ctx.session.scalars(
-                select(User.id).where(User.tenant_id == ctx.tenant_id, User.id.in_(keys))
+                select(User.id).where(of_tenant(User, ctx.tenant_id), User.id.in_(keys))
             )
         ).all()
     )
@@ -263,7 +264,7 @@ async def _delete(ctx: V5Context, key: int) -> None:
     comment = await _editable(ctx, key)
     await ctx.session.execute(
         delete(Comment)
-        .where(Comment.tenant_id == ctx.tenant_id, Comment.parent_comment_id == key)
+        .where(of_tenant(Comment, ctx.tenant_id), Comment.parent_comment_id == key)
         .execution_options(synchronize_session=False)
     )
     await ctx.session.delete(comment)

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tenantry.core.resources.scoped import same_tenant
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.comment.models import Comment
@@ -91,7 +92,7 @@ async def seed_demo(
     async with tenant_session(sessions, tenant_id) as session:
         channel = await session.scalar(
             select(Channel)
-            .join(Platform, (Platform.tenant_id == Channel.tenant_id)
+            .join(Platform, (same_tenant(Platform, Channel))
                   & (Platform.id == Channel.platform_id))
             .where(Platform.type == "custom", Channel.type == "custom")
             .order_by(Channel.id)

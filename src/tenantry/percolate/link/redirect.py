@@ -20,6 +20,7 @@ from starlette.responses import PlainTextResponse, RedirectResponse, Response
 
 from tenantry.core.platform import PlatformDep
 from tenantry.core.ratelimit import retry_after_headers
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.tenancy import enter_tenant
 from tenantry.percolate.link.models import ShortLink, ShortLinkCode
 from tenantry.percolate.link.resource import REDIRECT_PATH
@@ -60,7 +61,7 @@ async def follow(request: Request, code: str, platform: PlatformDep) -> Response
             return _not_found()
         tenant_id, link_id = owner
         await enter_tenant(session, tenant_id)
-        where = (ShortLink.tenant_id == tenant_id, ShortLink.id == link_id)
+        where = (of_tenant(ShortLink, tenant_id), ShortLink.id == link_id)
         target = (
             await session.execute(
                 update(ShortLink)

@@ -23,6 +23,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from tenantry.core.errors import Conflict
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.common import (
     ID,
     SCOPE_ID,
@@ -39,6 +40,7 @@ from tenantry.percolate.api.resource import (
     Include,
     OrderField,
     Resource,
+    Row,
     column_in,
 )
 from tenantry.percolate.api.routes import resource_router
@@ -148,7 +150,7 @@ async def shorten(
     known: dict[LinkIdentity, ShortLink] = {}
     owned = await ctx.session.scalars(
         select(ShortLink)
-        .where(ShortLink.tenant_id == ctx.tenant_id, ShortLink.post_id == post_id)
+        .where(of_tenant(ShortLink, ctx.tenant_id), ShortLink.post_id == post_id)
         .order_by(ShortLink.id)
     )
     for link in owned:
@@ -199,15 +201,15 @@ def _codes_in(ext: dict[str, Any] | None) -> list[str]:
     return codes
 
 
-async def post_link_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
+async def post_link_ids(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
     """``link_ids`` of a page of posts: the links their current text uses (one query)."""
     wanted = {row["id"]: _codes_in(row["ext"]) for row in rows}
     codes = {code for found in wanted.values() for code in found}
     if not codes:
         return {}
-    found = await ctx.session.execute(
+    found = await ctx.db.rows(
         select(ShortLink.post_id, ShortLink.code, ShortLink.id).where(
-            ShortLink.tenant_id == ctx.tenant_id,
+            of_tenant(ShortLink, ctx.tenant_id),
             ShortLink.post_id.in_([key for key, found in wanted.items() if found]),
             ShortLink.code.in_(sorted(codes)),
         )
@@ -223,7 +225,7 @@ async def post_link_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int,
 def with_link_ids(enrich: Enricher | None = None) -> Enricher:
     """The post resource's page enricher: ``enrich``'s fields plus :func:`post_link_ids`."""
 
-    async def enriched(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
+    async def enriched(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
         extra = await enrich(ctx, rows) if enrich is not None else {}
         for key, fields in (await post_link_ids(ctx, rows)).items():
             extra.setdefault(key, {}).update(fields)

@@ -21,6 +21,7 @@ from typing import Any, Literal
 from sqlalchemy import ColumnElement, Exists, Select, and_, exists, not_, or_
 
 from tenantry.core.errors import Forbidden
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.ids import invalid
 from tenantry.percolate.api.params import MAX_TEXT, family_param, parse_moment
@@ -108,7 +109,7 @@ async def _paths(ctx: V5Context, found: MetadataFilter) -> tuple[int, dict[str, 
 def _exists(ctx: V5Context, schema_id: int, paths: tuple[str, ...], *conditions: Any) -> Exists:
     """A value row of the post's record of ``schema_id`` at one of ``paths``."""
     return exists().where(
-        MetadataValue.tenant_id == ctx.tenant_id,
+        of_tenant(MetadataValue, ctx.tenant_id),
         MetadataValue.schema_id == schema_id,
         MetadataValue.path.in_(paths) if len(paths) > 1 else MetadataValue.path == paths[0],
         MetadataValue.object_kind == "post",

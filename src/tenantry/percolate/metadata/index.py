@@ -19,6 +19,7 @@ from typing import Any, Literal
 from sqlalchemy import delete, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.metadata.models import Metadata, MetadataValue
 from tenantry.percolate.schema.definition import FieldSpec, SchemaDefinition
 
@@ -177,7 +178,7 @@ def _values(
 async def forget(session: AsyncSession, tenant_id: int, metadata_id: int) -> None:
     await session.execute(
         delete(MetadataValue)
-        .where(MetadataValue.tenant_id == tenant_id, MetadataValue.metadata_id == metadata_id)
+        .where(of_tenant(MetadataValue, tenant_id), MetadataValue.metadata_id == metadata_id)
         .execution_options(synchronize_session=False)
     )
 

@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, exists, false, or_, select
 from sqlalchemy.engine import RowMapping
 
 from tenantry.core.errors import Conflict, FieldError
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.common import ID, TIMESTAMP, object_schema
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import IdKind, invalid
@@ -196,7 +197,7 @@ async def write_metadata(
     taken = await ctx.session.scalar(
         select(
             exists().where(
-                Metadata.tenant_id == ctx.tenant_id,
+                of_tenant(Metadata, ctx.tenant_id),
                 Metadata.object_kind == kind,
                 Metadata.object_key == key,
                 Metadata.schema_id == schema.id,

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tenantry.core.base import utcnow
 from tenantry.core.errors import FieldError, NotFound, ValidationFailed
+from tenantry.core.resources.scoped import same_tenant
 from tenantry.core.sealing import SecretBox
 from tenantry.core.tenancy import tenant_of
 from tenantry.percolate import ids
@@ -223,8 +224,7 @@ async def connected_applications(session: AsyncSession, user_id: int) -> list[Co
         select(OAuthToken, OAuthClient.name)
         .join(
             OAuthClient,
-            (OAuthClient.tenant_id == OAuthToken.tenant_id)
-            & (OAuthClient.id == OAuthToken.client_id),
+            (same_tenant(OAuthClient, OAuthToken)) & (OAuthClient.id == OAuthToken.client_id),
         )
         .where(OAuthToken.user_id == user_id, OAuthToken.disabled_at.is_(None))
         .order_by(OAuthToken.id.desc())

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from tenantry.core.base import utcnow
 from tenantry.core.identity.models import User
 from tenantry.core.ids import allocate_ids
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.sealing import SealBroken, SecretBox
 from tenantry.core.tenancy import Tenant, tenant_of
 from tenantry.percolate import ids
@@ -176,7 +177,7 @@ class OAuthStore:
             select(OAuthClient)
             .join(Tenant, Tenant.id == OAuthClient.tenant_id)
             .where(
-                OAuthClient.tenant_id == self.tenant_id,
+                of_tenant(OAuthClient, self.tenant_id),
                 OAuthClient.id == key,
                 OAuthClient.active.is_(True),
                 Tenant.active.is_(True),
@@ -192,7 +193,7 @@ class OAuthStore:
         row = self.session.execute(
             select(User.active, Tenant.active)
             .join(Tenant, Tenant.id == User.tenant_id)
-            .where(User.tenant_id == tenant_id, User.id == user_id)
+            .where(of_tenant(User, tenant_id), User.id == user_id)
         ).first()
         if row is None or not (row[0] and row[1]):
             return None

@@ -12,6 +12,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.tenancy import tenant_of
 from tenantry.percolate.api.common import (
     SCOPE_ID,
@@ -21,7 +22,7 @@ from tenantry.percolate.api.common import (
     owned_by_scopes,
     visible_in_reach,
 )
-from tenantry.percolate.api.context import V5Context, forbidden, provisioners
+from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, parse_scope
 from tenantry.percolate.api.params import choice_param, text_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
@@ -184,7 +185,7 @@ async def ensure_native_platforms(session: AsyncSession) -> None:
     present = set(
         await session.scalars(
             select(Platform.builtin_key).where(
-                Platform.tenant_id == tenant_id, Platform.system.is_(True)
+                of_tenant(Platform, tenant_id), Platform.system.is_(True)
             )
         )
     )
@@ -207,8 +208,6 @@ async def ensure_native_platforms(session: AsyncSession) -> None:
         except IntegrityError:
             continue
 
-
-provisioners.append(ensure_native_platforms)
 
 router = resource_router(
     RESOURCE,

@@ -21,6 +21,7 @@ from sqlalchemy import Select, exists, or_, select, union, update
 from sqlalchemy.engine import RowMapping
 
 from tenantry.core.errors import Conflict, FieldError
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.percolate.api.common import (
     ID,
     SCOPE_ID,
@@ -38,6 +39,7 @@ from tenantry.percolate.api.resource import (
     ListFilter,
     OrderField,
     Resource,
+    Row,
     column_in,
 )
 from tenantry.percolate.api.routes import resource_router
@@ -102,7 +104,7 @@ async def follow_transition(
     if decision is not None:
         decided = await ctx.session.execute(
             update(W)
-            .where(W.tenant_id == ctx.tenant_id, W.id == decision.workflow_id, W.status == PENDING)
+            .where(of_tenant(W, ctx.tenant_id), W.id == decision.workflow_id, W.status == PENDING)
             .values(status=decision.outcome, completed_at=now, updated_at=now)
             .execution_options(synchronize_session=False)
         )
@@ -117,7 +119,7 @@ async def follow_transition(
     elif plan.status in _IN_APPROVALS and group is not None:
         pending = await ctx.session.scalar(
             select(W.approval_group_id).where(
-                W.tenant_id == ctx.tenant_id, W.post_id == post_key, W.status == PENDING
+                of_tenant(W, ctx.tenant_id), W.post_id == post_key, W.status == PENDING
             )
         )
         if pending != group:
@@ -129,7 +131,7 @@ async def follow_transition(
 async def _end_pending(ctx: V5Context, post_key: int, now: datetime) -> None:
     await ctx.session.execute(
         update(W)
-        .where(W.tenant_id == ctx.tenant_id, W.post_id == post_key, W.status == PENDING)
+        .where(of_tenant(W, ctx.tenant_id), W.post_id == post_key, W.status == PENDING)
         .values(status=ENDED, completed_at=now, updated_at=now)
         .execution_options(synchronize_session=False)
     )
@@ -163,7 +165,7 @@ def no_longer_pending(key: int) -> Conflict:
 # --- what posts show and filter on -----------------------------------------------------------
 
 
-async def workflow_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
+async def workflow_ids(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
     """``approval_workflow_id`` for a page of posts (one query): the post's latest workflow,
     unless that one was ended (the post was taken out of approvals). Only a post that was
     ever given an ``approval_group_id`` can have one, so a page without such posts costs no
@@ -171,9 +173,9 @@ async def workflow_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, 
     keys = sorted({row["id"] for row in rows if row["approval_group_id"] is not None})
     latest: dict[int, tuple[int, str]] = {}
     if keys:
-        found = await ctx.session.execute(
+        found = await ctx.db.rows(
             select(W.post_id, W.id, W.status)
-            .where(W.tenant_id == ctx.tenant_id, W.post_id.in_(keys))
+            .where(of_tenant(W, ctx.tenant_id), W.post_id.in_(keys))
             .order_by(W.post_id, W.id)
         )
         for post_key, key, status in found:
@@ -191,9 +193,9 @@ async def workflow_ids(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, 
 def _participants(tenant_id: int, users: list[int]) -> Select[Any]:
     """Posts whose workflows (pending or complete) these users submitted or decided."""
     submitted = select(W.post_id).where(
-        W.tenant_id == tenant_id, W.user_id.in_(users), W.status != ENDED
+        of_tenant(W, tenant_id), W.user_id.in_(users), W.status != ENDED
     )
-    decided = select(F.post_id).where(F.tenant_id == tenant_id, F.user_id.in_(users))
+    decided = select(F.post_id).where(of_tenant(F, tenant_id), F.user_id.in_(users))
     return select(union(submitted, decided).subquery().c.post_id)
 
 
@@ -202,7 +204,7 @@ async def _post_filters(stmt: Select[Any], values: dict[str, Any], ctx: V5Contex
         stmt = stmt.where(Post.id.in_(_participants(ctx.tenant_id, values["approval_user_ids"])))
     if "exclude_approved_by" in values:
         approved = select(F.post_id).where(
-            F.tenant_id == ctx.tenant_id,
+            of_tenant(F, ctx.tenant_id),
             F.user_id.in_(values["exclude_approved_by"]),
             F.feedback == APPROVED,
         )
@@ -247,11 +249,11 @@ def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
     }
 
 
-async def _feedbacks(ctx: V5Context, rows: Sequence[RowMapping]) -> dict[int, dict[str, Any]]:
+async def _feedbacks(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
     """Every feedback of a page of workflows, oldest first (one query)."""
-    found = await ctx.session.execute(
+    found = await ctx.db.rows(
         select(F.workflow_id, F.user_id, F.feedback, F.comment, F.created_at)
-        .where(F.tenant_id == ctx.tenant_id, F.workflow_id.in_([row["id"] for row in rows]))
+        .where(of_tenant(F, ctx.tenant_id), F.workflow_id.in_([row["id"] for row in rows]))
         .order_by(F.workflow_id, F.id)
     )
     shown: dict[int, dict[str, Any]] = {row["id"]: {"feedbacks": []} for row in rows}
@@ -274,9 +276,7 @@ async def _workflow_filters(
         stmt = stmt.where(W.status.in_(values["statuses"]))
     users = values.get("approval_workflow_participant_user_ids")
     if users:
-        decided = exists().where(
-            F.tenant_id == W.tenant_id, F.workflow_id == W.id, F.user_id.in_(users)
-        )
+        decided = exists().where(same_tenant(F, W), F.workflow_id == W.id, F.user_id.in_(users))
         stmt = stmt.where(or_(W.user_id.in_(users), decided))
     return stmt
 

@@ -18,11 +18,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tenantry.core.platform import PlatformDep
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
 from tenantry.percolate.api.resource import fetch_one
 from tenantry.percolate.api.routes import API_PREFIX, SECURITY, json_response, read_body
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses, single_ref
 from tenantry.percolate.post import approval
 from tenantry.percolate.post.lifecycle import PostStatus, on_approved, on_rejected
@@ -79,11 +79,11 @@ async def decide(ctx: V5Context, key: int, wire: str, body: FeedbackCreate) -> N
     await ctx.session.flush()
 
 
-async def feedback_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+async def feedback_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
     wire = request.path_params[PARAM]
     key = approval.KIND.parse(wire, PARAM)
     body = await read_body(request, FeedbackCreate)
-    async with open_context(platform, caller) as ctx:
+    async with open_context(runtime, caller) as ctx:
         await decide(ctx, key, wire, body)
         shown = await fetch_one(approval.RESOURCE, ctx, key, wire_key=PARAM, wire_value=wire)
     return json_response(shown, 201)

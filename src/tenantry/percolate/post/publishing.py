@@ -38,13 +38,14 @@ from starlette.responses import Response
 
 from tenantry.core.errors import Conflict
 from tenantry.core.jobs import JobContext, enqueue, job_handlers
-from tenantry.core.platform import PlatformDep
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.webhooks import DeliveryCompleted, check_destination, delivery_hooks
 from tenantry.core.webhooks import enqueue_delivery as send_signed
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import forbidden, open_context
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.routes import SECURITY, json_response, read_body
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.channel.models import Channel
@@ -190,7 +191,7 @@ async def _move(
         return False
     result = await session.execute(
         update(Post)
-        .where(Post.tenant_id == tenant_id, Post.id == post_key, Post.status == str(current))
+        .where(of_tenant(Post, tenant_id), Post.id == post_key, Post.status == str(current))
         .values(status=str(plan.status), live_at=plan.live_at, updated_at=now, **extra)
         .execution_options(synchronize_session=False)
     )
@@ -331,12 +332,12 @@ class PublisherBody(BaseModel):
 router = APIRouter(prefix="/api/v5", tags=["channel"])
 
 
-async def put_publisher(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+async def put_publisher(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
     """Set where a custom channel's posts are published (a Tenantry addition)."""
     wire = request.path_params["channel_id"]
     key = CHANNEL.parse(wire, "channel_id")
     body = await read_body(request, PublisherBody)
-    async with open_context(platform, caller) as ctx:
+    async with open_context(runtime, caller) as ctx:
         channel = await ctx.session.get(Channel, (ctx.tenant_id, key))
         if channel is None or not await ctx.can("license_channel:read", channel.scope_id):
             raise forbidden("channel_id", wire, "channel")

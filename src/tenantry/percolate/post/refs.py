@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.post.models import Post, PostRef
 
 __all__ = [
@@ -87,7 +88,7 @@ async def sync_post_refs(session: AsyncSession, tenant_id: int, post_id: int) ->
     row = (
         await session.execute(
             select(Post.term_ids, Post.ext, Post.origin_ids).where(
-                Post.tenant_id == tenant_id, Post.id == post_id
+                of_tenant(Post, tenant_id), Post.id == post_id
             )
         )
     ).one()
@@ -96,7 +97,7 @@ async def sync_post_refs(session: AsyncSession, tenant_id: int, post_id: int) ->
         (kind, ref)
         for kind, ref in await session.execute(
             select(PostRef.kind, PostRef.ref).where(
-                PostRef.tenant_id == tenant_id, PostRef.post_id == post_id
+                of_tenant(PostRef, tenant_id), PostRef.post_id == post_id
             )
         )
     }
@@ -107,7 +108,7 @@ async def sync_post_refs(session: AsyncSession, tenant_id: int, post_id: int) ->
         await session.execute(
             delete(PostRef)
             .where(
-                PostRef.tenant_id == tenant_id,
+                of_tenant(PostRef, tenant_id),
                 PostRef.post_id == post_id,
                 PostRef.kind == kind,
                 PostRef.ref.in_(refs),
@@ -128,6 +129,6 @@ async def sync_post_refs(session: AsyncSession, tenant_id: int, post_id: int) ->
 def refers_to_any(tenant_id: int, kind: str, refs: list[str]) -> ColumnElement[bool]:
     """Posts with a ref of ``kind`` among ``refs`` (an ``IN`` over the lookup index)."""
     found = select(PostRef.post_id).where(
-        and_(PostRef.tenant_id == tenant_id, PostRef.kind == kind, PostRef.ref.in_(refs))
+        and_(of_tenant(PostRef, tenant_id), PostRef.kind == kind, PostRef.ref.in_(refs))
     )
     return Post.id.in_(found)

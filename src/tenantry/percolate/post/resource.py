@@ -19,6 +19,7 @@ from sqlalchemy.engine import RowMapping
 
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.identity.models import User
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.common import (
     ID,
     SCOPE_ID,
@@ -468,7 +469,7 @@ async def _term_keys(ctx: V5Context, wires: list[str]) -> list[int]:
     found = set(
         (
             await ctx.session.scalars(
-                select(Term.id).where(Term.tenant_id == ctx.tenant_id, Term.id.in_(keys))
+                select(Term.id).where(of_tenant(Term, ctx.tenant_id), Term.id.in_(keys))
             )
         ).all()
     )
@@ -512,14 +513,14 @@ async def _copied_terms(ctx: V5Context, source: Post, scope_id: int | None) -> l
         return keys
     names = (
         await ctx.session.scalars(
-            select(Term.name_key).where(Term.tenant_id == ctx.tenant_id, Term.id.in_(keys))
+            select(Term.name_key).where(of_tenant(Term, ctx.tenant_id), Term.id.in_(keys))
         )
     ).all()
     found = (
         await ctx.session.execute(
             select(Term.name_key, Term.id)
             .where(
-                Term.tenant_id == ctx.tenant_id,
+                of_tenant(Term, ctx.tenant_id),
                 Term.scope_key == (scope_id or 0),
                 Term.name_key.in_(list(names)),
             )
@@ -732,7 +733,7 @@ async def change_status(
     values = {"status": str(plan.status), "live_at": plan.live_at, "updated_at": now, **changes}
     result = await ctx.session.execute(
         update(Post)
-        .where(Post.tenant_id == ctx.tenant_id, Post.id == key, Post.status == str(current))
+        .where(of_tenant(Post, ctx.tenant_id), Post.id == key, Post.status == str(current))
         .values(**values)
         .execution_options(synchronize_session=False)
     )
@@ -758,12 +759,12 @@ async def _delete(ctx: V5Context, key: int) -> None:
     await ctx.require("post:delete", post.scope_id, "post_id", wire)
     await ctx.session.execute(
         delete(PostWebhook)
-        .where(PostWebhook.tenant_id == ctx.tenant_id, PostWebhook.post_id == key)
+        .where(of_tenant(PostWebhook, ctx.tenant_id), PostWebhook.post_id == key)
         .execution_options(synchronize_session=False)
     )
     await ctx.session.execute(
         delete(Post)
-        .where(Post.tenant_id == ctx.tenant_id, Post.id == key)
+        .where(of_tenant(Post, ctx.tenant_id), Post.id == key)
         .execution_options(synchronize_session=False)
     )
     ctx.session.expunge(post)

@@ -20,10 +20,11 @@ from tenantry.core.base import utcnow
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.identity.models import Role, RolePermission, UserRole
 from tenantry.core.identity.permissions import catalogue
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.scopes import ancestor_ids, ancestors_select
 from tenantry.core.tenancy import tenant_of
 from tenantry.percolate.api.common import SCOPE_ID, TIMESTAMP, object_schema
-from tenantry.percolate.api.context import V5Context, forbidden, provisioners
+from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import scope_ids_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
@@ -37,7 +38,7 @@ __all__ = ["KIND", "RESOURCE", "ensure_builtin_roles", "router", "usable_role"]
 KIND = IdKind("role", list_pattern=r"^role:[a-zA-Z0-9][a-zA-Z0-9_]*$")
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 _CODE = re.compile(CODE_PATTERN)
-_JOIN = and_(RoleProfile.tenant_id == Role.tenant_id, RoleProfile.role_id == Role.id)
+_JOIN = and_(same_tenant(RoleProfile, Role), RoleProfile.role_id == Role.id)
 
 
 def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
@@ -58,9 +59,9 @@ async def _capabilities(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     explicit = [row["id"] for row in rows if row["preset"] is None]
     granted: dict[int, list[str]] = {}
     if explicit:
-        found = await ctx.session.execute(
+        found = await ctx.db.rows(
             select(RolePermission.role_id, RolePermission.permission).where(
-                RolePermission.tenant_id == ctx.tenant_id, RolePermission.role_id.in_(explicit)
+                of_tenant(RolePermission, ctx.tenant_id), RolePermission.role_id.in_(explicit)
             )
         )
         for role_id, permission in found:
@@ -185,13 +186,13 @@ def _slug(name: str) -> str:
 async def _taken(session: AsyncSession, tenant_id: int, name: str | None, code: str | None) -> None:
     if name is not None:
         clash = await session.scalar(
-            select(func.count()).where(Role.tenant_id == tenant_id, Role.name == name)
+            select(func.count()).where(of_tenant(Role, tenant_id), Role.name == name)
         )
         if clash:
             raise Conflict("A role with this name exists.", [FieldError("name", "taken", name)])
     if code is not None:
         clash = await session.scalar(
-            select(func.count()).where(RoleProfile.tenant_id == tenant_id, RoleProfile.code == code)
+            select(func.count()).where(of_tenant(RoleProfile, tenant_id), RoleProfile.code == code)
         )
         if clash:
             raise Conflict("A role with this code exists.", [FieldError("code", "taken", code)])
@@ -240,7 +241,7 @@ async def _update(ctx: V5Context, key: int, body: RoleUpdate) -> None:
         capabilities = _checked_capabilities(body.capabilities)
         await ctx.session.execute(
             delete(RolePermission).where(
-                RolePermission.tenant_id == ctx.tenant_id, RolePermission.role_id == key
+                of_tenant(RolePermission, ctx.tenant_id), RolePermission.role_id == key
             )
         )
         for capability in capabilities:
@@ -252,7 +253,7 @@ async def _update(ctx: V5Context, key: int, body: RoleUpdate) -> None:
 async def _delete(ctx: V5Context, key: int) -> None:
     role, profile = await _editable(ctx, key)
     assigned = await ctx.session.scalar(
-        select(func.count()).where(UserRole.tenant_id == ctx.tenant_id, UserRole.role_id == key)
+        select(func.count()).where(of_tenant(UserRole, ctx.tenant_id), UserRole.role_id == key)
     )
     if assigned:
         raise Conflict(
@@ -261,7 +262,7 @@ async def _delete(ctx: V5Context, key: int) -> None:
         )
     await ctx.session.execute(
         delete(RolePermission).where(
-            RolePermission.tenant_id == ctx.tenant_id, RolePermission.role_id == key
+            of_tenant(RolePermission, ctx.tenant_id), RolePermission.role_id == key
         )
     )
     if profile is not None:
@@ -291,7 +292,7 @@ async def ensure_builtin_roles(session: AsyncSession) -> None:
     present = set(
         await session.scalars(
             select(RoleProfile.code).where(
-                RoleProfile.tenant_id == tenant_id, RoleProfile.system.is_(True)
+                of_tenant(RoleProfile, tenant_id), RoleProfile.system.is_(True)
             )
         )
     )
@@ -310,8 +311,6 @@ async def ensure_builtin_roles(session: AsyncSession) -> None:
         except IntegrityError:
             continue  # another request provisioned it (or a custom role took the name)
 
-
-provisioners.append(ensure_builtin_roles)
 
 router = resource_router(
     RESOURCE,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.identity.models import Role, RolePermission, User, UserRole
 from tenantry.core.identity.permissions import catalogue
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.scopes import ancestors_select
 from tenantry.percolate.api.common import (
     SCOPE_ID,
@@ -87,7 +88,7 @@ async def _with_capabilities(
         return stmt
     holding = (
         select(RolePermission.role_id)
-        .where(RolePermission.tenant_id == ctx.tenant_id, RolePermission.permission.in_(wanted))
+        .where(of_tenant(RolePermission, ctx.tenant_id), RolePermission.permission.in_(wanted))
         .group_by(RolePermission.role_id)
         .having(func.count(func.distinct(RolePermission.permission)) == len(wanted))
     )
@@ -96,7 +97,7 @@ async def _with_capabilities(
     if presets:
         clauses.append(
             UserRole.role_id.in_(
-                select(Role.id).where(Role.tenant_id == ctx.tenant_id, Role.preset.in_(presets))
+                select(Role.id).where(of_tenant(Role, ctx.tenant_id), Role.preset.in_(presets))
             )
         )
     return stmt.where(or_(*clauses))
@@ -108,7 +109,7 @@ async def _exclude_disabled(
     if values.get("exclude_disabled"):
         stmt = stmt.where(
             UserRole.user_id.in_(
-                select(User.id).where(User.tenant_id == ctx.tenant_id, User.active.is_(True))
+                select(User.id).where(of_tenant(User, ctx.tenant_id), User.active.is_(True))
             )
         )
     return stmt
@@ -157,7 +158,7 @@ RESOURCE = Resource(
         "user_id.name": OrderField(
             User.name,
             join=lambda stmt: stmt.join(
-                User, (User.tenant_id == UserRole.tenant_id) & (User.id == UserRole.user_id)
+                User, (same_tenant(User, UserRole)) & (User.id == UserRole.user_id)
             ),
         )
     },
@@ -232,7 +233,7 @@ async def grant(
     await role.usable_role(ctx, role_id, scope_id, f"{key_prefix}role_id")
     duplicate = await ctx.session.scalar(
         select(func.count()).where(
-            UserRole.tenant_id == ctx.tenant_id,
+            of_tenant(UserRole, ctx.tenant_id),
             UserRole.user_id == user_id,
             UserRole.role_id == role_id,
             UserRole.scope_id.is_(None) if scope_id is None else UserRole.scope_id == scope_id,

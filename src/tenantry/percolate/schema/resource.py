@@ -20,7 +20,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import Conflict, FieldError, ValidationFailed
-from tenantry.core.platform import PlatformDep
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.common import (
     SCOPE_ID,
@@ -40,6 +40,7 @@ from tenantry.percolate.api.routes import (
     json_response,
     resource_router,
 )
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import error_responses, single_ref
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.ids import MAX_KEY_DIGITS
@@ -105,12 +106,10 @@ async def load_version(
     ctx: V5Context, ref: SchemaRef, key: str, wire: str
 ) -> tuple[Schema, SchemaVersion]:
     """The schema and the version ``ref`` names, if the caller may read it (else 403)."""
-    schema = await ctx.session.get(Schema, (ctx.tenant_id, ref.key))
+    schema = await ctx.get(Schema, (ctx.tenant_id, ref.key))
     if schema is None or not await _readable(ctx, schema.scope_id):
         raise forbidden(key, wire, "schema")
-    version = await ctx.session.get(
-        SchemaVersion, (ctx.tenant_id, ref.key, ref.version or schema.version)
-    )
+    version = await ctx.get(SchemaVersion, (ctx.tenant_id, ref.key, ref.version or schema.version))
     if version is None:
         raise forbidden(key, wire, "schema")
     return schema, version
@@ -132,7 +131,7 @@ async def check_values(
     found = set(
         (
             await ctx.session.scalars(
-                select(Term.id).where(Term.tenant_id == ctx.tenant_id, Term.id.in_(keys))
+                select(Term.id).where(of_tenant(Term, ctx.tenant_id), Term.id.in_(keys))
             )
         ).all()
     )
@@ -186,15 +185,12 @@ def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
 
 async def _in_use(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     keys = [row["id"] for row in rows]
-    used = set(
-        (
-            await ctx.session.scalars(
-                select(Post.schema_id)
-                .where(Post.tenant_id == ctx.tenant_id, Post.schema_id.in_(keys))
-                .distinct()
-            )
-        ).all()
+    found = await ctx.db.rows(
+        select(Post.schema_id)
+        .where(of_tenant(Post, ctx.tenant_id), Post.schema_id.in_(keys))
+        .distinct()
     )
+    used = {row[0] for row in found}
     return {key: {"in_use": key in used} for key in keys}
 
 
@@ -232,7 +228,7 @@ RESOURCE = Resource(
     source=Schema.__table__.join(
         SchemaVersion.__table__,
         and_(
-            SchemaVersion.tenant_id == Schema.tenant_id,
+            same_tenant(SchemaVersion, Schema),
             SchemaVersion.schema_id == Schema.id,
             SchemaVersion.version == Schema.version,
         ),
@@ -374,7 +370,7 @@ def _check_resource_types(schema_type: str, types: list[str]) -> None:
 
 async def _slug_clash(ctx: V5Context, slug: str) -> None:
     taken = await ctx.session.scalar(
-        select(exists().where(Schema.tenant_id == ctx.tenant_id, Schema.slug == slug))
+        select(exists().where(of_tenant(Schema, ctx.tenant_id), Schema.slug == slug))
     )
     if taken:
         raise Conflict("A schema already has this slug.", [FieldError("slug", "taken", slug)])
@@ -458,10 +454,10 @@ async def _update(ctx: V5Context, key: int, body: SchemaUpdate) -> None:
 def _version_route(router: APIRouter) -> None:
     """``GET /schema/{schema_id}`` answering ``schema:<id>_<version>`` with that version."""
 
-    async def get_schema(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+    async def get_schema(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
         wire = request.path_params["schema_id"]
         ref = parse_schema_ref(wire, "schema_id")
-        async with open_context(platform, caller) as ctx:
+        async with open_context(runtime, caller) as ctx:
             schema, version = await load_version(ctx, ref, "schema_id", wire)
             rows = await RESOURCE.rows_by_id(ctx, [schema.id])
             if not rows:

@@ -27,6 +27,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import aliased
 
 from tenantry.core.errors import Conflict, FieldError
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.percolate.api.common import (
     SCOPE_ID,
     TIMESTAMP,
@@ -81,13 +82,11 @@ async def _children(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     """``child_count`` of a page in one query; a root with children is its own taxonomy."""
     keys = [row["id"] for row in rows]
     counts = dict(
-        (
-            await ctx.session.execute(
-                select(Term.parent_id, func.count())
-                .where(Term.tenant_id == ctx.tenant_id, Term.parent_id.in_(keys))
-                .group_by(Term.parent_id)
-            )
-        ).all()
+        await ctx.db.rows(
+            select(Term.parent_id, func.count())
+            .where(of_tenant(Term, ctx.tenant_id), Term.parent_id.in_(keys))
+            .group_by(Term.parent_id)
+        )
     )
     out: dict[int, dict[str, Any]] = {}
     for row in rows:
@@ -100,9 +99,7 @@ async def _children(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
 
 
 def _has_children() -> ColumnElement[bool]:
-    return exists(
-        select(_child.id).where(_child.tenant_id == Term.tenant_id, _child.parent_id == Term.id)
-    )
+    return exists(select(_child.id).where(same_tenant(_child, Term), _child.parent_id == Term.id))
 
 
 async def _below_parents(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
@@ -110,13 +107,11 @@ async def _below_parents(stmt: Select[Any], values: dict[str, Any], ctx: V5Conte
     if "parent_ids" not in values:
         return stmt
     depth = values.get("depth", 1)
-    parents = (
-        await ctx.session.execute(
-            select(Term.id, Term.path, Term.depth).where(
-                Term.tenant_id == ctx.tenant_id, Term.id.in_(values["parent_ids"])
-            )
+    parents = await ctx.db.rows(
+        select(Term.id, Term.path, Term.depth).where(
+            of_tenant(Term, ctx.tenant_id), Term.id.in_(values["parent_ids"])
         )
-    ).all()
+    )
     if not parents:
         return stmt.where(false())
     clauses = [
@@ -242,7 +237,7 @@ class TermUpdate(BaseModel):
 async def _sibling_clash(ctx: V5Context, term: Term, *, exclude: int | None = None) -> None:
     clash = await ctx.session.scalar(
         select(func.count()).where(
-            Term.tenant_id == ctx.tenant_id,
+            of_tenant(Term, ctx.tenant_id),
             Term.scope_key == term.scope_key,
             Term.parent_key == term.parent_key,
             Term.namespace == term.namespace,
@@ -336,7 +331,7 @@ async def _move(ctx: V5Context, term: Term, parent_wire: str | None) -> None:
     shift = new_depth - term.depth
     await ctx.session.execute(
         update(Term)
-        .where(Term.tenant_id == ctx.tenant_id, Term.path.startswith(old_prefix, autoescape=True))
+        .where(of_tenant(Term, ctx.tenant_id), Term.path.startswith(old_prefix, autoescape=True))
         .values(
             path=literal(new_prefix, String).concat(func.substr(Term.path, len(old_prefix) + 1)),
             depth=Term.depth + shift,

@@ -26,6 +26,7 @@ from tenantry.core.mail import OutgoingMail
 from tenantry.core.mail_jobs import enqueue_mail
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import retry_after_headers
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.tenancy import Tenant, tenant_session
 from tenantry.settings import Settings
 
@@ -113,7 +114,7 @@ async def request_reset(
         async with tenant_session(platform.sessions, tenant_id) as session:
             user = await session.scalar(
                 select(User).where(
-                    User.tenant_id == tenant_id, User.email == address, User.active.is_(True)
+                    of_tenant(User, tenant_id), User.email == address, User.active.is_(True)
                 )
             )
             if user is None:

@@ -25,6 +25,7 @@ from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import User, UserRole
 from tenantry.core.identity.passwords import hash_password, verify_password
 from tenantry.core.platform import PlatformDep
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.common import TIMESTAMP, applying_in_scopes, nullable, object_schema
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
@@ -40,6 +41,7 @@ from tenantry.percolate.api.routes import (
     read_body,
     resource_router,
 )
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.role import user_role
@@ -73,7 +75,7 @@ async def _holders_in_reach(ctx: V5Context, capability: str) -> Any:
     if reach.everywhere:
         return None
     holders = select(UserRole.user_id).where(
-        UserRole.tenant_id == ctx.tenant_id, reach.condition(UserRole.scope_id)
+        of_tenant(UserRole, ctx.tenant_id), reach.condition(UserRole.scope_id)
     )
     return or_(User.id == ctx.user_id, User.id.in_(holders))
 
@@ -90,7 +92,7 @@ async def _in_scopes(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) 
     """Users holding a role that applies in the given scopes."""
     if "scope_ids" not in values:
         return stmt
-    grants = select(UserRole.user_id).where(UserRole.tenant_id == ctx.tenant_id)
+    grants = select(UserRole.user_id).where(of_tenant(UserRole, ctx.tenant_id))
     grants = await _GRANTS_IN_SCOPES.apply(grants, values, ctx)
     if ctx.alternatives:  # they belong to this subquery, not to the users list
         grants = grants.where(or_(*ctx.alternatives))
@@ -216,7 +218,7 @@ async def _target(ctx: V5Context, key: int, capability: str) -> User:
     condition = await _holders_in_reach(ctx, capability)
     if condition is not None:
         allowed = await ctx.session.scalar(
-            select(func.count()).where(User.tenant_id == ctx.tenant_id, User.id == key, condition)
+            select(func.count()).where(of_tenant(User, ctx.tenant_id), User.id == key, condition)
         )
         if not allowed:
             raise forbidden("user_id", f"user:{key}", "user")
@@ -234,7 +236,7 @@ async def _update(ctx: V5Context, key: int, body: UserUpdate) -> None:
         email = identity.normalize_email(body.email)
         if email != user.email:
             taken = await ctx.session.scalar(
-                select(func.count()).where(User.tenant_id == ctx.tenant_id, User.email == email)
+                select(func.count()).where(of_tenant(User, ctx.tenant_id), User.email == email)
             )
             if taken:
                 raise Conflict(
@@ -315,13 +317,11 @@ def _password_routes(router: APIRouter) -> None:
             },
         )
 
-    async def change_password(
-        request: Request, platform: PlatformDep, caller: CallerDep
-    ) -> Response:
+    async def change_password(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
         value = request.path_params["user_id"]
         key = KIND.parse(value, "user_id")
         body = await read_body(request, PasswordChange)
-        async with open_context(platform, caller) as ctx:
+        async with open_context(runtime, caller) as ctx:
             user = await ctx.session.get(User, (ctx.tenant_id, key))
             if user is None or key != ctx.user_id:
                 raise forbidden("user_id", value, "user")

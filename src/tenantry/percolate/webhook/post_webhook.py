@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import Conflict, FieldError
-from tenantry.core.platform import PlatformDep
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.webhooks import enqueue_delivery
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
@@ -37,6 +37,7 @@ from tenantry.percolate.api.routes import (
     query_of,
     read_body,
 )
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.ids import MAX_KEY_DIGITS
@@ -102,9 +103,9 @@ async def _list(ctx: V5Context, query: dict[str, list[str]]) -> dict[str, Any]:
         select(PostWebhook)
         .join(
             Post,
-            (Post.tenant_id == PostWebhook.tenant_id) & (Post.id == PostWebhook.post_id),
+            (same_tenant(Post, PostWebhook)) & (Post.id == PostWebhook.post_id),
         )
-        .where(PostWebhook.tenant_id == ctx.tenant_id, reach.condition(Post.scope_id))
+        .where(of_tenant(PostWebhook, ctx.tenant_id), reach.condition(Post.scope_id))
     )
     if "ids" in values:
         pairs = [parse_id(value, "ids") for value in values["ids"]]
@@ -147,7 +148,7 @@ async def _create(ctx: V5Context, body: PostWebhookCreate) -> PostWebhook:
     taken = await ctx.session.scalar(
         select(
             exists().where(
-                PostWebhook.tenant_id == ctx.tenant_id,
+                of_tenant(PostWebhook, ctx.tenant_id),
                 PostWebhook.post_id == post.id,
                 PostWebhook.webhook_id == hook.id,
             )
@@ -175,7 +176,7 @@ async def _delete(ctx: V5Context, wire: str) -> None:
     await ctx.session.execute(
         delete(PostWebhook)
         .where(
-            PostWebhook.tenant_id == ctx.tenant_id,
+            of_tenant(PostWebhook, ctx.tenant_id),
             PostWebhook.post_id == post_key,
             PostWebhook.webhook_id == hook_key,
         )
@@ -194,10 +195,9 @@ async def announce_status_change(
             select(Webhook)
             .join(
                 PostWebhook,
-                (PostWebhook.tenant_id == Webhook.tenant_id)
-                & (PostWebhook.webhook_id == Webhook.id),
+                (same_tenant(PostWebhook, Webhook)) & (PostWebhook.webhook_id == Webhook.id),
             )
-            .where(PostWebhook.tenant_id == ctx.tenant_id, PostWebhook.post_id == post_key)
+            .where(of_tenant(PostWebhook, ctx.tenant_id), PostWebhook.post_id == post_key)
             .order_by(Webhook.id)
         )
     ).all()
@@ -221,22 +221,22 @@ async def announce_status_change(
 router = APIRouter(prefix=API_PREFIX, tags=["postwebhook"])
 
 
-async def list_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
-    async with open_context(platform, caller) as ctx:
+async def list_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    async with open_context(runtime, caller) as ctx:
         body = await _list(ctx, query_of(request))
     return json_response(body)
 
 
-async def create_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+async def create_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
     body = await read_body(request, PostWebhookCreate)
-    async with open_context(platform, caller) as ctx:
+    async with open_context(runtime, caller) as ctx:
         row = await _create(ctx, body)
         shown = _present(row, ctx)
     return json_response({"data": shown}, 201)
 
 
-async def delete_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
-    async with open_context(platform, caller) as ctx:
+async def delete_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    async with open_context(runtime, caller) as ctx:
         await _delete(ctx, request.path_params["postwebhook_id"])
     return Response(status_code=204)
 

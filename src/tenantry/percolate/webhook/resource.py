@@ -17,7 +17,7 @@ from sqlalchemy.engine import RowMapping
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tenantry.core.platform import PlatformDep
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.webhooks import WebhookDelivery, check_destination, replay
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.common import (
@@ -41,6 +41,7 @@ from tenantry.percolate.api.routes import (
     query_of,
     resource_router,
 )
+from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import error_responses
 from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.webhook.models import PostWebhook, Webhook
@@ -169,7 +170,7 @@ async def _delete(ctx: V5Context, key: int) -> None:
     webhook = await load_webhook(ctx, key, "webhook_id", "webhook:manage")
     await ctx.session.execute(
         delete(PostWebhook)
-        .where(PostWebhook.tenant_id == ctx.tenant_id, PostWebhook.webhook_id == key)
+        .where(of_tenant(PostWebhook, ctx.tenant_id), PostWebhook.webhook_id == key)
         .execution_options(synchronize_session=False)
     )
     await ctx.session.delete(webhook)
@@ -209,13 +210,13 @@ DELIVERY_PARAMS = (
 def _delivery_routes(router: APIRouter) -> None:
     """``GET /webhook/{id}/deliveries`` (the log) and ``POST …/{delivery}/replay``."""
 
-    async def list_endpoint(request: Request, platform: PlatformDep, caller: CallerDep) -> Response:
+    async def list_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
         key = KIND.parse(request.path_params["webhook_id"], "webhook_id")
         values = parse_params(DELIVERY_PARAMS, query_of(request))
-        async with open_context(platform, caller) as ctx:
+        async with open_context(runtime, caller) as ctx:
             await load_webhook(ctx, key, "webhook_id", "webhook:read")
             stmt = select(WebhookDelivery).where(
-                WebhookDelivery.tenant_id == ctx.tenant_id, _of_webhook(key)
+                of_tenant(WebhookDelivery, ctx.tenant_id), _of_webhook(key)
             )
             if "post_ids" in values:
                 refs = [subscription_ref(post, key) for post in values["post_ids"]]
@@ -227,17 +228,15 @@ def _delivery_routes(router: APIRouter) -> None:
             data = [_present_delivery(row) for row in rows]
         return json_response({"data": data})
 
-    async def replay_endpoint(
-        request: Request, platform: PlatformDep, caller: CallerDep
-    ) -> Response:
+    async def replay_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
         key = KIND.parse(request.path_params["webhook_id"], "webhook_id")
         wire = request.path_params["delivery_id"]
         attempt_key = DELIVERY.parse(wire, "delivery_id")
-        async with open_context(platform, caller) as ctx:
+        async with open_context(runtime, caller) as ctx:
             webhook = await load_webhook(ctx, key, "webhook_id", "webhook:manage")
             found = await ctx.session.scalar(
                 select(WebhookDelivery.id).where(
-                    WebhookDelivery.tenant_id == ctx.tenant_id,
+                    of_tenant(WebhookDelivery, ctx.tenant_id),
                     WebhookDelivery.id == attempt_key,
                     _of_webhook(key),
                 )

@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import FieldError, ValidationFailed
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.perscom.engine.context import Call, CallOpener
 from tenantry.perscom.engine.declaration import BelongsToMany
 from tenantry.perscom.engine.includes import IncludeTree, load_includes, parse_includes
@@ -486,7 +487,7 @@ async def _changes_pivot(
     row = (
         await call.conn.execute(
             select(*(pivot.c[k] for k in values)).where(
-                pivot.c.tenant_id == call.tenant_id,
+                of_tenant(pivot, call.tenant_id),
                 pivot.c[spec.parent_key] == parent_id,
                 pivot.c[spec.related_key] == related,
             )

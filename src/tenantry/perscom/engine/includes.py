@@ -11,9 +11,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, and_, any_, bindparam, select
+from sqlalchemy import ColumnElement, and_, bindparam, select
 
 from tenantry.core.errors import FieldError
+from tenantry.core.resources.scoped import of_tenant, same_tenant
+from tenantry.core.resources.sideload import among_keys, keys_to_load
 from tenantry.core.resources.sql import Database, db_dialect, mapping
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
@@ -112,11 +114,9 @@ def relation_statement(
     target = relation.required_target()
 
     def among(column: ColumnElement[Any]) -> ColumnElement[bool]:
-        if dialect == "postgresql":
-            return column == any_(bindparam("keys", type_=ARRAY(BigInteger)))
-        return column.in_(bindparam("keys", expanding=True))
+        return among_keys(column, dialect)
 
-    where: list[ColumnElement[bool]] = [target.tenant_col == bindparam("tenant")]
+    where: list[ColumnElement[bool]] = [of_tenant(target.table, bindparam("tenant"))]
     if target.decl.default_filter is not None:
         where.append(target.decl.default_filter(target))
     if condition is not None:
@@ -158,7 +158,7 @@ def relation_statement(
                 target.from_clause.join(
                     pivot,
                     and_(
-                        pivot.c.tenant_id == target.tenant_col,
+                        same_tenant(pivot, target.table),
                         pivot.c[spec.related_key] == target.id_col,
                     ),
                 )
@@ -203,11 +203,8 @@ async def load_includes(
             await _morph_to(db, registry, tenant_id, spec, parents, name, context)
             continue
         target = relation.required_target()
-        keys: set[Any]
-        if isinstance(spec, BelongsTo):
-            keys = {p[spec.key] for p in parents if p.get(spec.key) is not None}
-        else:
-            keys = {p["id"] for p in parents}
+        pointer = spec.key if isinstance(spec, BelongsTo) else "id"
+        keys = keys_to_load(parents, lambda parent: (parent.get(pointer),))  # noqa: B023 (used now)
         loaded: list[dict[str, Any]] = []
         rows: list[Any] = []
         if keys:
@@ -216,7 +213,7 @@ async def load_includes(
                 if node.condition is None and relation.prepared is not None
                 else relation_statement(relation, db_dialect(db), node.condition)
             )
-            rows = list(await db.rows(statement, {"tenant": tenant_id, "keys": list(keys)}))
+            rows = list(await db.rows(statement, {"tenant": tenant_id, "keys": keys}))
         if isinstance(spec, BelongsTo | MorphOne):
             found: dict[Any, dict[str, Any]] = {}
             link = "id" if isinstance(spec, BelongsTo) else spec.id_field

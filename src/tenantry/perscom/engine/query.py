@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import (
     ColumnElement,
     FromClause,
-    Select,
     String,
     and_,
     cast,
@@ -32,6 +31,9 @@ from sqlalchemy import (
 from starlette.requests import Request
 
 from tenantry.core.errors import FieldError
+from tenantry.core.resources.paging import count_of, known_total, page_of
+from tenantry.core.resources.params import QueryParam
+from tenantry.core.resources.scoped import same_tenant
 from tenantry.core.resources.sql import Database
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
@@ -45,6 +47,18 @@ from tenantry.perscom.engine.runtime import INT64_MAX, INT64_MIN, BoundRelation,
 
 DEFAULT_LIMIT = 15
 MAX_LIMIT = 1000
+PAGE = QueryParam(
+    "page",
+    {"type": "integer", "minimum": 1, "maximum": INT64_MAX // MAX_LIMIT},
+    int,
+    default=1,
+)
+LIMIT = QueryParam(
+    "limit",
+    {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+    int,
+    default=DEFAULT_LIMIT,
+)
 """Orion sets no maximum; the issue refuses ``limit=100000000``. FFY's largest is 1000."""
 MAX_NESTED_DEPTH = 1
 
@@ -134,8 +148,10 @@ def page_request(request: Request) -> PageRequest:
     """``?page`` (1-based) and ``?limit`` (default 15): integers, or a 422."""
     params = request.query_params
     problems = Problems()
-    number = _positive(params.get("page"), 1, "page", problems, INT64_MAX // MAX_LIMIT)
-    size = _positive(params.get("limit"), DEFAULT_LIMIT, "limit", problems, MAX_LIMIT)
+    number, size = (
+        _positive(params.get(p.name), p.default, p.name, problems, p.schema["maximum"])
+        for p in (PAGE, LIMIT)
+    )
     problems.raise_if_any()
     return PageRequest(number, size)
 
@@ -463,14 +479,14 @@ def link(relation: BoundRelation) -> tuple[FromClause, ColumnElement[bool]]:
     owner = relation.owner
     target = relation.required_target()
     spec = relation.spec
-    same_tenant = target.tenant_col == owner.tenant_col
+    within = same_tenant(target.table, owner.table)
     if isinstance(spec, BelongsTo):
-        return target.from_clause, and_(same_tenant, target.id_col == owner.columns[spec.key])
+        return target.from_clause, and_(within, target.id_col == owner.columns[spec.key])
     if isinstance(spec, HasMany):
-        return target.from_clause, and_(same_tenant, target.columns[spec.key] == owner.id_col)
+        return target.from_clause, and_(within, target.columns[spec.key] == owner.id_col)
     if isinstance(spec, MorphOne):
         return target.from_clause, and_(
-            same_tenant,
+            within,
             target.columns[spec.type_field] == owner.decl.morph_type,
             target.columns[spec.id_field] == owner.id_col,
         )
@@ -479,12 +495,12 @@ def link(relation: BoundRelation) -> tuple[FromClause, ColumnElement[bool]]:
         joined = target.from_clause.join(
             pivot,
             and_(
-                pivot.c.tenant_id == target.tenant_col,
+                same_tenant(pivot, target.table),
                 pivot.c[spec.related_key] == target.id_col,
             ),
         )
         conditions = [
-            pivot.c.tenant_id == owner.tenant_col,
+            same_tenant(pivot, owner.table),
             pivot.c[spec.parent_key] == owner.id_col,
             *(pivot.c[name] == value for name, value in spec.pivot_where),
         ]
@@ -542,27 +558,12 @@ async def fetch_page(
     shorter than the limit), because on a large tenant it costs more than the page.
     """
     base = source if source is not None else resource.from_clause
-    ids = (
-        select(resource.id_col.label("page_id"))
-        .select_from(base)
-        .where(*query.where)
-        .order_by(*query.order_by)
-        .limit(page.size)
-        .offset(page.offset)
-        .subquery("page")
-    )
-    statement: Select[Any] = (
-        select(*resource.select_columns, *extra_columns)
-        .select_from(base.join(ids, resource.id_col == ids.c.page_id))
-        .where(*query.where)
-        .order_by(*query.order_by)
-    )
+    listed = select(*resource.select_columns, *extra_columns).select_from(base).where(*query.where)
+    statement = page_of(listed, resource.id_col, query.order_by, page.size, page.offset)
     rows = list(await db.rows(statement))
-    if page.offset == 0 and len(rows) < page.size:
-        total = len(rows)
-    else:
-        count = select(func.count()).select_from(base).where(*query.where)
-        total = int(await db.scalar(count))
+    total = known_total(page.offset, page.size, len(rows))
+    if total is None:
+        total = int(await db.scalar(count_of(listed)))
     return Page(rows, total, page)
 
 
@@ -572,9 +573,8 @@ async def fetch_default_page(
     """:func:`fetch_page` for a plain index, on the statements prepared at start-up."""
     params = {"tenant": tenant_id, "limit": page.size, "offset": page.offset}
     rows = list(await db.rows(resource.page_statement, params))
-    if page.offset == 0 and len(rows) < page.size:
-        total = len(rows)
-    else:
+    total = known_total(page.offset, page.size, len(rows))
+    if total is None:
         total = int(await db.scalar(resource.count_statement, {"tenant": tenant_id}))
     return Page(rows, total, page)
 

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tenantry.core.base import utcnow
 from tenantry.core.errors import FieldError, NotFound
 from tenantry.core.ids import allocate_ids
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, HasMany, MorphOne
 from tenantry.perscom.engine.includes import pivot_columns, pivot_of
 from tenantry.perscom.engine.problems import failure
@@ -90,7 +91,7 @@ class ManyRowSet(RowSet):
         return target.from_clause.join(
             self.pivot,
             and_(
-                self.pivot.c.tenant_id == target.tenant_col,
+                same_tenant(self.pivot, target.table),
                 self.pivot.c[self.spec.related_key] == target.id_col,
             ),
         )
@@ -268,7 +269,7 @@ async def attached_ids(
     pivot = spec.pivot
     rows = await conn.execute(
         select(pivot.c[spec.related_key]).where(
-            pivot.c.tenant_id == tenant_id,
+            of_tenant(pivot, tenant_id),
             pivot.c[spec.parent_key] == parent_id,
             *(pivot.c[c] == v for c, v in spec.pivot_where),
         )
@@ -313,7 +314,7 @@ async def detach_rows(
     pivot = spec.pivot
     await conn.execute(
         delete(pivot).where(
-            pivot.c.tenant_id == tenant_id,
+            of_tenant(pivot, tenant_id),
             pivot.c[spec.parent_key] == parent_id,
             pivot.c[spec.related_key].in_(related),
             *(pivot.c[c] == v for c, v in spec.pivot_where),
@@ -335,7 +336,7 @@ async def update_pivot(
     result = await conn.execute(
         update(pivot)
         .where(
-            pivot.c.tenant_id == tenant_id,
+            of_tenant(pivot, tenant_id),
             pivot.c[spec.parent_key] == parent_id,
             pivot.c[spec.related_key] == related,
             *(pivot.c[c] == v for c, v in spec.pivot_where),

@@ -32,10 +32,12 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
-    select,
 )
 
 from tenantry.core.base import UTCDateTime
+from tenantry.core.resources.paging import count_of, page_of
+from tenantry.core.resources.registry import Registry as NamedResources
+from tenantry.core.resources.scoped import readable, same_tenant
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
@@ -227,7 +229,7 @@ class Compiled:
             self.from_clause = self.table.outerjoin(
                 self.ext,
                 and_(
-                    self.ext.c.tenant_id == self.table.c.tenant_id,
+                    same_tenant(self.ext, self.table),
                     self.ext.c[key] == self.table.c.id,
                 ),
             )
@@ -292,30 +294,19 @@ class Compiled:
         form (and asyncpg its prepared statement), which a freshly built select cannot.
         """
         tenant = bindparam("tenant", type_=BigInteger)
-        where: list[ColumnElement[bool]] = [self.tenant_col == tenant]
+        rows = readable(self.select_columns, self.table, tenant, source=self.from_clause)
+        listed = rows
         if self.decl.default_filter is not None:
-            where.append(self.decl.default_filter(self))
-        ids = (
-            select(self.id_col.label("page_id"))
-            .select_from(self.from_clause)
-            .where(*where)
-            .order_by(*self.default_order)
-            .limit(bindparam("limit", type_=Integer))
-            .offset(bindparam("offset", type_=Integer))
-            .subquery("page")
+            listed = listed.where(self.decl.default_filter(self))
+        self.page_statement = page_of(
+            listed,
+            self.id_col,
+            self.default_order,
+            bindparam("limit", type_=Integer),
+            bindparam("offset", type_=Integer),
         )
-        self.page_statement = (
-            select(*self.select_columns)
-            .select_from(self.from_clause.join(ids, self.id_col == ids.c.page_id))
-            .where(*where)
-            .order_by(*self.default_order)
-        )
-        self.count_statement = select(func.count()).select_from(self.from_clause).where(*where)
-        self.show_statement = (
-            select(*self.select_columns)
-            .select_from(self.from_clause)
-            .where(self.tenant_col == tenant, self.id_col == bindparam("row_id", type_=BigInteger))
-        )
+        self.count_statement = count_of(listed)
+        self.show_statement = rows.where(self.id_col == bindparam("row_id", type_=BigInteger))
 
     def _compile_select(self) -> None:
         columns: list[ColumnElement[Any]] = []
@@ -418,15 +409,12 @@ def _formatter(kind: Kind) -> Formatter:
     return None
 
 
-class Registry:
+class Registry(NamedResources[Compiled]):
     """Every resource of the face, bound to each other (relations resolve by name)."""
 
     def __init__(self, declarations: Iterable[Resource]) -> None:
-        self.resources: dict[str, Compiled] = {}
-        for decl in declarations:
-            if decl.name in self.resources:
-                raise ValueError(f"resource {decl.name!r} declared twice")
-            self.resources[decl.name] = Compiled(decl)
+        super().__init__((Compiled(decl) for decl in declarations), lambda c: c.decl.name)
+        self.resources = self.by_name
         self.morph_types: dict[str, Compiled] = {
             c.decl.morph_type: c for c in self.resources.values() if c.decl.morph_type
         }
@@ -436,15 +424,6 @@ class Registry:
         for compiled in self.resources.values():
             compiled.bind(self)
         self._referrers = self._find_referrers()
-
-    def get(self, name: str) -> Compiled:
-        try:
-            return self.resources[name]
-        except KeyError:
-            raise ValueError(f"relation target {name!r} is not a declared resource") from None
-
-    def __iter__(self) -> Any:
-        return iter(self.resources.values())
 
     def referrers(self, target: Compiled) -> list[tuple[Compiled, str]]:
         """``(resource, fk column)`` pairs that point at ``target`` (nulled on its delete)."""

@@ -25,6 +25,7 @@ from starlette.requests import Request
 
 from tenantry.core.base import utcnow
 from tenantry.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, FileField, MorphOne
 from tenantry.perscom.engine.problems import attribute, failure, from_pydantic
@@ -351,7 +352,7 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
         if home.c[key].nullable:
             await call.conn.execute(
                 update(home)
-                .where(home.c.tenant_id == tenant, home.c[key] == row_id)
+                .where(of_tenant(home, tenant), home.c[key] == row_id)
                 .values({key: None})
             )
     for owner in call.registry:
@@ -362,7 +363,7 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
                 if relation.target is resource:
                     await call.conn.execute(
                         delete(pivot).where(
-                            pivot.c.tenant_id == tenant,
+                            of_tenant(pivot, tenant),
                             pivot.c[spec.related_key] == row_id,
                             *(pivot.c[c] == v for c, v in spec.pivot_where),
                         )
@@ -370,7 +371,7 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
                 if owner is resource:
                     await call.conn.execute(
                         delete(pivot).where(
-                            pivot.c.tenant_id == tenant, pivot.c[spec.parent_key] == row_id
+                            of_tenant(pivot, tenant), pivot.c[spec.parent_key] == row_id
                         )
                     )
             elif isinstance(spec, MorphOne) and owner is resource:
@@ -380,18 +381,16 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
     if resource.ext is not None:
         ext = resource.ext
         await call.conn.execute(
-            delete(ext).where(
-                ext.c.tenant_id == tenant, ext.c[resource.decl.extension_key] == row_id
-            )
+            delete(ext).where(of_tenant(ext, tenant), ext.c[resource.decl.extension_key] == row_id)
         )
     table = resource.table
     result = await call.conn.execute(
-        delete(table).where(table.c.tenant_id == tenant, table.c.id == row_id)
+        delete(table).where(of_tenant(table, tenant), table.c.id == row_id)
     )
     if result.rowcount == 0:
         raise NotFound("No such row.")
-    for name, spec in resource.decl.files.items():
-        path = row.get(spec.column or name)
+    for name, upload in resource.decl.files.items():
+        path = row.get(upload.column or name)
         if isinstance(path, str) and path:
             call.files_to_delete.append(path)
     await resource.decl.service.after_delete(call, row)

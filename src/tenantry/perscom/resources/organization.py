@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
+from tenantry.core.resources.scoped import same_tenant
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
@@ -156,7 +157,7 @@ def _has_units(group: Compiled) -> ColumnElement[bool]:
     return exists(
         select(GROUP_UNITS.c.unit_id).where(
             and_(
-                GROUP_UNITS.c.tenant_id == group.tenant_col,
+                same_tenant(GROUP_UNITS, group.table),
                 GROUP_UNITS.c.group_id == group.id_col,
             )
         )

@@ -20,6 +20,7 @@ from tenantry.core.base import Base, TenantScoped, tenant_fk, utcnow
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.identity.models import User
 from tenantry.core.identity.service import normalize_email
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
@@ -138,7 +139,7 @@ class UserRules(ResourceRules):
         taken = (
             select(func.count())
             .select_from(User)
-            .where(User.tenant_id == call.tenant_id, User.email == email)
+            .where(of_tenant(User, call.tenant_id), User.email == email)
         )
         if row_id is not None:
             taken = taken.where(User.id != row_id)
@@ -150,7 +151,7 @@ class UserRules(ResourceRules):
 def _rank_abbreviation(users: Compiled) -> Mapping[str, ColumnElement[Any]]:
     abbreviation = (
         select(_RANKS.c.abbreviation)
-        .where(_RANKS.c.tenant_id == users.tenant_col, _RANKS.c.id == users.columns["rank_id"])
+        .where(same_tenant(_RANKS, users.table), _RANKS.c.id == users.columns["rank_id"])
         .scalar_subquery()
     )
     return {"_rank_abbreviation": abbreviation}
