@@ -7,6 +7,7 @@ before anything is written. Names are unique among siblings (409).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -23,19 +24,21 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import aliased
 
 from tenantry.core.errors import Conflict, FieldError
-from tenantry.percolate.api.common import (
-    SCOPE_ID,
-    TIMESTAMP,
-    nullable,
-    object_schema,
-    owned_by_scopes,
-    visible_in_reach,
-)
+from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import (
+    column,
+    computed,
+    constant,
+    id_schema,
+    nullable,
+    scope,
+    timestamp,
+    typed_id,
+)
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import csv_param, ids_param, int_param, text_param
 from tenantry.percolate.api.resource import (
@@ -46,7 +49,6 @@ from tenantry.percolate.api.resource import (
     date_range,
 )
 from tenantry.percolate.api.routes import Create, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.term.models import Term
 
 __all__ = ["KIND", "RESOURCE", "router"]
@@ -60,21 +62,10 @@ def ancestors(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    above = ancestors(row["path"])
-    return {
-        "id": f"term:{row['id']}",
-        "name": row["name"],
-        "namespace": row["namespace"],
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "parent_id": f"term:{row['parent_id']}" if row["parent_id"] is not None else None,
-        "taxonomy_id": f"term:{above[0]}" if above else None,
-        "child_count": 0,
-        "path_ids": [f"term:{key}" for key in above],
-        "status": row["status"],
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
+def _taxonomy_id(row: Mapping[str, Any], _ctx: V5Context) -> str | None:
+    """The root of the term's path (the first of :func:`ancestors`, without the others)."""
+    root = row["path"].strip("/").partition("/")[0]
+    return f"term:{int(root)}" if root else None
 
 
 async def _children(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
@@ -157,38 +148,31 @@ MODE = csv_param(
     enum=("regular", "taxonomy"),
 )
 
+TERM_ID = id_schema("term")
+
 RESOURCE = Resource(
     kind=KIND,
     model=Term,
     title="Term",
-    columns=(
-        Term.id,
-        Term.name,
-        Term.namespace,
-        Term.scope_id,
-        Term.parent_id,
-        Term.path,
-        Term.status,
-        Term.created_at,
-        Term.updated_at,
+    fields=(
+        typed_id("term", Term.id),
+        column(Term.name, {"type": "string"}),
+        column(Term.namespace, {"type": "string"}),
+        scope(Term.scope_id),
+        typed_id("term", Term.parent_id),
+        computed("taxonomy_id", _taxonomy_id, nullable(TERM_ID), needs=(Term.path,)),
+        constant("child_count", 0, {"type": "integer", "minimum": 0}),
+        computed(
+            "path_ids",
+            lambda row, _ctx: [f"term:{key}" for key in ancestors(row["path"])],
+            {"type": "array", "items": TERM_ID},
+            needs=(Term.path,),
+        ),
+        column(Term.status, {"type": "string", "enum": ["active", "inactive"]}),
+        timestamp(Term.created_at),
+        timestamp(Term.updated_at),
     ),
-    present=_present,
     enrich=_children,
-    schema=object_schema(
-        {
-            "id": {"type": "string", "pattern": r"^term:\d+$"},
-            "name": {"type": "string"},
-            "namespace": {"type": "string"},
-            "scope_id": SCOPE_ID,
-            "parent_id": nullable({"type": "string", "pattern": r"^term:\d+$"}),
-            "taxonomy_id": nullable({"type": "string", "pattern": r"^term:\d+$"}),
-            "child_count": {"type": "integer", "minimum": 0},
-            "path_ids": {"type": "array", "items": {"type": "string", "pattern": r"^term:\d+$"}},
-            "status": {"type": "string", "enum": ["active", "inactive"]},
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
-    ),
     visible=visible_in_reach("term:read", Term.scope_id),
     required_any=("ids", "scope_ids", "parent_ids"),
     order_fields={"name": OrderField(Term.name_key), "created_at": OrderField(Term.created_at)},
