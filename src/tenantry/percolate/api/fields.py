@@ -38,7 +38,6 @@ __all__ = [
     "constant",
     "id_schema",
     "nullable",
-    "object_schema",
     "row_of",
     "schema_of",
     "scope",
@@ -68,11 +67,6 @@ _EMPTY = {"null": "None", "object": "{}"}
 def id_schema(prefix: str) -> dict[str, Any]:
     """A typed id such as ``user:12``."""
     return {"type": "string", "pattern": rf"^{prefix}:\d+$"}
-
-
-def object_schema(properties: dict[str, Any]) -> dict[str, Any]:
-    """A response object: every property present (nullable ones say so)."""
-    return {"type": "object", "required": list(properties), "properties": properties}
 
 
 @dataclass(frozen=True)
@@ -269,8 +263,10 @@ def scope_columns_of(fields: Iterable[WireField]) -> tuple[str, ...]:
 
 
 def schema_of(fields: Iterable[WireField]) -> dict[str, Any]:
-    """The OpenAPI object schema, properties in wire order."""
-    return object_schema({f.name: f.schema for f in fields})
+    """The OpenAPI object schema: every property present (nullable ones say so), in wire
+    order."""
+    properties = {f.name: f.schema for f in fields}
+    return {"type": "object", "required": list(properties), "properties": properties}
 
 
 def compile_presenter(fields: Iterable[WireField], name: str = "present") -> Presenter:
