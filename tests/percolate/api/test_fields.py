@@ -23,6 +23,7 @@ from tenantry.percolate.api.fields import (
     compile_presenter,
     computed,
     constant,
+    formatted,
     row_of,
     schema_of,
     scope,
@@ -94,6 +95,22 @@ def test_a_typed_id_may_take_its_type_word_from_a_column() -> None:
     field = typed_by("object_id", Comment.object_kind, Comment.object_key, {"type": "string"})
     assert present((field,), object_kind="post", object_key=12) == {"object_id": "post:12"}
     assert field.needs == (Comment.object_kind, Comment.object_key)
+
+
+def test_templates_fallbacks_and_conversions_stay_inline() -> None:
+    fields = (
+        formatted("ref", "comment:{}_{}", Comment.id, Comment.user_id, schema={"type": "string"}),
+        column(Channel.xid, {"type": "string"}, fallback=Channel.name),
+        column(Channel.active, {"type": "string"}, name="state", convert=str),
+    )
+    shown = present(fields, id=1, user_id=2, xid="", name="Main", active=True)
+    assert shown == {"ref": "comment:1_2", "xid": "Main", "state": "True"}
+    assert fields[1].needs == (Channel.xid, Channel.name)
+    assert "_convert_state(row['active'])" in (compile_presenter(fields).__doc__ or "")
+    with pytest.raises(ValueError, match="template"):
+        formatted("ref", 'a"{}', Comment.id, schema={})
+    with pytest.raises(ValueError, match="template"):
+        formatted("ref", "{}:{}", Comment.id, schema={})
 
 
 def test_timestamps_use_the_wire_format_and_say_when_they_may_be_null() -> None:

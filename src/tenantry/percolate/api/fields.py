@@ -36,6 +36,7 @@ __all__ = [
     "compile_presenter",
     "computed",
     "constant",
+    "formatted",
     "id_schema",
     "nullable",
     "row_of",
@@ -132,19 +133,33 @@ def column(
     *,
     name: str | None = None,
     empty_as: Literal["null", "object"] | None = None,
+    convert: Callable[[Any], Any] | None = None,
+    fallback: Any = None,
 ) -> WireField:
-    """A column as is, named like it unless ``name`` says otherwise; the schema follows from
-    the column's type unless given. ``empty_as`` replaces an empty value (a JSON column's
-    ``{}`` or null) by null or by a fresh ``{}``."""
+    """A column, named like it unless ``name`` says otherwise; the schema follows from the
+    column's type unless given. An empty value is replaced by null or a fresh ``{}``
+    (``empty_as``) or by another column's (``fallback``); ``convert`` maps the value (one
+    call, no row)."""
+    wire_name = name or _key(selectable)
     code = _read(selectable)
+    needs: tuple[Any, ...] = (selectable,)
+    env: tuple[tuple[str, Any], ...] = ()
     if empty_as is not None:
         code = f"({code} or {_EMPTY[empty_as]})"
-    return WireField(
-        name or _key(selectable),
-        _derived_schema(selectable) if schema is None else schema,
-        code,
-        (selectable,),
-    )
+    if fallback is not None:
+        code = f"({code} or {_read(fallback)})"
+        needs = (selectable, fallback)
+    if convert is not None:
+        bound = _bound_name("convert", wire_name)
+        code, env = f"{bound}({code})", ((bound, convert),)
+    if schema is None:
+        schema = _derived_schema(selectable)
+    return WireField(wire_name, schema, code, needs, env)
+
+
+def _bound_name(role: str, wire_name: str) -> str:
+    """The name a field's function has in the generated presenter."""
+    return f"_{role}_" + re.sub(r"\W", "_", wire_name)
 
 
 def column_list(selectable: Any, schema: dict[str, Any], *, name: str | None = None) -> WireField:
@@ -191,10 +206,21 @@ def typed_ids(
     return WireField(name or _key(selectable), shown, code, (selectable,))
 
 
+_LITERAL_TEXT = re.compile(r'^[^{}"\\\n]*$')
+
+
+def formatted(name: str, template: str, *columns: Any, schema: dict[str, Any]) -> WireField:
+    """Columns written into a template, one ``{}`` each (``"schema:{}_{}"``)."""
+    texts = template.split("{}")
+    if len(texts) != len(columns) + 1 or not all(_LITERAL_TEXT.match(t) for t in texts):
+        raise ValueError(f"bad template {template!r} for {len(columns)} columns")
+    inner = "".join(f"{text}{{{_read(c)}}}" for text, c in zip(texts, columns, strict=False))
+    return WireField(name, schema, f'f"{inner}{texts[-1]}"', columns)
+
+
 def typed_by(name: str, kind_column: Any, key_column: Any, schema: dict[str, Any]) -> WireField:
     """A typed id whose type word is a column too (``post:12`` from ``object_kind``)."""
-    code = f'f"{{{_read(kind_column)}}}:{{{_read(key_column)}}}"'
-    return WireField(name, schema, code, (kind_column, key_column))
+    return formatted(name, "{}:{}", kind_column, key_column, schema=schema)
 
 
 def scope(selectable: Any, *, system: Any = None, name: str = "scope_id") -> WireField:
@@ -240,7 +266,7 @@ def computed(
     name: str, value: Getter, schema: dict[str, Any], *, needs: Iterable[Any] = ()
 ) -> WireField:
     """A value computed from the row (and the context) by ``value``."""
-    bound = "_computed_" + re.sub(r"\W", "_", name)
+    bound = _bound_name("computed", name)
     return WireField(name, schema, f"{bound}(row, ctx)", tuple(needs), ((bound, value),))
 
 

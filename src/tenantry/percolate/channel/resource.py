@@ -16,7 +16,6 @@ from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.fields import (
     column,
-    computed,
     constant,
     nullable,
     scope,
@@ -154,11 +153,11 @@ RESOURCE = Resource(
         typed_ids("term", Channel.term_ids),
         constant("token_id", None, nullable({"type": "string"})),
         constant("media_buyer_ids", [], {"type": "array", "items": {"type": "string"}}),
-        computed(
-            "capabilities",
-            lambda row, _ctx: list(CHANNEL_CAPABILITIES.get(row["type"], ())),
+        column(
+            Channel.type,
             {"type": "array", "items": {"enum": list(CAPABILITY_VALUES)}},
-            needs=(Channel.type,),
+            name="capabilities",
+            convert=lambda kind: list(CHANNEL_CAPABILITIES.get(kind, ())),
         ),
         constant("ext", None, nullable({"type": "object"})),
         column(Channel.active),

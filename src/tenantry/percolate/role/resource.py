@@ -22,7 +22,7 @@ from tenantry.core.identity.permissions import catalogue
 from tenantry.core.scopes import ancestor_ids, ancestors_select
 from tenantry.core.tenancy import tenant_of
 from tenantry.percolate.api.context import V5Context, forbidden, provisioners
-from tenantry.percolate.api.fields import column, computed, constant, scope, timestamp, typed_id
+from tenantry.percolate.api.fields import column, constant, scope, timestamp, typed_id
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import scope_ids_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
@@ -99,12 +99,7 @@ RESOURCE = Resource(
     source=Role.__table__.outerjoin(RoleProfile.__table__, _JOIN),
     fields=(
         typed_id("role", Role.id),
-        computed(
-            "code",
-            lambda row, _ctx: row["code"] or row["name"],
-            {"type": "string"},
-            needs=(RoleProfile.code, Role.name),
-        ),
+        column(RoleProfile.code, {"type": "string"}, fallback=Role.name),
         column(Role.name, {"type": "string"}),
         column(Role.description, {"type": "string"}),
         constant("capabilities", [], CAPABILITY_LIST),

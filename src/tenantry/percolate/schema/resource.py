@@ -27,8 +27,8 @@ from tenantry.percolate.api.fields import (
     WireField,
     column,
     column_list,
-    computed,
     constant,
+    formatted,
     nullable,
     scope,
     timestamp,
@@ -171,21 +171,22 @@ async def _visible(stmt: Select[Any], ctx: V5Context) -> Select[Any]:
 
 def version_id(key: Any, version: Any) -> WireField:
     """``schema_id`` of an object validated by a schema version: ``schema:<id>_<version>``."""
-    return computed(
+    return formatted(
         "schema_id",
-        lambda row, _ctx: encode_version(row[key.key], row[version.key]),
-        {"type": "string", "pattern": r"^schema:\d+_\d+$"},
-        needs=(key, version),
+        "schema:{}_{}",
+        key,
+        version,
+        schema={"type": "string", "pattern": r"^schema:\d+_\d+$"},
     )
 
 
 def _definition_part(name: str) -> WireField:
     """One list of the version's definition (``fields``, ``fieldsets``, ``plugins``)."""
-    return computed(
-        name,
-        lambda row, _ctx: row["definition"].get(name, []),
+    return column(
+        SchemaVersion.definition,
         {"type": "array", "items": {"type": "object"}},
-        needs=(SchemaVersion.definition,),
+        name=name,
+        convert=lambda definition: definition.get(name, []),
     )
 
 

@@ -17,7 +17,7 @@ from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.scopes import Scope
 from tenantry.percolate.api.common import visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
-from tenantry.percolate.api.fields import column, computed, scope, timestamp
+from tenantry.percolate.api.fields import column, scope, timestamp, typed_by
 from tenantry.percolate.api.ids import (
     SCOPE_KINDS,
     SCOPE_PATTERN,
@@ -95,11 +95,11 @@ RESOURCE = Resource(
     model=Scope,
     title="Scope",
     fields=(
-        computed(
+        typed_by(
             "id",
-            lambda row, _ctx: f"{row['kind']}:{row['id']}",
+            Scope.kind,
+            Scope.id,
             {"type": "string", "pattern": r"^(?:brand|license(?:_group)?):\d+$"},
-            needs=(Scope.kind, Scope.id),
         ),
         column(Scope.kind, {"type": "string", "enum": list(SCOPE_KINDS)}, name="type"),
         column(Scope.name),

@@ -7,7 +7,6 @@ before anything is written. Names are unique among siblings (409).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -31,7 +30,6 @@ from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.fields import (
     column,
-    computed,
     constant,
     id_schema,
     nullable,
@@ -62,10 +60,16 @@ def ancestors(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def _taxonomy_id(row: Mapping[str, Any], _ctx: V5Context) -> str | None:
-    """The root of the term's path (the first of :func:`ancestors`, without the others)."""
-    root = row["path"].strip("/").partition("/")[0]
-    return f"term:{int(root)}" if root else None
+def _taxonomy_id(path: str) -> str | None:
+    """The root of the term's path (``/12/34/`` -> ``term:12``), read without parsing the
+    rest: the presenter formats one per term of a page."""
+    root = path.split("/", 2)[1]
+    return f"term:{root}" if root else None
+
+
+def _path_ids(path: str) -> list[str]:
+    """The ancestors as typed ids, straight from the path's digits."""
+    return [f"term:{key}" for key in path.split("/") if key]
 
 
 async def _children(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
@@ -160,14 +164,9 @@ RESOURCE = Resource(
         column(Term.namespace, {"type": "string"}),
         scope(Term.scope_id),
         typed_id("term", Term.parent_id),
-        computed("taxonomy_id", _taxonomy_id, nullable(TERM_ID), needs=(Term.path,)),
+        column(Term.path, nullable(TERM_ID), name="taxonomy_id", convert=_taxonomy_id),
         constant("child_count", 0, {"type": "integer", "minimum": 0}),
-        computed(
-            "path_ids",
-            lambda row, _ctx: [f"term:{key}" for key in ancestors(row["path"])],
-            {"type": "array", "items": TERM_ID},
-            needs=(Term.path,),
-        ),
+        column(Term.path, {"type": "array", "items": TERM_ID}, name="path_ids", convert=_path_ids),
         column(Term.status, {"type": "string", "enum": ["active", "inactive"]}),
         timestamp(Term.created_at),
         timestamp(Term.updated_at),

@@ -24,7 +24,7 @@ from tenantry.percolate.api.context import V5Context, forbidden, open_context
 from tenantry.percolate.api.fields import (
     columns_of,
     compile_presenter,
-    computed,
+    formatted,
     row_of,
     scope,
     timestamp,
@@ -69,11 +69,12 @@ def parse_id(value: object, key: str) -> tuple[int, int]:
 
 
 FIELDS = (
-    computed(
+    formatted(
         "id",
-        lambda row, _ctx: f"postwebhook:{row['post_id']}_{row['webhook_id']}",
-        {"type": "string", "pattern": ID_PATTERN},
-        needs=(PostWebhook.post_id, PostWebhook.webhook_id),
+        "postwebhook:{}_{}",
+        PostWebhook.post_id,
+        PostWebhook.webhook_id,
+        schema={"type": "string", "pattern": ID_PATTERN},
     ),
     typed_id("post", PostWebhook.post_id),
     typed_id("webhook", PostWebhook.webhook_id),
