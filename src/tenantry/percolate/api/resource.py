@@ -6,8 +6,7 @@ schema follow from them), which rows a caller may see, its filters, order fields
 includes. The engine turns that into the list (``limit``/``offset``, ``ids``, ``include``,
 ``order_by`` with an id tie-breaker, ``{field}:from``/``:to``, ``meta.query``), the single
 read, and the OpenAPI text. Lists are Core selects mapped straight to dicts: no ORM identity
-map, no model
-validation of rows we just read; includes cost one ``IN`` query per relation.
+map, no model validation of rows we just read; includes cost one ``IN`` query per relation.
 """
 
 from __future__ import annotations

@@ -39,18 +39,25 @@ Percolate's v5 API as served by Tenantry.
 """
 
 
-def _take_defs(node: Any, into: dict[str, Any] | None) -> None:
-    """Collect every ``$defs`` entry under ``node`` into ``into``, or (``into=None``) drop
-    them."""
+def _collect_defs(node: Any, into: dict[str, Any]) -> None:
+    """Every ``$defs`` entry under ``node``, into ``into``."""
     if isinstance(node, dict):
-        found = node.get("$defs") if into is not None else node.pop("$defs", None)
-        if into is not None and found:
-            into.update(found)
+        into.update(node.get("$defs", {}))
         for value in node.values():
-            _take_defs(value, into)
+            _collect_defs(value, into)
     elif isinstance(node, list):
         for item in node:
-            _take_defs(item, into)
+            _collect_defs(item, into)
+
+
+def _drop_defs(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("$defs", None)
+        for value in node.values():
+            _drop_defs(value)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_defs(item)
 
 
 def route_components(app: FastAPI) -> dict[str, Any]:
@@ -60,8 +67,8 @@ def route_components(app: FastAPI) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for route in iter_route_contexts(app.routes):
         if isinstance(route.original_route, APIRoute) and (route.path or "").startswith(PREFIXES):
-            _take_defs(route.responses, found)
-            _take_defs(route.openapi_extra, found)
+            _collect_defs(route.responses, found)
+            _collect_defs(route.openapi_extra, found)
     return found
 
 
@@ -78,7 +85,7 @@ def build_spec(app: FastAPI) -> dict[str, Any]:
     }
     components = document.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
-    _take_defs(document["paths"], None)
+    _drop_defs(document["paths"])
     schemas.update(route_components(app))
     components["schemas"] = dict(sorted(schemas.items()))
     components["securitySchemes"] = {
