@@ -102,9 +102,10 @@ def test_templates_fallbacks_and_conversions_stay_inline() -> None:
         formatted("ref", "comment:{}_{}", Comment.id, Comment.user_id, schema={"type": "string"}),
         column(Channel.xid, {"type": "string"}, fallback=Channel.name),
         column(Channel.active, {"type": "string"}, name="state", convert=str),
+        column(Comment.context_ext, {"type": "array"}, name="pins", item="pins"),
     )
-    shown = present(fields, id=1, user_id=2, xid="", name="Main", active=True)
-    assert shown == {"ref": "comment:1_2", "xid": "Main", "state": "True"}
+    shown = present(fields, id=1, user_id=2, xid="", name="Main", active=True, context_ext={})
+    assert shown == {"ref": "comment:1_2", "xid": "Main", "state": "True", "pins": []}
     assert fields[1].needs == (Channel.xid, Channel.name)
     assert "_convert_state(row['active'])" in (compile_presenter(fields).__doc__ or "")
     with pytest.raises(ValueError, match="template"):

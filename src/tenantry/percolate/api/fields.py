@@ -135,11 +135,13 @@ def column(
     empty_as: Literal["null", "object"] | None = None,
     convert: Callable[[Any], Any] | None = None,
     fallback: Any = None,
+    item: str | None = None,
 ) -> WireField:
     """A column, named like it unless ``name`` says otherwise; the schema follows from the
     column's type unless given. An empty value is replaced by null or a fresh ``{}``
-    (``empty_as``) or by another column's (``fallback``); ``convert`` maps the value (one
-    call, no row)."""
+    (``empty_as``) or by another column's (``fallback``); ``item`` reads one key of a JSON
+    object column (a fresh ``[]`` when missing); ``convert`` maps the value (one call, no
+    row)."""
     wire_name = name or _key(selectable)
     code = _read(selectable)
     needs: tuple[Any, ...] = (selectable,)
@@ -149,6 +151,8 @@ def column(
     if fallback is not None:
         code = f"({code} or {_read(fallback)})"
         needs = (selectable, fallback)
+    if item is not None:
+        code = f"{code}.get({item!r}, [])"
     if convert is not None:
         bound = _bound_name("convert", wire_name)
         code, env = f"{bound}({code})", ((bound, convert),)

@@ -186,7 +186,7 @@ def _definition_part(name: str) -> WireField:
         SchemaVersion.definition,
         {"type": "array", "items": {"type": "object"}},
         name=name,
-        convert=lambda definition: definition.get(name, []),
+        item=name,
     )
 
 
