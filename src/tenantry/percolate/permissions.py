@@ -1,4 +1,5 @@
-"""The capabilities this part of the Percolate face checks (the ``admin`` role holds all)."""
+"""The Percolate face's own core permissions: system administration and OAuth client
+registration (the ``admin`` role holds all)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Declarations the v5 resources share: scope filters, visibility by capability, schemas."""
+"""Declarations the v5 resources share: scope filters and visibility by capability."""
 
 from __future__ import annotations
 
@@ -8,19 +8,13 @@ from sqlalchemy import ColumnElement, Select, false, or_, true, union
 
 from tenantry.core.scopes import ancestors_select, descendants_select, in_ids
 from tenantry.percolate.api.context import V5Context
-from tenantry.percolate.api.ids import SCOPE_PATTERN, ScopeRef
+from tenantry.percolate.api.ids import ScopeRef
 from tenantry.percolate.api.params import bool_param, scope_ids_param
 from tenantry.percolate.api.resource import ListFilter, Visibility
-from tenantry.percolate.api.schemas import nullable
 
 __all__ = [
     "EXTEND_SCOPES",
-    "ID",
-    "SCOPE_ID",
-    "TIMESTAMP",
     "applying_in_scopes",
-    "nullable",
-    "object_schema",
     "owned_by_scopes",
     "visible_in_reach",
 ]
@@ -29,21 +23,6 @@ EXTEND_SCOPES = bool_param(
     "extend_scopes", "Look inside any child scopes in addition to the supplied ones.", False
 )
 SCOPE_IDS = scope_ids_param()
-TIMESTAMP: dict[str, Any] = {
-    "type": "string",
-    "format": "date-time",
-    "examples": ["2016-02-25T15:02:52+00:00"],
-}
-SCOPE_ID: dict[str, Any] = {"type": "string", "pattern": SCOPE_PATTERN}
-
-
-def ID(prefix: str) -> dict[str, Any]:
-    return {"type": "string", "pattern": rf"^{prefix}:\d+$"}
-
-
-def object_schema(properties: dict[str, Any]) -> dict[str, Any]:
-    """A response object: every property present (nullable ones say so)."""
-    return {"type": "object", "required": list(properties), "properties": properties}
 
 
 async def _resolve(values: dict[str, Any], ctx: V5Context) -> tuple[set[int], bool, bool]:

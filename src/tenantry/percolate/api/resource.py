@@ -1,11 +1,12 @@
 """A v5 resource, declared once, and the read pipeline every resource shares.
 
-A :class:`Resource` names its id kind, table, the columns its wire shape needs and how to
-present a row, which rows a caller may see, its filters, order fields and includes. The
-engine turns that into the list (``limit``/``offset``, ``ids``, ``include``, ``order_by``
-with an id tie-breaker, ``{field}:from``/``:to``, ``meta.query``), the single read, and the
-OpenAPI text. Lists are Core selects mapped straight to dicts: no ORM identity map, no model
-validation of rows we just read; includes cost one ``IN`` query per relation.
+A :class:`Resource` names its id kind, table, its wire fields (each declared once, see
+:mod:`tenantry.percolate.api.fields`: the selected columns, the presenter and the object
+schema follow from them), which rows a caller may see, its filters, order fields and
+includes. The engine turns that into the list (``limit``/``offset``, ``ids``, ``include``,
+``order_by`` with an id tie-breaker, ``{field}:from``/``:to``, ``meta.query``), the single
+read, and the OpenAPI text. Lists are Core selects mapped straight to dicts: no ORM identity
+map, no model validation of rows we just read; includes cost one ``IN`` query per relation.
 """
 
 from __future__ import annotations
@@ -20,6 +21,14 @@ from tenantry.core.resources.paging import count_of, known_total, order_keys, pa
 from tenantry.core.resources.scoped import readable
 from tenantry.core.resources.sideload import keys_to_load
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import (
+    Presenter,
+    WireField,
+    columns_of,
+    compile_presenter,
+    schema_of,
+    scope_columns_of,
+)
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import (
     MAX_LIMIT,
@@ -34,7 +43,7 @@ from tenantry.percolate.api.params import (
     range_params,
     text_param,
 )
-from tenantry.percolate.api.schemas import TITLES, register_object
+from tenantry.percolate.api.schemas import object_components
 
 __all__ = [
     "Include",
@@ -52,8 +61,6 @@ DEEP_OFFSET = 1000
 """From this offset on a page is a deferred join (ids from the index, then the rows)."""
 Row = Mapping[str, Any]
 """A selected row by column name (JSON columns decoded), whichever runner read it."""
-Presenter = Callable[[Any, V5Context], dict[str, Any]]
-"""Row (any mapping by column name) to wire object."""
 Visibility = Callable[[Select[Any], V5Context], Awaitable[Select[Any]]]
 Enricher = Callable[[V5Context, Sequence[Row]], Awaitable[dict[int, dict[str, Any]]]]
 FilterFn = Callable[[Select[Any], dict[str, Any], V5Context], Awaitable[Select[Any]]]
@@ -139,9 +146,8 @@ class Include:
 class Resource:
     kind: IdKind
     model: Any
-    columns: tuple[Any, ...]
-    present: Presenter
-    schema: dict[str, Any]
+    fields: tuple[WireField, ...]
+    """The object on the wire, in order; the columns, presenter and schema derive from it."""
     visible: Visibility
     title: str
     filters: tuple[ListFilter, ...] = ()
@@ -149,18 +155,31 @@ class Resource:
     default_order: tuple[str, str] = ("id", "asc")
     includes: dict[str, Include] = field(default_factory=dict)
     default_limit: int = 50
-    scope_columns: tuple[str, ...] = ("scope_id",)
     required_any: tuple[str, ...] = ()
     """At least one of these parameters must be sent (terms: ids | scope_ids | parent_ids)."""
     source: Any = None
     """What to select from when it is not just ``model`` (e.g. an outer join)."""
     enrich: Enricher | None = None
     """Adds fields computed for a whole page at once (one query), merged into each object."""
+    also_select: tuple[Any, ...] = ()
+    """Columns the enricher or the includes read besides those of the fields."""
+    columns: tuple[Any, ...] = field(init=False)
+    present: Presenter = field(init=False)
+    schema: dict[str, Any] = field(init=False)
+    scope_columns: tuple[str, ...] = field(init=False)
+    """Columns holding scope keys: their kinds are loaded once per page for the presenter."""
 
     def __post_init__(self) -> None:
         self.order_fields = {"id": OrderField(self.model.id), **self.order_fields}
-        TITLES[self.kind.prefix] = self.title
-        register_object(self.title, self.schema, sorted({i.target for i in self.includes.values()}))
+        self.columns = columns_of((*self.fields,), first=(self.model.id, *self.also_select))
+        self.present = compile_presenter(self.fields, f"present_{self.kind.prefix}")
+        self.schema = schema_of(self.fields)
+        self.scope_columns = scope_columns_of(self.fields)
+
+    def openapi_components(self) -> dict[str, dict[str, Any]]:
+        """The object and its list and single envelopes, for the routes to carry."""
+        targets = sorted({include.target for include in self.includes.values()})
+        return object_components(self.title, self.schema, targets)
 
     @property
     def name(self) -> str:

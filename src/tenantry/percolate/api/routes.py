@@ -137,6 +137,7 @@ def resource_router(
         "required": True,
         "schema": {"type": "string", "pattern": resource.kind.path_pattern},
     }
+    components = resource.openapi_components()
     include = resource.include_param()
     include_parameters = [include.openapi()] if include is not None else []
 
@@ -166,7 +167,7 @@ def resource_router(
                 summary=f"Get a list of {resource.name}s",
                 description=list_description,
                 include_in_schema=shown,
-                responses={200: list_ref(title), **error_responses()},
+                responses={200: list_ref(title, components), **error_responses()},
                 openapi_extra=extra,
             )
 
@@ -200,7 +201,7 @@ def resource_router(
                 summary=f"Create a {resource.name}",
                 description=create.description,
                 include_in_schema=shown,
-                responses={201: single_ref(title), **error_responses(conflict=True)},
+                responses={201: single_ref(title, components), **error_responses(conflict=True)},
                 openapi_extra={
                     "parameters": include_parameters,
                     "requestBody": body_schema(create.body),
@@ -228,7 +229,7 @@ def resource_router(
             operation_id=f"get{title}" if shown else None,
             summary=f"Get a single {resource.name}",
             include_in_schema=shown,
-            responses={200: single_ref(title), **error_responses()},
+            responses={200: single_ref(title, components), **error_responses()},
             openapi_extra={
                 "parameters": [path_parameter, *include_parameters],
                 "security": SECURITY,
@@ -257,7 +258,7 @@ def resource_router(
                 summary=f"Update a {resource.name}",
                 description=update.description,
                 include_in_schema=shown,
-                responses={200: single_ref(title), **error_responses(conflict=True)},
+                responses={200: single_ref(title, components), **error_responses(conflict=True)},
                 openapi_extra={
                     "parameters": [path_parameter],
                     "requestBody": body_schema(update.body),

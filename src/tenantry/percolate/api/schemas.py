@@ -1,7 +1,9 @@
 """OpenAPI pieces the routes share: envelopes, the error body, request bodies.
 
-Schemas of request bodies come from their Pydantic models; nested models are hoisted into
-``components.schemas`` (collected in :data:`COMPONENTS`, which the spec adds).
+A route's request and response schemas refer to ``components.schemas`` by name and carry
+the components they name under ``$defs`` (a body model with its nested models; a resource's
+object with its list and single envelopes); the spec builder moves them into the components
+when it builds the document, so declaring a route registers nothing anywhere else.
 """
 
 from __future__ import annotations
@@ -11,17 +13,18 @@ from typing import Any
 from pydantic import BaseModel
 
 __all__ = [
-    "COMPONENTS",
     "ERRORS_SCHEMA",
     "body_schema",
     "error_responses",
     "list_ref",
     "nullable",
+    "object_components",
     "single_ref",
+    "title_of",
 ]
 
-COMPONENTS: dict[str, dict[str, Any]] = {}
 REF = "#/components/schemas/{model}"
+Components = dict[str, dict[str, Any]]
 
 ERRORS_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -43,7 +46,6 @@ ERRORS_SCHEMA: dict[str, Any] = {
         }
     },
 }
-COMPONENTS["Errors"] = ERRORS_SCHEMA
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -53,11 +55,15 @@ def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _json(ref: str, description: str, components: Components | None = None) -> dict[str, Any]:
+    schema: dict[str, Any] = {"$ref": REF.format(model=ref)}
+    if components:
+        schema["$defs"] = components
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
 def _error(description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model="Errors")}}},
-    }
+    return _json("Errors", description, {"Errors": ERRORS_SCHEMA})
 
 
 def error_responses(*, conflict: bool = False, auth: bool = True) -> dict[int | str, Any]:
@@ -74,70 +80,66 @@ def error_responses(*, conflict: bool = False, auth: bool = True) -> dict[int | 
     return responses
 
 
-def _json(ref: str, description: str) -> dict[str, Any]:
-    return {
-        "description": description,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model=ref)}}},
-    }
+def list_ref(title: str, components: Components | None = None) -> dict[str, Any]:
+    """A ``{title}List`` response; ``components`` from :func:`object_components`."""
+    return _json(f"{title}List", f"A page of {title} objects.", components)
 
 
-def list_ref(title: str) -> dict[str, Any]:
-    return _json(f"{title}List", f"A page of {title} objects.")
+def single_ref(title: str, components: Components | None = None) -> dict[str, Any]:
+    return _json(f"{title}Single", f"One {title}.", components)
 
 
-def single_ref(title: str) -> dict[str, Any]:
-    return _json(f"{title}Single", f"One {title}.")
+def title_of(type_word: str) -> str:
+    """The component title of a type word (``user_role`` -> ``UserRole``)."""
+    return "".join(part.title() for part in type_word.split("_"))
 
 
-def register_object(title: str, schema: dict[str, Any], include_types: list[str]) -> None:
-    """Add ``title``, ``{title}List`` and ``{title}Single`` to the components."""
+def object_components(title: str, schema: dict[str, Any], include_types: list[str]) -> Components:
+    """``title``, ``{title}List`` and ``{title}Single``; included objects by reference."""
     include: dict[str, Any] = {
         "type": "object",
         "properties": {
-            name: {"type": "array", "items": {"$ref": REF.format(model=_title_of(name))}}
+            name: {"type": "array", "items": {"$ref": REF.format(model=title_of(name))}}
             for name in include_types
         },
         "additionalProperties": False,
     }
-    COMPONENTS[title] = schema
-    COMPONENTS[f"{title}List"] = {
-        "type": "object",
-        "required": ["meta", "data", "include"],
-        "properties": {
-            "meta": {
-                "type": "object",
-                "required": ["total", "query"],
-                "properties": {
-                    "total": {"type": "integer", "minimum": 0},
-                    "query": {"type": "object"},
+    return {
+        title: schema,
+        f"{title}List": {
+            "type": "object",
+            "required": ["meta", "data", "include"],
+            "properties": {
+                "meta": {
+                    "type": "object",
+                    "required": ["total", "query"],
+                    "properties": {
+                        "total": {"type": "integer", "minimum": 0},
+                        "query": {"type": "object"},
+                    },
                 },
+                "data": {"type": "array", "items": {"$ref": REF.format(model=title)}},
+                "include": include,
             },
-            "data": {"type": "array", "items": {"$ref": REF.format(model=title)}},
-            "include": include,
+        },
+        f"{title}Single": {
+            "type": "object",
+            "required": ["data"],
+            "properties": {"data": {"$ref": REF.format(model=title)}, "include": include},
         },
     }
-    COMPONENTS[f"{title}Single"] = {
-        "type": "object",
-        "required": ["data"],
-        "properties": {"data": {"$ref": REF.format(model=title)}, "include": include},
-    }
-
-
-TITLES: dict[str, str] = {}
-"""Type word -> component title (``user_role`` -> ``UserRole``)."""
-
-
-def _title_of(type_word: str) -> str:
-    return TITLES.get(type_word, "".join(part.title() for part in type_word.split("_")))
 
 
 def body_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """A ``requestBody`` for ``model`` (nested models hoisted into the components)."""
+    """A ``requestBody`` for ``model``, carrying it and its nested models as components."""
     schema = model.model_json_schema(ref_template=REF)
-    for name, definition in schema.pop("$defs", {}).items():
-        COMPONENTS[name] = definition
-    COMPONENTS[model.__name__] = schema
+    components: Components = schema.pop("$defs", {})
+    components[model.__name__] = schema
     return {
         "required": True,
-        "content": {"application/json": {"schema": {"$ref": REF.format(model=model.__name__)}}},
+        "content": {
+            "application/json": {
+                "schema": {"$ref": REF.format(model=model.__name__), "$defs": components}
+            }
+        },
     }

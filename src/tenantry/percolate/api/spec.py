@@ -2,7 +2,9 @@
 
 Every operation under ``/api/v5``, ``/api/v3``, ``/auth/v5`` and ``/auth/oauth2`` is taken
 from the app as installed (OAuth endpoints, ``/me`` and the v5 resources alike); the v5
-declarations bring their parameters (patterns, enums, defaults), bodies and envelopes.
+declarations bring their parameters (patterns, enums, defaults), bodies and envelopes. The
+component schemas those name travel with the routes (under ``$defs``, see
+:mod:`tenantry.percolate.api.schemas`) and are gathered here, at build time.
 """
 
 from __future__ import annotations
@@ -11,10 +13,10 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute, iter_route_contexts
 
 from tenantry import __version__
 from tenantry.percolate.api.routes import SECURITY
-from tenantry.percolate.api.schemas import COMPONENTS
 
 __all__ = ["JSON_PATH", "TITLE", "YAML_PATH", "build_spec"]
 
@@ -37,6 +39,39 @@ Percolate's v5 API as served by Tenantry.
 """
 
 
+def _collect_defs(node: Any, into: dict[str, Any]) -> None:
+    """Every ``$defs`` entry under ``node``, into ``into``."""
+    if isinstance(node, dict):
+        into.update(node.get("$defs", {}))
+        for value in node.values():
+            _collect_defs(value, into)
+    elif isinstance(node, list):
+        for item in node:
+            _collect_defs(item, into)
+
+
+def _drop_defs(node: Any) -> None:
+    if isinstance(node, dict):
+        node.pop("$defs", None)
+        for value in node.values():
+            _drop_defs(value)
+    elif isinstance(node, list):
+        for item in node:
+            _drop_defs(item)
+
+
+def route_components(app: FastAPI) -> dict[str, Any]:
+    """The component schemas the Percolate routes carry, read from the declarations as
+    written (the operations FastAPI renders have dropped every null, ``default: null``
+    among them)."""
+    found: dict[str, Any] = {}
+    for route in iter_route_contexts(app.routes):
+        if isinstance(route.original_route, APIRoute) and (route.path or "").startswith(PREFIXES):
+            _collect_defs(route.responses, found)
+            _collect_defs(route.openapi_extra, found)
+    return found
+
+
 def build_spec(app: FastAPI) -> dict[str, Any]:
     document = get_openapi(
         title=TITLE,
@@ -49,7 +84,10 @@ def build_spec(app: FastAPI) -> dict[str, Any]:
         path: item for path, item in document.get("paths", {}).items() if path.startswith(PREFIXES)
     }
     components = document.setdefault("components", {})
-    components.setdefault("schemas", {}).update(COMPONENTS)
+    schemas = components.setdefault("schemas", {})
+    _drop_defs(document["paths"])
+    schemas.update(route_components(app))
+    components["schemas"] = dict(sorted(schemas.items()))
     components["securitySchemes"] = {
         "percolate_oauth": {
             "type": "oauth2",

@@ -11,18 +11,19 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, false, func, select
-from sqlalchemy.engine import RowMapping
 
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.percolate.api.common import (
-    SCOPE_ID,
-    TIMESTAMP,
-    nullable,
-    object_schema,
-    owned_by_scopes,
-    visible_in_reach,
-)
+from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import (
+    column,
+    constant,
+    nullable,
+    scope,
+    timestamp,
+    typed_id,
+    typed_ids,
+)
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import bool_param, csv_param, ids_param
 from tenantry.percolate.api.resource import (
@@ -35,7 +36,6 @@ from tenantry.percolate.api.resource import (
     date_range,
 )
 from tenantry.percolate.api.routes import Create, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.platform.models import Platform
 from tenantry.percolate.platform.resource import KIND as PLATFORM
@@ -106,26 +106,6 @@ ChannelType = Literal[
 ]
 
 
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"channel:{row['id']}",
-        "xid": row["xid"],
-        "name": row["name"],
-        "type": row["type"],
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "platform_id": f"platform:{row['platform_id']}",
-        "avatar_id": None,
-        "term_ids": [f"term:{key}" for key in row["term_ids"] or []],
-        "token_id": None,
-        "media_buyer_ids": [],
-        "capabilities": list(CHANNEL_CAPABILITIES.get(row["type"], ())),
-        "ext": None,
-        "active": row["active"],
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
-
-
 def _types_with(capabilities: set[str]) -> list[str]:
     return [t for t, caps in CHANNEL_CAPABILITIES.items() if capabilities <= set(caps)]
 
@@ -163,37 +143,27 @@ RESOURCE = Resource(
     kind=KIND,
     model=Channel,
     title="Channel",
-    columns=(
-        Channel.id,
-        Channel.name,
-        Channel.type,
-        Channel.xid,
-        Channel.scope_id,
-        Channel.platform_id,
-        Channel.active,
-        Channel.term_ids,
-        Channel.created_at,
-        Channel.updated_at,
-    ),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": {"type": "string", "pattern": r"^channel:\d+$"},
-            "xid": {"type": "string"},
-            "name": {"type": "string"},
-            "type": {"type": "string", "enum": list(CHANNEL_TYPES)},
-            "scope_id": SCOPE_ID,
-            "platform_id": {"type": "string", "pattern": r"^platform:\d+$"},
-            "avatar_id": nullable({"type": "string"}),
-            "term_ids": {"type": "array", "items": {"type": "string", "pattern": r"^term:\d+$"}},
-            "token_id": nullable({"type": "string"}),
-            "media_buyer_ids": {"type": "array", "items": {"type": "string"}},
-            "capabilities": {"type": "array", "items": {"enum": list(CAPABILITY_VALUES)}},
-            "ext": nullable({"type": "object"}),
-            "active": {"type": "boolean"},
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
+    fields=(
+        typed_id("channel", Channel.id),
+        column(Channel.xid),
+        column(Channel.name),
+        column(Channel.type, {"type": "string", "enum": list(CHANNEL_TYPES)}),
+        scope(Channel.scope_id),
+        typed_id("platform", Channel.platform_id),
+        constant("avatar_id", None, nullable({"type": "string"})),
+        typed_ids("term", Channel.term_ids),
+        constant("token_id", None, nullable({"type": "string"})),
+        constant("media_buyer_ids", [], {"type": "array", "items": {"type": "string"}}),
+        column(
+            Channel.type,
+            {"type": "array", "items": {"enum": list(CAPABILITY_VALUES)}},
+            name="capabilities",
+            convert=lambda kind: list(CHANNEL_CAPABILITIES.get(kind, ())),
+        ),
+        constant("ext", None, nullable({"type": "object"})),
+        column(Channel.active),
+        timestamp(Channel.created_at),
+        timestamp(Channel.updated_at),
     ),
     visible=visible_in_reach("license_channel:read", Channel.scope_id),
     default_limit=100,

@@ -9,17 +9,23 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, and_, delete, false, or_, select
-from sqlalchemy.engine import RowMapping
 
 from tenantry.core.identity.models import User
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.percolate.api.common import ID, SCOPE_ID, TIMESTAMP, nullable, object_schema
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import (
+    column,
+    nullable,
+    scope,
+    timestamp,
+    typed_by,
+    typed_id,
+    typed_ids,
+)
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import Param, choice_param, csv_param
 from tenantry.percolate.api.resource import Include, ListFilter, OrderField, Resource
 from tenantry.percolate.api.routes import Create, Delete, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.comment.models import Comment
 from tenantry.percolate.metadata.resource import OBJECTS
 
@@ -41,22 +47,6 @@ class Coordinate(BaseModel):
     x: float = Field(ge=0, le=1_000_000)
     y: float = Field(ge=0, le=1_000_000)
     unit: Literal["px", "%"] = "px"
-
-
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"comment:{row['id']}",
-        "object_id": f"{row['object_kind']}:{row['object_key']}",
-        "body": row["body"],
-        "mentions": [f"user:{key}" for key in row["mentions"] or []],
-        "user_id": f"user:{row['user_id']}",
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "parent_comment_id": KIND.encode(row["parent_comment_id"]),
-        "context_type": row["context_type"],
-        "context_ext": row["context_ext"],
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
 
 
 async def _visible(stmt: Select[Any], ctx: V5Context) -> Select[Any]:
@@ -115,22 +105,23 @@ def _resource() -> Resource:
         kind=KIND,
         model=Comment,
         title="Comment",
-        columns=tuple(Comment.__table__.columns),
-        present=_present,
-        schema=object_schema(
-            {
-                "id": ID("comment"),
-                "object_id": {"type": "string", "pattern": OBJECT_IDS_PATTERN},
-                "body": {"type": "string"},
-                "mentions": {"type": "array", "items": ID("user")},
-                "user_id": ID("user"),
-                "scope_id": SCOPE_ID,
-                "parent_comment_id": nullable(ID("comment")),
-                "context_type": nullable({"type": "string", "enum": ["coordinate"]}),
-                "context_ext": nullable({"type": "object"}),
-                "created_at": TIMESTAMP,
-                "updated_at": TIMESTAMP,
-            }
+        fields=(
+            typed_id("comment", Comment.id),
+            typed_by(
+                "object_id",
+                Comment.object_kind,
+                Comment.object_key,
+                {"type": "string", "pattern": OBJECT_IDS_PATTERN},
+            ),
+            column(Comment.body, {"type": "string"}),
+            typed_ids("user", Comment.mentions),
+            typed_id("user", Comment.user_id),
+            scope(Comment.scope_id),
+            typed_id("comment", Comment.parent_comment_id),
+            column(Comment.context_type, nullable({"type": "string", "enum": ["coordinate"]})),
+            column(Comment.context_ext, nullable({"type": "object"})),
+            timestamp(Comment.created_at),
+            timestamp(Comment.updated_at),
         ),
         visible=_visible,
         required_any=("ids", "object_ids"),

@@ -1,8 +1,8 @@
-"""What the demo account gets from the content part: a post schema and a metadata schema,
-a few dozen posts across every status on a custom channel, comments, and a publish URL and
-a webhook pointing at a local receiver (``http://127.0.0.1:8765``, which ``tenantry demo
-receiver`` runs). Run after the v5 seeder, which makes the scopes, the custom platform and
-its channels.
+"""The demo account's content: a post schema and a metadata schema, a few dozen posts across
+every status on a custom channel, comments, and a publish URL and a webhook pointing at a
+local receiver (``http://127.0.0.1:8765``, which ``tenantry demo receiver`` runs). Runs
+after :mod:`tenantry.percolate.demo.organisation`, which makes the scopes, the custom
+platform and its channels.
 
 Both are signed with :func:`demo_secret`, derived from the installation's secret key, so the
 receiver, started with the same settings (data dir or ``TENANTRY_SECRET_KEY``), verifies

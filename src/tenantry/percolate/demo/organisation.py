@@ -1,4 +1,4 @@
-"""What the demo account gets from v5: a license group with two licenses and a brand, a
+"""The demo account's organisation: a license group with two licenses and a brand, a
 dozen users with roles in them, custom platforms, channels and a term tree."""
 
 from __future__ import annotations

@@ -19,20 +19,16 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from sqlalchemy import select
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from tenantry.core.errors import Conflict
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.common import (
-    ID,
-    SCOPE_ID,
-    TIMESTAMP,
-    object_schema,
     owned_by_scopes,
     visible_in_reach,
 )
 from tenantry.percolate.api.context import V5Context
+from tenantry.percolate.api.fields import column, computed, scope, timestamp, typed_id, typed_ids
 from tenantry.percolate.api.ids import IdKind
 from tenantry.percolate.api.params import ids_param
 from tenantry.percolate.api.resource import (
@@ -44,7 +40,6 @@ from tenantry.percolate.api.resource import (
     column_in,
 )
 from tenantry.percolate.api.routes import resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.link.models import ShortLink, ShortLinkCode
 from tenantry.percolate.post.models import Post
 from tenantry.percolate.schema import resource as schemas
@@ -237,38 +232,25 @@ def with_link_ids(enrich: Enricher | None = None) -> Enricher:
 # --- /api/v5/link/ ---------------------------------------------------------------------------
 
 
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"link:{row['id']}",
-        "object_id": f"post:{row['post_id']}",
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "url": row["url"],
-        "short_url": short_url(ctx.platform.settings.base_url, row["code"]),
-        "tracking_url": row["tracking_url"],
-        "tracking_tag_ids": [f"tracking_tag:{key}" for key in row["tracking_tag_ids"] or []],
-        "clicks": row["clicks"],
-        "created_at": timestamp(row["created_at"]),
-    }
-
-
 RESOURCE = Resource(
     kind=KIND,
     model=ShortLink,
     title="Link",
-    columns=tuple(ShortLink.__table__.columns),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": ID("link"),
-            "object_id": ID("post"),
-            "scope_id": SCOPE_ID,
-            "url": {"type": "string", "format": "uri"},
-            "short_url": {"type": "string", "format": "uri"},
-            "tracking_url": {"type": "string"},
-            "tracking_tag_ids": {"type": "array", "items": ID("tracking_tag")},
-            "clicks": {"type": "integer", "minimum": 0},
-            "created_at": TIMESTAMP,
-        }
+    fields=(
+        typed_id("link", ShortLink.id),
+        typed_id("post", ShortLink.post_id, name="object_id"),
+        scope(ShortLink.scope_id),
+        column(ShortLink.url, {"type": "string", "format": "uri"}),
+        computed(
+            "short_url",
+            lambda row, ctx: short_url(ctx.platform.settings.base_url, row["code"]),
+            {"type": "string", "format": "uri"},
+            needs=(ShortLink.code,),
+        ),
+        column(ShortLink.tracking_url, {"type": "string"}),
+        typed_ids("tracking_tag", ShortLink.tracking_tag_ids),
+        column(ShortLink.clicks, {"type": "integer", "minimum": 0}),
+        timestamp(ShortLink.created_at),
     ),
     visible=visible_in_reach("post:read", ShortLink.scope_id),
     order_fields={"created_at": OrderField(ShortLink.created_at)},

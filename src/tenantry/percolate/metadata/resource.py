@@ -14,17 +14,15 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, and_, exists, false, or_, select
-from sqlalchemy.engine import RowMapping
 
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.percolate.api.common import ID, TIMESTAMP, object_schema
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import column, timestamp, typed_by, typed_id
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import csv_param
 from tenantry.percolate.api.resource import ListFilter, Resource
 from tenantry.percolate.api.routes import Create, Delete, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.metadata import index as metadata_index
 from tenantry.percolate.metadata.models import Metadata
@@ -51,17 +49,6 @@ OBJECTS: dict[str, ObjectKind] = {
     "post": ObjectKind(Post, "post", "post:read", "post:update"),
     "channel": ObjectKind(Channel, "channel", "license_channel:read", "license_channel:update"),
 }
-
-
-def _present(row: RowMapping, _ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"metadata:{row['id']}",
-        "object_id": f"{row['object_kind']}:{row['object_key']}",
-        "schema_id": schemas.encode_version(row["schema_id"], row["schema_version"]),
-        "ext": row["ext"] or {},
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
 
 
 async def _visible(stmt: Select[Any], ctx: V5Context) -> Select[Any]:
@@ -105,28 +92,18 @@ RESOURCE = Resource(
     kind=KIND,
     model=Metadata,
     title="Metadata",
-    columns=(
-        Metadata.id,
-        Metadata.object_kind,
-        Metadata.object_key,
-        Metadata.scope_id,
-        Metadata.schema_id,
-        Metadata.schema_version,
-        Metadata.ext,
-        Metadata.created_at,
-        Metadata.updated_at,
-    ),
-    present=_present,
-    scope_columns=(),
-    schema=object_schema(
-        {
-            "id": ID("metadata"),
-            "object_id": {"type": "string", "pattern": OBJECT_PATTERN},
-            "schema_id": {"type": "string", "pattern": r"^schema:\d+_\d+$"},
-            "ext": {"type": "object"},
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
+    fields=(
+        typed_id("metadata", Metadata.id),
+        typed_by(
+            "object_id",
+            Metadata.object_kind,
+            Metadata.object_key,
+            {"type": "string", "pattern": OBJECT_PATTERN},
+        ),
+        schemas.version_id(Metadata.schema_id, Metadata.schema_version),
+        column(Metadata.ext, {"type": "object"}, empty_as="object"),
+        timestamp(Metadata.created_at),
+        timestamp(Metadata.updated_at),
     ),
     visible=_visible,
     filters=(

@@ -8,26 +8,18 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, select
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.tenancy import tenant_of
-from tenantry.percolate.api.common import (
-    SCOPE_ID,
-    TIMESTAMP,
-    nullable,
-    object_schema,
-    owned_by_scopes,
-    visible_in_reach,
-)
+from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import column, nullable, scope, timestamp, typed_id
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, parse_scope
 from tenantry.percolate.api.params import choice_param, text_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
 from tenantry.percolate.api.routes import Create, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.platform.models import Platform
 
 __all__ = ["KIND", "NATIVE_PLATFORMS", "RESOURCE", "ensure_native_platforms", "router"]
@@ -51,19 +43,6 @@ NATIVE_PLATFORMS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"platform:{row['id']}",
-        "name": row["name"],
-        "type": row["type"],
-        "color": row["color"],
-        "avatar_id": row["avatar_id"],
-        "scope_id": ctx.scope_wire(row["scope_id"], system=row["system"]),
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
-
-
 async def _search(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
     if values.get("search"):
         needle = values["search"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
@@ -79,29 +58,15 @@ RESOURCE = Resource(
     kind=KIND,
     model=Platform,
     title="Platform",
-    columns=(
-        Platform.id,
-        Platform.name,
-        Platform.type,
-        Platform.color,
-        Platform.avatar_id,
-        Platform.scope_id,
-        Platform.system,
-        Platform.created_at,
-        Platform.updated_at,
-    ),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": {"type": "string", "pattern": r"^platform:\d+$"},
-            "name": {"type": "string"},
-            "type": {"type": "string", "pattern": r"^(native:[a-z_]+|custom)$"},
-            "color": nullable({"type": "string"}),
-            "avatar_id": nullable({"type": "string"}),
-            "scope_id": SCOPE_ID,
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
+    fields=(
+        typed_id("platform", Platform.id),
+        column(Platform.name),
+        column(Platform.type, {"type": "string", "pattern": r"^(native:[a-z_]+|custom)$"}),
+        column(Platform.color, nullable({"type": "string"})),
+        column(Platform.avatar_id, nullable({"type": "string"})),
+        scope(Platform.scope_id, system=Platform.system),
+        timestamp(Platform.created_at),
+        timestamp(Platform.updated_at),
     ),
     visible=visible_in_reach("platform:read", Platform.scope_id, Platform.system),
     order_fields={"name": OrderField(Platform.name), "created_at": OrderField(Platform.created_at)},

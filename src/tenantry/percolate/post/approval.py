@@ -18,20 +18,23 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from sqlalchemy import Select, exists, or_, select, union, update
-from sqlalchemy.engine import RowMapping
 
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.percolate.api.common import (
-    ID,
-    SCOPE_ID,
-    TIMESTAMP,
-    nullable,
-    object_schema,
     owned_by_scopes,
     visible_in_reach,
 )
 from tenantry.percolate.api.context import V5Context
+from tenantry.percolate.api.fields import (
+    column,
+    compile_presenter,
+    constant,
+    schema_of,
+    scope,
+    timestamp,
+    typed_id,
+)
 from tenantry.percolate.api.ids import IdKind
 from tenantry.percolate.api.params import csv_param, ids_param
 from tenantry.percolate.api.resource import (
@@ -43,7 +46,6 @@ from tenantry.percolate.api.resource import (
     column_in,
 )
 from tenantry.percolate.api.routes import resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.post.lifecycle import (
     STATUS_FAMILIES,
     ApprovalEffect,
@@ -234,38 +236,26 @@ POST_FILTERS = ListFilter(
 # --- the approval_workflow resource ------------------------------------------------------------
 
 
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": KIND.encode(row["id"]),
-        "post_id": POST.encode(row["post_id"]),
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "user_id": USER.encode(row["user_id"]),
-        "approval_group_id": row["approval_group_id"],
-        "status": row["status"],
-        "feedbacks": [],
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-        "completed_at": timestamp(row["completed_at"]),
-    }
+FEEDBACK = (
+    typed_id("user", F.user_id),
+    column(F.feedback, {"type": "string", "enum": list(FEEDBACKS)}),
+    column(F.comment, {"type": "string"}),
+    timestamp(F.created_at),
+)
+"""A feedback as listed in its workflow's ``feedbacks``."""
+_present_feedback = compile_presenter(FEEDBACK, "present_feedback")
 
 
 async def _feedbacks(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[str, Any]]:
     """Every feedback of a page of workflows, oldest first (one query)."""
-    found = await ctx.db.rows(
+    found = await ctx.db.mappings(
         select(F.workflow_id, F.user_id, F.feedback, F.comment, F.created_at)
         .where(of_tenant(F, ctx.tenant_id), F.workflow_id.in_([row["id"] for row in rows]))
         .order_by(F.workflow_id, F.id)
     )
     shown: dict[int, dict[str, Any]] = {row["id"]: {"feedbacks": []} for row in rows}
-    for workflow_key, user_key, feedback, comment, created_at in found:
-        shown[workflow_key]["feedbacks"].append(
-            {
-                "user_id": USER.encode(user_key),
-                "feedback": feedback,
-                "comment": comment,
-                "created_at": timestamp(created_at),
-            }
-        )
+    for row in found:
+        shown[row["workflow_id"]]["feedbacks"].append(_present_feedback(row, ctx))
     return shown
 
 
@@ -285,31 +275,17 @@ RESOURCE = Resource(
     kind=KIND,
     model=W,
     title="ApprovalWorkflow",
-    columns=tuple(W.__table__.columns),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": ID("approval_workflow"),
-            "post_id": ID("post"),
-            "scope_id": SCOPE_ID,
-            "user_id": ID("user"),
-            "approval_group_id": {"type": "string"},
-            "status": {"type": "string", "enum": list(STATUSES)},
-            "feedbacks": {
-                "type": "array",
-                "items": object_schema(
-                    {
-                        "user_id": ID("user"),
-                        "feedback": {"type": "string", "enum": list(FEEDBACKS)},
-                        "comment": {"type": "string"},
-                        "created_at": TIMESTAMP,
-                    }
-                ),
-            },
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-            "completed_at": nullable(TIMESTAMP),
-        }
+    fields=(
+        typed_id("approval_workflow", W.id),
+        typed_id("post", W.post_id),
+        scope(W.scope_id),
+        typed_id("user", W.user_id),
+        column(W.approval_group_id, {"type": "string"}),
+        column(W.status, {"type": "string", "enum": list(STATUSES)}),
+        constant("feedbacks", [], {"type": "array", "items": schema_of(FEEDBACK)}),
+        timestamp(W.created_at),
+        timestamp(W.updated_at),
+        timestamp(W.completed_at),
     ),
     visible=visible_in_reach("approval:post:read", W.scope_id),
     order_fields={"created_at": OrderField(W.created_at)},

@@ -15,21 +15,22 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, delete, false, func, select, update
-from sqlalchemy.engine import RowMapping
 
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.identity.models import User
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.percolate.api.common import (
-    ID,
-    SCOPE_ID,
-    TIMESTAMP,
-    nullable,
-    object_schema,
-    owned_by_scopes,
-    visible_in_reach,
-)
+from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import (
+    column,
+    column_list,
+    constant,
+    nullable,
+    scope,
+    timestamp,
+    typed_id,
+    typed_ids,
+)
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import (
     Param,
@@ -48,7 +49,6 @@ from tenantry.percolate.api.resource import (
     date_range,
 )
 from tenantry.percolate.api.routes import Create, Delete, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.link import resource as links
 from tenantry.percolate.metadata.filters import METADATA_FILTERS
@@ -93,41 +93,6 @@ _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|
 
 def _search_text(name: str, description: str, ext: dict[str, Any]) -> str:
     return " ".join([name, description, *strings_in(ext)]).lower()[:MAX_SEARCH_TEXT]
-
-
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    ext = row["ext"] or {}
-    return {
-        "id": f"post:{row['id']}",
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "user_id": f"user:{row['user_id']}",
-        "assignee_id": USER.encode(row["assignee_id"]),
-        "name": row["name"],
-        "description": row["description"],
-        "status": row["status"],
-        "live_at": timestamp(row["live_at"]),
-        "live_at_timezone": row["live_at_timezone"],
-        "url": row["url"],
-        "xid": row["xid"],
-        "platform_id": f"platform:{row['platform_id']}",
-        "channel_id": f"channel:{row['channel_id']}",
-        "schema_id": schemas.encode_version(row["schema_id"], row["schema_version"]),
-        "ext": ext,
-        "asset_ids": asset_ids(ext),
-        "term_ids": [f"term:{key}" for key in row["term_ids"] or []],
-        "topic_ids": [],
-        "link_ids": [],
-        "origin_ids": list(row["origin_ids"] or []),
-        "post_attachment_ids": [],
-        "approval_workflow_id": None,  # set by workflow_ids (the resource's enrich)
-        "production_workflow_id": None,
-        "interaction_id": None,
-        "targeting_id": None,
-        "ingested": bool(row["ingested"]),
-        "publish_error": row["publish_error"],
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
 
 
 async def _statuses(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
@@ -212,47 +177,45 @@ def _ids_of(name: str, kind: IdKind, description: str) -> Param:
     return ids_param(name, kind, description)
 
 
+STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
+
 RESOURCE = Resource(
     kind=KIND,
     model=Post,
     title="Post",
-    columns=tuple(
-        column for column in Post.__table__.columns if column.name not in {"search_text"}
+    fields=(
+        typed_id("post", Post.id),
+        scope(Post.scope_id),
+        typed_id("user", Post.user_id),
+        typed_id("user", Post.assignee_id),
+        column(Post.name, {"type": "string"}),
+        column(Post.description, {"type": "string"}),
+        column(Post.status, {"type": "string", "enum": [str(status) for status in PostStatus]}),
+        timestamp(Post.live_at),
+        column(Post.live_at_timezone, nullable({"type": "string"})),
+        column(Post.url, nullable({"type": "string"})),
+        column(Post.xid, {"type": "string"}),
+        typed_id("platform", Post.platform_id),
+        typed_id("channel", Post.channel_id),
+        schemas.version_id(Post.schema_id, Post.schema_version),
+        column(Post.ext, {"type": "object"}, empty_as="object"),
+        column(Post.ext, STRINGS, name="asset_ids", convert=lambda ext: asset_ids(ext or {})),
+        typed_ids("term", Post.term_ids, schema=STRINGS),
+        constant("topic_ids", [], STRINGS),
+        constant("link_ids", [], STRINGS),
+        column_list(Post.origin_ids, STRINGS),
+        constant("post_attachment_ids", [], STRINGS),
+        # set by the enricher (workflow_ids)
+        constant("approval_workflow_id", None, nullable({"type": "string"})),
+        constant("production_workflow_id", None, nullable({"type": "string"})),
+        constant("interaction_id", None, nullable({"type": "string"})),
+        constant("targeting_id", None, nullable({"type": "string"})),
+        column(Post.ingested, {"type": "boolean"}, convert=bool),
+        column(Post.publish_error, nullable({"type": "string"})),
+        timestamp(Post.created_at),
+        timestamp(Post.updated_at),
     ),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": ID("post"),
-            "scope_id": SCOPE_ID,
-            "user_id": ID("user"),
-            "assignee_id": nullable(ID("user")),
-            "name": {"type": "string"},
-            "description": {"type": "string"},
-            "status": {"type": "string", "enum": [str(status) for status in PostStatus]},
-            "live_at": nullable(TIMESTAMP),
-            "live_at_timezone": nullable({"type": "string"}),
-            "url": nullable({"type": "string"}),
-            "xid": {"type": "string"},
-            "platform_id": ID("platform"),
-            "channel_id": ID("channel"),
-            "schema_id": {"type": "string", "pattern": r"^schema:\d+_\d+$"},
-            "ext": {"type": "object"},
-            "asset_ids": {"type": "array", "items": {"type": "string"}},
-            "term_ids": {"type": "array", "items": {"type": "string"}},
-            "topic_ids": {"type": "array", "items": {"type": "string"}},
-            "link_ids": {"type": "array", "items": {"type": "string"}},
-            "origin_ids": {"type": "array", "items": {"type": "string"}},
-            "post_attachment_ids": {"type": "array", "items": {"type": "string"}},
-            "approval_workflow_id": nullable({"type": "string"}),
-            "production_workflow_id": nullable({"type": "string"}),
-            "interaction_id": nullable({"type": "string"}),
-            "targeting_id": nullable({"type": "string"}),
-            "ingested": {"type": "boolean"},
-            "publish_error": nullable({"type": "string"}),
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
-    ),
+    also_select=(Post.approval_group_id,),
     visible=visible_in_reach("post:read", Post.scope_id),
     order_fields={
         "live_at": OrderField(Post.live_at),

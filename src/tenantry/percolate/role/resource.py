@@ -12,7 +12,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,13 +22,12 @@ from tenantry.core.identity.permissions import catalogue
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.scopes import ancestor_ids, ancestors_select
 from tenantry.core.tenancy import tenant_of
-from tenantry.percolate.api.common import SCOPE_ID, TIMESTAMP, object_schema
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import column, constant, scope, timestamp, typed_id
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import scope_ids_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
 from tenantry.percolate.api.routes import Create, Delete, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.role.capabilities import BUILTIN_ROLES, CAPABILITIES
 from tenantry.percolate.role.models import RoleProfile
 
@@ -39,19 +37,6 @@ KIND = IdKind("role", list_pattern=r"^role:[a-zA-Z0-9][a-zA-Z0-9_]*$")
 CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 _CODE = re.compile(CODE_PATTERN)
 _JOIN = and_(same_tenant(RoleProfile, Role), RoleProfile.role_id == Role.id)
-
-
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"role:{row['id']}",
-        "code": row["code"] or row["name"],
-        "name": row["name"],
-        "description": row["description"],
-        "capabilities": [],
-        "scope_id": ctx.scope_wire(row["scope_id"], system=bool(row["system"])),
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
 
 
 async def _capabilities(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
@@ -113,31 +98,18 @@ RESOURCE = Resource(
     model=Role,
     title="Role",
     source=Role.__table__.outerjoin(RoleProfile.__table__, _JOIN),
-    columns=(
-        Role.id,
-        Role.name,
-        Role.description,
-        Role.preset,
-        Role.created_at,
-        Role.updated_at,
-        RoleProfile.code,
-        RoleProfile.system,
-        RoleProfile.scope_id,
+    fields=(
+        typed_id("role", Role.id),
+        column(RoleProfile.code, {"type": "string"}, fallback=Role.name),
+        column(Role.name, {"type": "string"}),
+        column(Role.description, {"type": "string"}),
+        constant("capabilities", [], CAPABILITY_LIST),
+        scope(RoleProfile.scope_id, system=RoleProfile.system),
+        timestamp(Role.created_at),
+        timestamp(Role.updated_at),
     ),
-    present=_present,
     enrich=_capabilities,
-    schema=object_schema(
-        {
-            "id": {"type": "string", "pattern": r"^role:\d+$"},
-            "code": {"type": "string"},
-            "name": {"type": "string"},
-            "description": {"type": "string"},
-            "capabilities": CAPABILITY_LIST,
-            "scope_id": SCOPE_ID,
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
-    ),
+    also_select=(Role.preset,),
     visible=_visible,
     order_fields={"name": OrderField(Role.name)},
     required_any=("scope_ids",),

@@ -10,7 +10,6 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from tenantry.core.errors import Conflict, FieldError
@@ -19,12 +18,10 @@ from tenantry.core.identity.permissions import catalogue
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.scopes import ancestors_select
 from tenantry.percolate.api.common import (
-    SCOPE_ID,
-    TIMESTAMP,
     applying_in_scopes,
-    object_schema,
 )
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import scope, timestamp, typed_id
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, parse_scope
 from tenantry.percolate.api.params import (
     bool_param,
@@ -41,24 +38,12 @@ from tenantry.percolate.api.resource import (
     date_range,
 )
 from tenantry.percolate.api.routes import Create, Delete, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.role import resource as role
 
 __all__ = ["KIND", "RESOURCE", "UserRoleBody", "grant", "router"]
 
 KIND = IdKind("user_role")
 USER = IdKind("user", list_pattern=r"^user:[a-zA-Z0-9][a-zA-Z0-9_]*$")
-
-
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"user_role:{row['id']}",
-        "user_id": f"user:{row['user_id']}",
-        "role_id": f"role:{row['role_id']}",
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
 
 
 async def _visible(stmt: Select[Any], ctx: V5Context) -> Select[Any]:
@@ -133,24 +118,13 @@ RESOURCE = Resource(
     kind=KIND,
     model=UserRole,
     title="UserRole",
-    columns=(
-        UserRole.id,
-        UserRole.user_id,
-        UserRole.role_id,
-        UserRole.scope_id,
-        UserRole.created_at,
-        UserRole.updated_at,
-    ),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": {"type": "string", "pattern": r"^user_role:\d+$"},
-            "user_id": {"type": "string", "pattern": r"^user:\d+$"},
-            "role_id": {"type": "string", "pattern": r"^role:\d+$"},
-            "scope_id": SCOPE_ID,
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
+    fields=(
+        typed_id("user_role", UserRole.id),
+        typed_id("user", UserRole.user_id),
+        typed_id("role", UserRole.role_id),
+        scope(UserRole.scope_id),
+        timestamp(UserRole.created_at),
+        timestamp(UserRole.updated_at),
     ),
     visible=_visible,
     default_limit=100,

@@ -15,21 +15,25 @@ from fastapi import APIRouter
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, Text, and_, cast, exists, or_, select
-from sqlalchemy.engine import RowMapping
 from starlette.requests import Request
 from starlette.responses import Response
 
 from tenantry.core.errors import Conflict, FieldError, ValidationFailed
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.percolate.api.auth import CallerDep
-from tenantry.percolate.api.common import (
-    SCOPE_ID,
-    TIMESTAMP,
-    nullable,
-    object_schema,
-    owned_by_scopes,
-)
+from tenantry.percolate.api.common import owned_by_scopes
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
+from tenantry.percolate.api.fields import (
+    WireField,
+    column,
+    column_list,
+    constant,
+    formatted,
+    nullable,
+    scope,
+    timestamp,
+    typed_id,
+)
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import choice_param, csv_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource
@@ -42,7 +46,6 @@ from tenantry.percolate.api.routes import (
 )
 from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import error_responses, single_ref
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.ids import MAX_KEY_DIGITS
 from tenantry.percolate.post.models import Post
 from tenantry.percolate.schema.compile import CompiledSchema, compile_schema
@@ -162,25 +165,25 @@ async def _visible(stmt: Select[Any], ctx: V5Context) -> Select[Any]:
     return stmt.where(scoped if account is None else or_(account, scoped))
 
 
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    definition = row["definition"]
-    return {
-        "id": f"schema:{row['id']}",
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "status": row["status"],
-        "type": row["type"],
-        "name": row["version_name"],
-        "slug": row["slug"],
-        "fields": definition.get("fields", []),
-        "fieldsets": definition.get("fieldsets", []),
-        "plugins": definition.get("plugins", []),
-        "limit_resource_types": list(row["limit_resource_types"] or []),
-        "in_use": False,
-        "version": row["version"],
-        "ext": row["ext"] or None,
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
+def version_id(key: Any, version: Any) -> WireField:
+    """``schema_id`` of an object validated by a schema version: ``schema:<id>_<version>``."""
+    return formatted(
+        "schema_id",
+        "schema:{}_{}",
+        key,
+        version,
+        schema={"type": "string", "pattern": r"^schema:\d+_\d+$"},
+    )
+
+
+def _definition_part(name: str) -> WireField:
+    """One list of the version's definition (``fields``, ``fieldsets``, ``plugins``)."""
+    return column(
+        SchemaVersion.definition,
+        {"type": "array", "items": {"type": "object"}},
+        name=name,
+        item=name,
+    )
 
 
 async def _in_use(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
@@ -233,44 +236,27 @@ RESOURCE = Resource(
             SchemaVersion.version == Schema.version,
         ),
     ),
-    columns=(
-        Schema.id,
-        Schema.scope_id,
-        Schema.status,
-        Schema.type,
-        Schema.slug,
-        Schema.version,
-        Schema.limit_resource_types,
-        Schema.ext,
-        Schema.created_at,
-        Schema.updated_at,
-        SchemaVersion.name.label("version_name"),
-        SchemaVersion.definition,
+    fields=(
+        typed_id("schema", Schema.id, schema=_SCHEMA_WIRE),
+        scope(Schema.scope_id),
+        column(Schema.status, {"type": "string", "enum": ["active", "inactive"]}),
+        column(Schema.type, {"type": "string", "enum": list(SCHEMA_TYPES)}),
+        column(SchemaVersion.name.label("version_name"), {"type": "string"}, name="name"),
+        column(Schema.slug, {"type": "string"}),
+        _definition_part("fields"),
+        _definition_part("fieldsets"),
+        _definition_part("plugins"),
+        column_list(
+            Schema.limit_resource_types,
+            {"type": "array", "items": {"type": "string", "enum": list(RESOURCE_TYPES)}},
+        ),
+        constant("in_use", False, {"type": "boolean"}),
+        column(Schema.version, {"type": "integer", "minimum": 1}),
+        column(Schema.ext, nullable({"type": "object"}), empty_as="null"),
+        timestamp(Schema.created_at),
+        timestamp(Schema.updated_at),
     ),
-    present=_present,
     enrich=_in_use,
-    schema=object_schema(
-        {
-            "id": _SCHEMA_WIRE,
-            "scope_id": SCOPE_ID,
-            "status": {"type": "string", "enum": ["active", "inactive"]},
-            "type": {"type": "string", "enum": list(SCHEMA_TYPES)},
-            "name": {"type": "string"},
-            "slug": {"type": "string"},
-            "fields": {"type": "array", "items": {"type": "object"}},
-            "fieldsets": {"type": "array", "items": {"type": "object"}},
-            "plugins": {"type": "array", "items": {"type": "object"}},
-            "limit_resource_types": {
-                "type": "array",
-                "items": {"type": "string", "enum": list(RESOURCE_TYPES)},
-            },
-            "in_use": {"type": "boolean"},
-            "version": {"type": "integer", "minimum": 1},
-            "ext": nullable({"type": "object"}),
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
-    ),
     visible=_visible,
     order_fields={"name": OrderField(Schema.name), "updated_at": OrderField(Schema.updated_at)},
     filters=(

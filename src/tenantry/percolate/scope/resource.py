@@ -10,14 +10,14 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, false, or_
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core import scopes
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.scopes import Scope
-from tenantry.percolate.api.common import SCOPE_ID, TIMESTAMP, object_schema, visible_in_reach
+from tenantry.percolate.api.common import visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import column, scope, timestamp, typed_by
 from tenantry.percolate.api.ids import (
     SCOPE_KINDS,
     SCOPE_PATTERN,
@@ -28,7 +28,6 @@ from tenantry.percolate.api.ids import (
 from tenantry.percolate.api.params import Param, csv_param, text_param
 from tenantry.percolate.api.resource import ListFilter, Resource, column_in, date_range
 from tenantry.percolate.api.routes import Create, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 
 __all__ = ["RESOURCE", "add_scope", "router"]
 
@@ -54,18 +53,6 @@ KIND = ScopeIdKind(
     list_pattern=r"^(?:brand|license(?:_group)?):\d+$",
     path_pattern=SCOPE_PATTERN,
 )
-
-
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"{row['kind']}:{row['id']}",
-        "type": row["kind"],
-        "name": row["name"],
-        "parent_id": ctx.scope_wire(row["parent_id"]),
-        "depth": row["depth"],
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
 
 
 async def _parents(stmt: Any, values: dict[str, Any], ctx: V5Context) -> Any:
@@ -107,29 +94,21 @@ RESOURCE = Resource(
     kind=KIND,
     model=Scope,
     title="Scope",
-    columns=(
-        Scope.id,
-        Scope.kind,
-        Scope.name,
-        Scope.parent_id,
-        Scope.depth,
-        Scope.created_at,
-        Scope.updated_at,
-    ),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": {"type": "string", "pattern": r"^(?:brand|license(?:_group)?):\d+$"},
-            "type": {"type": "string", "enum": list(SCOPE_KINDS)},
-            "name": {"type": "string"},
-            "parent_id": SCOPE_ID,
-            "depth": {"type": "integer", "minimum": 0},
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
+    fields=(
+        typed_by(
+            "id",
+            Scope.kind,
+            Scope.id,
+            {"type": "string", "pattern": r"^(?:brand|license(?:_group)?):\d+$"},
+        ),
+        column(Scope.kind, {"type": "string", "enum": list(SCOPE_KINDS)}, name="type"),
+        column(Scope.name),
+        scope(Scope.parent_id, name="parent_id"),
+        column(Scope.depth, {"type": "integer", "minimum": 0}),
+        timestamp(Scope.created_at),
+        timestamp(Scope.updated_at),
     ),
     visible=visible_in_reach("license:read", Scope.id),
-    scope_columns=("parent_id",),
     order_fields={},
     filters=(
         column_in(csv_param("types", "A CSV of scope types.", enum=SCOPE_KINDS), Scope.kind),

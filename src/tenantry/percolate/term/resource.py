@@ -23,20 +23,21 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.orm import aliased
 
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.resources.scoped import of_tenant, same_tenant
-from tenantry.percolate.api.common import (
-    SCOPE_ID,
-    TIMESTAMP,
-    nullable,
-    object_schema,
-    owned_by_scopes,
-    visible_in_reach,
-)
+from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.fields import (
+    column,
+    constant,
+    id_schema,
+    nullable,
+    scope,
+    timestamp,
+    typed_id,
+)
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import csv_param, ids_param, int_param, text_param
 from tenantry.percolate.api.resource import (
@@ -47,7 +48,6 @@ from tenantry.percolate.api.resource import (
     date_range,
 )
 from tenantry.percolate.api.routes import Create, Update, resource_router
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.term.models import Term
 
 __all__ = ["KIND", "RESOURCE", "router"]
@@ -61,21 +61,16 @@ def ancestors(path: str) -> list[int]:
     return [int(part) for part in path.strip("/").split("/") if part]
 
 
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    above = ancestors(row["path"])
-    return {
-        "id": f"term:{row['id']}",
-        "name": row["name"],
-        "namespace": row["namespace"],
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "parent_id": f"term:{row['parent_id']}" if row["parent_id"] is not None else None,
-        "taxonomy_id": f"term:{above[0]}" if above else None,
-        "child_count": 0,
-        "path_ids": [f"term:{key}" for key in above],
-        "status": row["status"],
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
+def _taxonomy_id(path: str) -> str | None:
+    """The root of the term's path (``/12/34/`` -> ``term:12``), read without parsing the
+    rest: the presenter formats one per term of a page."""
+    root = path.split("/", 2)[1]
+    return f"term:{root}" if root else None
+
+
+def _path_ids(path: str) -> list[str]:
+    """The ancestors as typed ids, straight from the path's digits."""
+    return [f"term:{key}" for key in path.split("/") if key]
 
 
 async def _children(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
@@ -152,38 +147,26 @@ MODE = csv_param(
     enum=("regular", "taxonomy"),
 )
 
+TERM_ID = id_schema("term")
+
 RESOURCE = Resource(
     kind=KIND,
     model=Term,
     title="Term",
-    columns=(
-        Term.id,
-        Term.name,
-        Term.namespace,
-        Term.scope_id,
-        Term.parent_id,
-        Term.path,
-        Term.status,
-        Term.created_at,
-        Term.updated_at,
+    fields=(
+        typed_id("term", Term.id),
+        column(Term.name, {"type": "string"}),
+        column(Term.namespace, {"type": "string"}),
+        scope(Term.scope_id),
+        typed_id("term", Term.parent_id),
+        column(Term.path, nullable(TERM_ID), name="taxonomy_id", convert=_taxonomy_id),
+        constant("child_count", 0, {"type": "integer", "minimum": 0}),
+        column(Term.path, {"type": "array", "items": TERM_ID}, name="path_ids", convert=_path_ids),
+        column(Term.status, {"type": "string", "enum": ["active", "inactive"]}),
+        timestamp(Term.created_at),
+        timestamp(Term.updated_at),
     ),
-    present=_present,
     enrich=_children,
-    schema=object_schema(
-        {
-            "id": {"type": "string", "pattern": r"^term:\d+$"},
-            "name": {"type": "string"},
-            "namespace": {"type": "string"},
-            "scope_id": SCOPE_ID,
-            "parent_id": nullable({"type": "string", "pattern": r"^term:\d+$"}),
-            "taxonomy_id": nullable({"type": "string", "pattern": r"^term:\d+$"}),
-            "child_count": {"type": "integer", "minimum": 0},
-            "path_ids": {"type": "array", "items": {"type": "string", "pattern": r"^term:\d+$"}},
-            "status": {"type": "string", "enum": ["active", "inactive"]},
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
-    ),
     visible=visible_in_reach("term:read", Term.scope_id),
     required_any=("ids", "scope_ids", "parent_ids"),
     order_fields={"name": OrderField(Term.name_key), "created_at": OrderField(Term.created_at)},

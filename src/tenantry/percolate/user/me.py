@@ -11,9 +11,9 @@ from tenantry.core.errors import Unauthenticated
 from tenantry.core.identity.models import User
 from tenantry.core.platform import PlatformDep
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate import ids
 from tenantry.percolate.api.auth import PrincipalDep
-from tenantry.percolate.api.wire import timestamp
+from tenantry.percolate.api.fields import row_of
+from tenantry.percolate.user.resource import RESOURCE as USERS
 
 router = APIRouter(prefix="/api/v5", tags=["user"])
 
@@ -21,18 +21,9 @@ __all__ = ["present_user", "router"]
 
 
 def present_user(user: User) -> dict[str, Any]:
-    return {
-        "id": ids.encode(ids.USER, user.id),
-        "email": user.email,
-        "name": user.name,
-        "username": user.email,
-        "timezone": user.timezone,
-        "avatar_id": None,
-        "active": user.active,
-        "last_active": timestamp(user.last_login_at),
-        "created_at": timestamp(user.created_at),
-        "updated_at": timestamp(user.updated_at),
-    }
+    """The user as ``/api/v5/user/`` shows it: that resource's wire fields, none of which
+    reads the request context."""
+    return USERS.present(row_of(user, USERS.columns), None)
 
 
 @router.get("/me", operation_id="getMe", summary="The user the credentials act for")

@@ -16,7 +16,6 @@ from zoneinfo import available_timezones
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import Select, func, or_, select
-from sqlalchemy.engine import RowMapping
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -27,8 +26,9 @@ from tenantry.core.identity.passwords import hash_password, verify_password
 from tenantry.core.platform import PlatformDep
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.auth import CallerDep
-from tenantry.percolate.api.common import TIMESTAMP, applying_in_scopes, nullable, object_schema
+from tenantry.percolate.api.common import applying_in_scopes
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
+from tenantry.percolate.api.fields import column, constant, nullable, timestamp, typed_id
 from tenantry.percolate.api.ids import ACCOUNT, invalid
 from tenantry.percolate.api.params import parse_params, text_param
 from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
@@ -43,7 +43,6 @@ from tenantry.percolate.api.routes import (
 )
 from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.role import user_role
 from tenantry.percolate.role.user_role import UserRoleOfNewUser
 from tenantry.percolate.user import password_reset
@@ -51,22 +50,6 @@ from tenantry.percolate.user import password_reset
 __all__ = ["KIND", "RESOURCE", "router", "valid_timezone"]
 
 KIND = user_role.USER
-
-
-def _present(row: RowMapping, _ctx: V5Context) -> dict[str, Any]:
-    """The same shape as ``GET /api/v5/me`` (``tenantry.percolate.user.me.present_user``)."""
-    return {
-        "id": f"user:{row['id']}",
-        "email": row["email"],
-        "name": row["name"],
-        "username": row["email"],
-        "timezone": row["timezone"],
-        "avatar_id": None,
-        "active": row["active"],
-        "last_active": timestamp(row["last_login_at"]),
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
 
 
 async def _holders_in_reach(ctx: V5Context, capability: str) -> Any:
@@ -104,33 +87,19 @@ RESOURCE = Resource(
     kind=KIND,
     model=User,
     title="User",
-    columns=(
-        User.id,
-        User.email,
-        User.name,
-        User.timezone,
-        User.active,
-        User.last_login_at,
-        User.created_at,
-        User.updated_at,
-    ),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": {"type": "string", "pattern": r"^user:\d+$"},
-            "email": {"type": "string"},
-            "name": {"type": "string"},
-            "username": {"type": "string"},
-            "timezone": {"type": "string"},
-            "avatar_id": nullable({"type": "string"}),
-            "active": {"type": "boolean"},
-            "last_active": nullable(TIMESTAMP),
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
+    fields=(
+        typed_id("user", User.id),
+        column(User.email, {"type": "string"}),
+        column(User.name, {"type": "string"}),
+        column(User.email, {"type": "string"}, name="username"),
+        column(User.timezone, {"type": "string"}),
+        constant("avatar_id", None, nullable({"type": "string"})),
+        column(User.active, {"type": "boolean"}),
+        timestamp(User.last_login_at, name="last_active"),
+        timestamp(User.created_at),
+        timestamp(User.updated_at),
     ),
     visible=_visible,
-    scope_columns=(),
     order_fields={
         "name": OrderField(User.name),
         "email": OrderField(User.email),

@@ -21,6 +21,15 @@ from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.webhooks import enqueue_delivery
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
+from tenantry.percolate.api.fields import (
+    columns_of,
+    compile_presenter,
+    formatted,
+    row_of,
+    scope,
+    timestamp,
+    typed_id,
+)
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
 from tenantry.percolate.api.params import (
     MAX_LIMIT,
@@ -39,7 +48,6 @@ from tenantry.percolate.api.routes import (
 )
 from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.ids import MAX_KEY_DIGITS
 from tenantry.percolate.post.models import Post
 from tenantry.percolate.webhook.models import PostWebhook, Webhook
@@ -61,14 +69,26 @@ def parse_id(value: object, key: str) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
-def _present(row: PostWebhook, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"postwebhook:{row.post_id}_{row.webhook_id}",
-        "post_id": f"post:{row.post_id}",
-        "webhook_id": f"webhook:{row.webhook_id}",
-        "scope_id": ctx.scope_wire(row.scope_id),
-        "created_at": timestamp(row.created_at),
-    }
+FIELDS = (
+    formatted(
+        "id",
+        "postwebhook:{}_{}",
+        PostWebhook.post_id,
+        PostWebhook.webhook_id,
+        schema={"type": "string", "pattern": ID_PATTERN},
+    ),
+    typed_id("post", PostWebhook.post_id),
+    typed_id("webhook", PostWebhook.webhook_id),
+    scope(PostWebhook.scope_id),
+    timestamp(PostWebhook.created_at),
+)
+"""A post's association with a webhook on the wire."""
+_COLUMNS = columns_of(FIELDS)
+_present_row = compile_presenter(FIELDS, "present_post_webhook")
+
+
+def _wire_of(association: PostWebhook, ctx: V5Context) -> dict[str, Any]:
+    return _present_row(row_of(association, _COLUMNS), ctx)
 
 
 async def _post(ctx: V5Context, key: int, wire_key: str, capability: str) -> Post:
@@ -133,7 +153,7 @@ async def _list(ctx: V5Context, query: dict[str, list[str]]) -> dict[str, Any]:
     await ctx.load_scope_kinds(row.scope_id for row in rows)
     return {
         "meta": {"total": int(total or 0), "query": echo_query(LIST_PARAMS, query, values)},
-        "data": [_present(row, ctx) for row in rows],
+        "data": [_wire_of(row, ctx) for row in rows],
     }
 
 
@@ -231,7 +251,7 @@ async def create_endpoint(request: Request, runtime: RuntimeDep, caller: CallerD
     body = await read_body(request, PostWebhookCreate)
     async with open_context(runtime, caller) as ctx:
         row = await _create(ctx, body)
-        shown = _present(row, ctx)
+        shown = _wire_of(row, ctx)
     return json_response({"data": shown}, 201)
 
 

@@ -13,7 +13,6 @@ from typing import Any, Literal
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import delete, select
-from sqlalchemy.engine import RowMapping
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -21,14 +20,20 @@ from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.webhooks import WebhookDelivery, check_destination, replay
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.common import (
-    ID,
-    SCOPE_ID,
-    TIMESTAMP,
-    object_schema,
     owned_by_scopes,
     visible_in_reach,
 )
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
+from tenantry.percolate.api.fields import (
+    column,
+    column_list,
+    columns_of,
+    compile_presenter,
+    row_of,
+    scope,
+    timestamp,
+    typed_id,
+)
 from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, parse_scope
 from tenantry.percolate.api.params import ids_param, int_param, parse_params
 from tenantry.percolate.api.resource import Resource
@@ -43,7 +48,6 @@ from tenantry.percolate.api.routes import (
 )
 from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import error_responses
-from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.webhook.models import PostWebhook, Webhook
 
 __all__ = ["EVENTS", "KIND", "RESOURCE", "STATUS_CHANGED", "router", "subscription_ref"]
@@ -61,39 +65,19 @@ def subscription_ref(post_key: int, webhook_key: int) -> str:
     return f"postwebhook:{post_key}_{webhook_key}"
 
 
-def _present(row: RowMapping, ctx: V5Context) -> dict[str, Any]:
-    return {
-        "id": f"webhook:{row['id']}",
-        "scope_id": ctx.scope_wire(row["scope_id"]),
-        "url": row["url"],
-        "events": list(row["events"] or []),
-        "created_at": timestamp(row["created_at"]),
-        "updated_at": timestamp(row["updated_at"]),
-    }
-
-
 RESOURCE = Resource(
     kind=KIND,
     model=Webhook,
     title="Webhook",
-    columns=(
-        Webhook.id,
-        Webhook.scope_id,
-        Webhook.url,
-        Webhook.events,
-        Webhook.created_at,
-        Webhook.updated_at,
-    ),
-    present=_present,
-    schema=object_schema(
-        {
-            "id": ID("webhook"),
-            "scope_id": SCOPE_ID,
-            "url": {"type": "string", "format": "uri"},
-            "events": {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}},
-            "created_at": TIMESTAMP,
-            "updated_at": TIMESTAMP,
-        }
+    fields=(
+        typed_id("webhook", Webhook.id),
+        scope(Webhook.scope_id),
+        column(Webhook.url, {"type": "string", "format": "uri"}),
+        column_list(
+            Webhook.events, {"type": "array", "items": {"type": "string", "enum": list(EVENTS)}}
+        ),
+        timestamp(Webhook.created_at),
+        timestamp(Webhook.updated_at),
     ),
     visible=visible_in_reach("webhook:read", Webhook.scope_id),
     filters=(owned_by_scopes(Webhook.scope_id),),
@@ -177,21 +161,23 @@ async def _delete(ctx: V5Context, key: int) -> None:
     await ctx.session.flush()
 
 
-def _present_delivery(row: WebhookDelivery) -> dict[str, Any]:
-    return {
-        "id": f"webhook_delivery:{row.id}",
-        "delivery_id": row.job_id,
-        "subscription": row.subscription_ref,
-        "event": row.event,
-        "url": row.url,
-        "attempt": row.attempt,
-        "outcome": row.outcome,
-        "response_status": row.response_status,
-        "error": row.error,
-        "duration_ms": row.duration_ms,
-        "replay_of": DELIVERY.encode(row.replay_of),
-        "created_at": timestamp(row.created_at),
-    }
+DELIVERY_FIELDS = (
+    typed_id("webhook_delivery", WebhookDelivery.id),
+    column(WebhookDelivery.job_id, name="delivery_id"),
+    column(WebhookDelivery.subscription_ref, name="subscription"),
+    column(WebhookDelivery.event),
+    column(WebhookDelivery.url),
+    column(WebhookDelivery.attempt),
+    column(WebhookDelivery.outcome),
+    column(WebhookDelivery.response_status),
+    column(WebhookDelivery.error),
+    column(WebhookDelivery.duration_ms),
+    typed_id("webhook_delivery", WebhookDelivery.replay_of),
+    timestamp(WebhookDelivery.created_at),
+)
+"""An attempt in a webhook's delivery log."""
+_DELIVERY_COLUMNS = columns_of(DELIVERY_FIELDS)
+_present_delivery = compile_presenter(DELIVERY_FIELDS, "present_delivery")
 
 
 def _of_webhook(key: int) -> Any:
@@ -225,7 +211,7 @@ def _delivery_routes(router: APIRouter) -> None:
             rows = (
                 await ctx.session.scalars(stmt.limit(values["limit"]).offset(values["offset"]))
             ).all()
-            data = [_present_delivery(row) for row in rows]
+            data = [_present_delivery(row_of(row, _DELIVERY_COLUMNS), ctx) for row in rows]
         return json_response({"data": data})
 
     async def replay_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
