@@ -1,4 +1,4 @@
-"""Every PERSCOM resource of this part of the face, one module per domain."""
+"""Every PERSCOM resource, one module per domain; the face installs exactly these."""
 
 from __future__ import annotations
 
