@@ -29,6 +29,7 @@ from tenantry.perscom.engine.declaration import (
     Resource,
 )
 from tenantry.perscom.engine.runtime import Compiled
+from tenantry.perscom.resources.record_models import STATUS_RECORDS
 from tenantry.perscom.resources.common import (
     CATALOGUE_SORT,
     HEX_COLOR,
@@ -255,8 +256,19 @@ statuses = Resource(
     morph_type=models("Status"),
     writable=("name", "color", "icon", "order", *STAMPS),
     rules={"name": REQUIRED, "color": HEX_COLOR},
-    relations=(HasMany("users", "users", "status_id"),),
-    includes=("users",),
+    relations=(
+        HasMany("users", "users", "status_id"),
+        BelongsToMany(
+            "submissions",
+            "submissions",
+            STATUS_RECORDS,
+            parent_key="status_id",
+            related_key="model_id",
+            pivot_fields=("id", "text"),
+            pivot_where=(("model_type", models("Submission")),),
+        ),
+    ),
+    includes=("submissions", "users"),
     searchable=("name", "color"),
     default_sort=CATALOGUE_SORT,
     v1_single=_v1_status,
