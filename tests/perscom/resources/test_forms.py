@@ -33,7 +33,12 @@ async def application(api: httpx.AsyncClient, *, public: bool = False) -> dict[s
     specs = [
         {"name": "Full name", "key": "full_name", "type": "text", "required": True},
         {"name": "Age", "key": "age", "type": "number"},
-        {"name": "Branch", "key": "branch", "type": "select", "options": {"army": "Army", "navy": "Navy"}},
+        {
+            "name": "Branch",
+            "key": "branch",
+            "type": "select",
+            "options": {"army": "Army", "navy": "Navy"},
+        },
         {"name": "Adult", "key": "adult", "type": "boolean"},
         {"name": "Papers", "key": "papers", "type": "file"},
     ]
@@ -52,7 +57,11 @@ async def test_submission_answers_are_flattened_and_get_the_forms_status(
     form = await application(api)
     listed = await api.get(f"/v1/forms/{form['id']}?include=fields")
     assert [f["key"] for f in listed.json()["data"]["fields"]] == [
-        "full_name", "age", "branch", "adult", "papers"
+        "full_name",
+        "age",
+        "branch",
+        "adult",
+        "papers",
     ]
     made = await api.post(
         "/v1/submissions?include=statuses,form",
@@ -131,8 +140,12 @@ async def test_bad_answers_are_422_and_write_nothing(api: httpx.AsyncClient, org
     assert set(wrong.json()["error"]["errors"]) == {"age", "branch", "adult", "papers"}
     batch = await api.post(
         "/v1/submissions/batch",
-        json={"resources": [{"form_id": form["id"], "user_id": None, "full_name": "Ok"},
-                            {"form_id": form["id"], "user_id": None}]},
+        json={
+            "resources": [
+                {"form_id": form["id"], "user_id": None, "full_name": "Ok"},
+                {"form_id": form["id"], "user_id": None},
+            ]
+        },
     )
     assert batch.status_code == 422
     assert set(batch.json()["error"]["errors"]) == {"resources.1.full_name"}
@@ -189,14 +202,24 @@ async def test_fields_refuse_bad_keys_types_and_option_models(api: httpx.AsyncCl
     for body, key in [
         ({"name": "A", "key": "Not Snake", "type": "text"}, "key"),
         ({"name": "A", "key": "a_key", "type": "hologram"}, "type"),
-        ({"name": "A", "key": "a_key", "type": "select", "options_model": "spaceships"}, "options_model"),
+        (
+            {"name": "A", "key": "a_key", "type": "select", "options_model": "spaceships"},
+            "options_model",
+        ),
         ({"name": "A", "key": "a_key", "type": "select", "options": "x"}, "options"),
     ]:
         response = await api.post("/v1/fields", json=body)
         assert response.status_code == 422, response.text
         assert key in response.json()["error"]["errors"]
-    ok = await post(api, "/v1/fields", name="Rank", key="rank_choice", type="select",
-                    options_type="model", options_model="ranks")
+    ok = await post(
+        api,
+        "/v1/fields",
+        name="Rank",
+        key="rank_choice",
+        type="select",
+        options_type="model",
+        options_model="ranks",
+    )
     assert ok["options_model"] == "ranks"
     again = await api.post("/v1/fields", json={"name": "B", "key": "rank_choice", "type": "text"})
     assert again.status_code == 422

@@ -21,7 +21,6 @@ from zoneinfo import available_timezones
 from sqlalchemy import delete, func, select
 from starlette.datastructures import UploadFile
 
-from tenantry.core.base import utcnow
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.identity.service import normalize_email
 from tenantry.perscom.engine.context import Call
@@ -70,8 +69,8 @@ KEY_PATTERN = r"^[a-z][a-z0-9]*(_[a-z0-9]+)*$"
 FILE_KILOBYTES = 10_000
 """Laravel's ``max:10000`` on file fields counts kilobytes."""
 _HEX = re.compile(r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$")
-_TRUE = {True, 1, "1", "true", "on", "yes"}
-_FALSE = {False, 0, "0", "false", "off", "no"}
+_TRUE = {True, "1", "true", "on", "yes"}
+_FALSE = {False, "0", "false", "off", "no"}
 SUBMISSION_TYPE = models("Submission")
 FORM_TYPE = models("Form")
 
@@ -109,7 +108,11 @@ class FormRules(ResourceRules):
 
 
 async def _unique(
-    call: Call, model: type[Form] | type[Field], key: str, values: Mapping[str, Any], row_id: int | None
+    call: Call,
+    model: type[Form] | type[Field],
+    key: str,
+    values: Mapping[str, Any],
+    row_id: int | None,
 ) -> None:
     if values.get(key) is None:
         return
@@ -468,15 +471,15 @@ async def _answer(call: Call, question: Question, value: Any) -> tuple[Any] | Pe
     if kind == "boolean":
         if isinstance(value, str):
             value = value.lower()
-        if value in _TRUE and not isinstance(value, float):
+        if isinstance(value, bool | int | str) and value in _TRUE:
             return (True,)
-        if value in _FALSE and not isinstance(value, float):
+        if isinstance(value, bool | int | str) and value in _FALSE:
             return (False,)
         return f"The {attr} field must be true or false."
     if kind == "number":
         number = _number(value)
         return f"The {attr} field must be a number." if number is None else (number,)
-    if isinstance(value, dict | list) or isinstance(value, bool):
+    if isinstance(value, dict | list | bool):
         return f"The {attr} field must be a string."
     text = str(value)
     if len(text) > TEXT_MAX:
@@ -527,7 +530,9 @@ async def _option(call: Call, question: Question, value: Any, text: str) -> tupl
         if target is None or not text.isdigit() or len(text) > 18:
             return invalid
         found = await call.conn.scalar(
-            select(target.id_col).where(target.tenant_col == call.tenant_id, target.id_col == int(text))
+            select(target.id_col).where(
+                target.tenant_col == call.tenant_id, target.id_col == int(text)
+            )
         )
         return invalid if found is None else (int(text),)
     options = question.options
@@ -573,11 +578,7 @@ submissions = Resource(
     fields=("id", "form_id", "user_id", "read_at", "created_at", "updated_at"),
     writable=("form_id", "user_id", "read_at", *STAMPS),
     rules={"form_id": REQUIRED, "user_id": REQUIRED},
-    computed=(
-        Computed(
-            "answers", _answers, {"type": "object"}, sql=_answer_columns, spread=True
-        ),
-    ),
+    computed=(Computed("answers", _answers, {"type": "object"}, sql=_answer_columns, spread=True),),
     relations=(
         BelongsTo("form", "forms", "form_id"),
         BelongsTo("user", "users", "user_id"),

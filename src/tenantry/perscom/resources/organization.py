@@ -29,7 +29,6 @@ from tenantry.perscom.engine.declaration import (
     Resource,
 )
 from tenantry.perscom.engine.runtime import Compiled
-from tenantry.perscom.resources.record_models import STATUS_RECORDS
 from tenantry.perscom.resources.common import (
     CATALOGUE_SORT,
     HEX_COLOR,
@@ -40,6 +39,7 @@ from tenantry.perscom.resources.common import (
     models,
     visible_only,
 )
+from tenantry.perscom.resources.record_models import STATUS_RECORDS
 
 
 class Rank(TenantOwned, Base):
