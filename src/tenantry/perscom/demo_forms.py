@@ -7,6 +7,7 @@ step a status record with a note, as reviewers would leave them through the API.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -111,7 +112,7 @@ async def _submit(
     user_id: int | None,
     data: dict[str, Any],
     when: datetime,
-    steps: list[tuple[Status, str | None]],
+    steps: Sequence[tuple[Status, str | None]],
 ) -> None:
     submission = Submission(
         form_id=form_id, user_id=user_id, data=data, files={}, created_at=when, updated_at=when
