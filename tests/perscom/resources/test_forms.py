@@ -109,6 +109,11 @@ async def test_submission_answers_are_flattened_and_get_the_forms_status(
     statuses = await api.get(f"/v1/submissions/{data['id']}/statuses")
     texts = {s["id"]: s["pivot"]["text"] for s in statuses.json()["data"]}
     assert texts == {form["status"]["id"]: None, approved["id"]: "Welcome aboard"}
+    synced = await api.get("/v2/submissions?include=statuses,statuses.record&limit=500&page=1")
+    assert synced.status_code == 200, synced.text
+    mine = next(s for s in synced.json()["data"] if s["id"] == data["id"])
+    assert {s["record"]["text"] for s in mine["statuses"]} == {None, "Welcome aboard"}
+    assert synced.json()["meta"]["last_page"] == 1
     by_status = await api.get(f"/v1/statuses/{approved['id']}?include=submissions")
     assert [s["id"] for s in by_status.json()["data"]["submissions"]] == [data["id"]]
 

@@ -91,6 +91,9 @@ class BelongsToMany:
     related_key: str
     pivot_fields: tuple[str, ...] = ()
     pivot_where: tuple[tuple[str, str], ...] = ()
+    pivot_include: str | None = None
+    """An include below this relation naming its pivot (``statuses.record``): the pivot
+    rides along as ``pivot`` anyway, and under this name too when it is asked for."""
 
 
 @dataclass(frozen=True)
