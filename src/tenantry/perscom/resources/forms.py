@@ -147,18 +147,6 @@ forms = Resource(
     label="Form",
     permission="form",
     morph_type=FORM_TYPE,
-    fields=(
-        "id",
-        "name",
-        "slug",
-        "success_message",
-        "submission_status_id",
-        "is_public",
-        "description",
-        "instructions",
-        "created_at",
-        "updated_at",
-    ),
     writable=(
         "name",
         "slug",
