@@ -143,6 +143,12 @@ async def test_bad_answers_are_422_and_write_nothing(api: httpx.AsyncClient, org
     )
     assert wrong.status_code == 422
     assert set(wrong.json()["error"]["errors"]) == {"age", "branch", "adult", "papers"}
+    for age in ("1" * 30, "nan", "1e999", [1], {"a": 1}):
+        huge = await api.post(
+            "/v1/submissions",
+            json={"form_id": form["id"], "user_id": None, "full_name": "X", "age": age},
+        )
+        assert huge.status_code == 422, (age, huge.text)
     batch = await api.post(
         "/v1/submissions/batch",
         json={

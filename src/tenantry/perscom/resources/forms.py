@@ -35,7 +35,13 @@ from tenantry.perscom.engine.declaration import (
     Rule,
 )
 from tenantry.perscom.engine.problems import attribute, failure
-from tenantry.perscom.engine.runtime import TEXT_MAX, Compiled, parse_datetime
+from tenantry.perscom.engine.runtime import (
+    INT64_MAX,
+    INT64_MIN,
+    TEXT_MAX,
+    Compiled,
+    parse_datetime,
+)
 from tenantry.perscom.engine.writes import clean
 from tenantry.perscom.resources.common import (
     REQUIRED,
@@ -497,17 +503,27 @@ async def _answer(call: Call, question: Question, value: Any) -> tuple[Any] | Pe
 
 
 def _number(value: Any) -> int | float | None:
-    if isinstance(value, bool):
+    """A finite number; integers within 64 bits (JSON readers' limit) stay integers."""
+    if isinstance(value, bool | dict | list):
         return None
-    if isinstance(value, int | float):
-        return value if value == value and abs(value) < 1e300 else None
+    if isinstance(value, int):
+        return value if INT64_MIN <= value <= INT64_MAX else None
     try:
-        parsed = float(str(value))
-    except ValueError:
+        parsed = float(value) if isinstance(value, float) else float(str(value))
+    except (ValueError, OverflowError):
         return None
     if parsed != parsed or abs(parsed) >= 1e300:
         return None
-    return int(parsed) if parsed.is_integer() and "." not in str(value) else parsed
+    text = str(value)
+    if (
+        parsed.is_integer()
+        and not isinstance(value, float)
+        and "." not in text
+        and "e" not in text.lower()
+    ):
+        whole = int(text.strip())
+        return whole if INT64_MIN <= whole <= INT64_MAX else None
+    return parsed
 
 
 async def _option(call: Call, question: Question, value: Any, text: str) -> tuple[Any] | str:
