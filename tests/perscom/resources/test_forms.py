@@ -84,6 +84,9 @@ async def test_submission_answers_are_flattened_and_get_the_forms_status(
     assert "ignored" not in data and "data" not in data
     assert data["form"]["id"] == form["id"]
     assert [s["id"] for s in data["statuses"]] == [form["status"]["id"]]
+    assert data["statuses"][0]["text_color"] == "#cccccc"
+    v2 = await api.get(f"/v2/submissions/{data['id']}?include=statuses")
+    assert "text_color" not in v2.json()["data"]["statuses"][0]
 
     shown = await api.get(f"/v2/submissions/{data['id']}")
     assert shown.json()["data"]["full_name"] == "Ada King"

@@ -573,6 +573,13 @@ def _answer_columns(resource: Compiled) -> Mapping[str, Any]:
     return {"_data": resource.table.c.data, "_files": resource.table.c.files}
 
 
+def _v1_statuses(entity: dict[str, Any]) -> None:
+    """v1 single submissions re-render their included statuses with the pre-v2 colours."""
+    for status in entity.get("statuses") or ():
+        if isinstance(status, dict):
+            status["text_color"] = status["bg_color"] = status.get("color")
+
+
 submissions = Resource(
     name="submissions",
     model=Submission,
@@ -602,6 +609,7 @@ submissions = Resource(
     default_sort=(("created_at", "desc"), ("id", "desc")),
     nested=("statuses",),
     service=SubmissionRules(),
+    v1_single=_v1_statuses,
     spec_description=(
         "Answers to a form; the form's field keys are top-level keys of the body and of "
         "the answer (files as multipart, answered with ``<key>_url``)."
