@@ -535,6 +535,82 @@ async def gen_perscom_user_profiles(ctx: GenContext, advance: Advance) -> None:
     )
 
 
+AWARDS = (
+    "Army Commendation Medal",
+    "Army Achievement Medal",
+    "Good Conduct Medal",
+    "National Defense Service Medal",
+    "Army Service Ribbon",
+    "Overseas Service Ribbon",
+)
+RECORD_TENANTS = 3
+"""Service records go to the bench tenant and its neighbours only (a few tenants' users)."""
+
+
+def _record_tenants(ctx: GenContext) -> list[tuple[int, int]]:
+    """``(position, tenant id)`` of the tenants whose users get service records."""
+    tenant_ids: list[int] = ctx.facts["tenants"]["ids"]
+    middle = len(tenant_ids) // 2
+    start = max(0, middle - RECORD_TENANTS // 2)
+    return [(p, tenant_ids[p]) for p in range(start, min(len(tenant_ids), start + RECORD_TENANTS))]
+
+
+async def gen_perscom_records(ctx: GenContext, advance: Advance) -> None:
+    """Awards for a few tenants, and every one of their users 1-3 award records and 1-2 rank
+    records (promotions up to the rank the profile holds), dated after the sign-up."""
+    plan = ctx.plan
+    user_base = int(ctx.facts["users"]["id_base"])
+    rank_base = int(ctx.facts["perscom_ranks"]["id_base"])
+    tenants = _record_tenants(ctx)
+    award_base = await ctx.allocate_ids(len(tenants) * len(AWARDS))
+    awards = [
+        (tenant_id, award_base + t * len(AWARDS) + a, name, None, a + 1, EPOCH, EPOCH)
+        for t, (_, tenant_id) in enumerate(tenants)
+        for a, name in enumerate(AWARDS)
+    ]
+    await ctx.copy(
+        "perscom_awards",
+        ("tenant_id", "id", "name", "description", "order", "created_at", "updated_at"),
+        [awards],
+        advance,
+    )
+    epoch, step = EPOCH.timestamp(), SPAN_SECONDS / max(plan.rows, 1)
+    award_rows: list[tuple[Any, ...]] = []
+    rank_rows: list[tuple[Any, ...]] = []
+    for t, (position, tenant_id) in enumerate(tenants):
+        users = range(position, plan.rows, plan.tenants)
+        first = await ctx.allocate_ids(len(users) * 5)
+        rng = ctx.rng("perscom_records", tenant_id)
+        for n, k in enumerate(users):
+            created = datetime.fromtimestamp(epoch + k * step, UTC)
+            user_id = user_base + k
+            for i in range(1 + n % 3):
+                when = created + timedelta(days=30 * (i + 1), minutes=rng.randrange(1440))
+                award = award_base + t * len(AWARDS) + rng.randrange(len(AWARDS))
+                award_rows.append(
+                    (tenant_id, first + 5 * n + i, user_id, award, "For service.", when, when)
+                )
+            for i in range(1 + n % 2):
+                when = created + timedelta(days=60 * (i + 1))
+                rank = rank_base + position * len(RANKS) + i
+                rank_rows.append(
+                    (tenant_id, first + 5 * n + 3 + i, user_id, rank, 0, "Promoted.", when, when)
+                )
+    stamps = ("created_at", "updated_at")
+    await ctx.copy(
+        "perscom_records_awards",
+        ("tenant_id", "id", "user_id", "award_id", "text", *stamps),
+        (award_rows[i : i + CHUNK_ROWS] for i in range(0, len(award_rows), CHUNK_ROWS)),
+        advance,
+    )
+    await ctx.copy(
+        "perscom_records_ranks",
+        ("tenant_id", "id", "user_id", "rank_id", "type", "text", *stamps),
+        (rank_rows[i : i + CHUNK_ROWS] for i in range(0, len(rank_rows), CHUNK_ROWS)),
+        advance,
+    )
+
+
 # --------------------------------------------------------------------------------------------
 # Percolate content: 1 M posts in the bench tenant, over the licenses of its scope tree.
 
@@ -896,6 +972,14 @@ STEPS: list[GeneratorStep] = [
         lambda p: p.rows,
         ("perscom_user_profiles",),
         needs_tables=("perscom_ranks", "perscom_user_profiles"),
+    ),
+    GeneratorStep(
+        "perscom_records",
+        1,
+        gen_perscom_records,
+        lambda p: RECORD_TENANTS * (len(AWARDS) + p.rows // p.tenants * 7 // 2),
+        ("perscom_awards", "perscom_records_awards", "perscom_records_ranks"),
+        needs_tables=("perscom_awards", "perscom_records_awards", "perscom_records_ranks"),
     ),
     GeneratorStep(
         "percolate_posts",

@@ -330,7 +330,129 @@ async def users_show(request: Request) -> Response:
             return error(404, "The requested resource could not be found.")
         rows = [_user(record, time.time())]
         await _load_includes(conn, tenant, rows, includes)
+        names = {n.strip() for n in request.query_params.get("include", "").split(",")}
+        await _user_records(conn, tenant, rows[0], names)
     return json_response({"data": rows[0]})
+
+
+# PERSCOM service records: a user's award and rank records, newest first, with the document
+# content as the face's correlated subquery (``document_parsed``), and the award of each award
+# record as one ``= ANY`` query. Output order as the face's record declarations.
+
+
+@dataclass(frozen=True)
+class RecordKind:
+    table: str
+    columns: tuple[str, ...]
+    label: str
+
+
+AWARD_RECORDS = RecordKind(
+    "perscom_records_awards",
+    ("id", "user_id", "award_id", "document_id", "author_id", "text", "created_at", "updated_at"),
+    "Award Record",
+)
+RANK_RECORDS = RecordKind(
+    "perscom_records_ranks",
+    (
+        "id",
+        "user_id",
+        "rank_id",
+        "type",
+        "document_id",
+        "author_id",
+        "text",
+        "created_at",
+        "updated_at",
+    ),
+    "Rank Record",
+)
+AWARD_COLUMNS = 'id, name, description, "order", created_at, updated_at'
+USER_EXISTS_SQL = "SELECT id FROM users WHERE tenant_id = $1 AND id = $2"
+
+
+def _record_select(kind: RecordKind) -> str:
+    columns = ", ".join(f"r.{c}" for c in kind.columns)
+    return (
+        f"SELECT {columns}, (SELECT d.content FROM perscom_documents d WHERE d.tenant_id = "
+        f"r.tenant_id AND d.id = r.document_id) AS document FROM {kind.table} r"
+    )
+
+
+def _record(record: asyncpg.Record, kind: RecordKind) -> dict[str, Any]:
+    row = dict(record)
+    document = row.pop("document")
+    row["label"] = f"{kind.label}: {row['id']}"
+    row["document_parsed"] = document
+    return row
+
+
+async def _attach_awards(conn: asyncpg.Connection, tenant: int, rows: list[dict[str, Any]]) -> None:
+    ids = sorted({row["award_id"] for row in rows})
+    found: dict[int, dict[str, Any]] = {}
+    if ids:
+        records = await conn.fetch(
+            f"SELECT {AWARD_COLUMNS} FROM perscom_awards WHERE tenant_id = $1 "
+            "AND id = ANY($2::bigint[])",
+            tenant,
+            ids,
+        )
+        found = {r["id"]: {**r, "label": f"Award: {r['id']}"} for r in records}
+    for row in rows:
+        row["award"] = found.get(row["award_id"])
+
+
+USER_AWARD_RECORDS_SQL = (
+    f"{_record_select(AWARD_RECORDS)} WHERE r.tenant_id = $1 AND r.user_id = $2 "
+    "ORDER BY r.created_at DESC, r.id DESC LIMIT $3 OFFSET $4"
+)
+USER_AWARD_RECORDS_COUNT_SQL = (
+    "SELECT count(*) FROM perscom_records_awards WHERE tenant_id = $1 AND user_id = $2"
+)
+
+
+async def user_award_records(request: Request) -> Response:
+    """``/v1/users/{id}/award-records?include=award``: the parent check, a page, a count."""
+    state = _state(request)
+    tenant = _tenant(request)
+    if tenant is None:
+        return error(401, "Unauthenticated.")
+    raw = request.path_params["user_id"]
+    if not raw.isdigit():
+        return error(404, "The requested resource could not be found.")
+    user_id = int(raw)
+    limit = _positive(request.query_params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
+    page = _positive(request.query_params.get("page"), 1)
+    async with state.pool.acquire() as conn:
+        if await conn.fetchval(USER_EXISTS_SQL, tenant, user_id) is None:
+            return error(404, "The requested resource could not be found.")
+        records = await conn.fetch(
+            USER_AWARD_RECORDS_SQL, tenant, user_id, limit, (page - 1) * limit
+        )
+        total = await conn.fetchval(USER_AWARD_RECORDS_COUNT_SQL, tenant, user_id)
+        rows = [_record(r, AWARD_RECORDS) for r in records]
+        if "award" in request.query_params.get("include", "").split(","):
+            await _attach_awards(conn, tenant, rows)
+    path = f"/v1/users/{user_id}/award-records"
+    return json_response(_envelope(state, path, rows, page, limit, total))
+
+
+async def _user_records(
+    conn: asyncpg.Connection, tenant: int, user: dict[str, Any], names: set[str]
+) -> None:
+    """``include=rank_records,award_records.award`` on one user: one query per relation."""
+    for name, kind in (("rank_records", RANK_RECORDS), ("award_records", AWARD_RECORDS)):
+        if name not in names and not any(n.startswith(name + ".") for n in names):
+            continue
+        records = await conn.fetch(
+            f"{_record_select(kind)} WHERE r.tenant_id = $1 AND r.user_id = ANY($2::bigint[]) "
+            "ORDER BY r.created_at DESC, r.id DESC",
+            tenant,
+            [user["id"]],
+        )
+        user[name] = [_record(r, kind) for r in records]
+        if name == "award_records" and "award_records.award" in names:
+            await _attach_awards(conn, tenant, user[name])
 
 
 # The Percolate user-role list over a scope tree: the grants that apply in the given scopes
@@ -652,6 +774,7 @@ def create_app(
             Route("/v1/users", users_index),
             Route("/v1/users/search", users_search, methods=["POST"]),
             Route("/v1/users/{user_id}", users_show),
+            Route("/v1/users/{user_id}/award-records", user_award_records),
             Route("/api/v5/user_role/", user_roles_index),
             Route("/api/v5/post/", posts_index),
         ],

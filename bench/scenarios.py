@@ -107,7 +107,7 @@ def perscom_api_key(ctx: ProvisionContext) -> Headers:
                 "--name",
                 "bench",
                 "--scopes",
-                "view:user,view:rank",
+                "view:user,view:rank,view:awardrecord,view:rankrecord,view:award",
             )
         except Unavailable as exc:
             ctx.cache["perscom_key"] = exc
@@ -280,6 +280,26 @@ SCENARIOS: list[Scenario] = [
         floor_headers=perscom_tenant_header,
         body=SEARCH_BODY,
         target=Target(0.40),
+    ),
+    Scenario(
+        name="records-list",
+        title="PERSCOM GET /v1/users/{id}/award-records?include=award (a user's award records)",
+        method="GET",
+        path="/v1/users/{user_id}/award-records?include=award",
+        floor_path="/v1/users/{user_id}/award-records?include=award",
+        credentials=perscom_api_key,
+        floor_headers=perscom_tenant_header,
+        target=Target(0.50),
+    ),
+    Scenario(
+        name="records-user",
+        title="PERSCOM GET /v1/users/{id}?include=rank_records,award_records.award",
+        method="GET",
+        path="/v1/users/{user_id}?include=rank_records,award_records.award",
+        floor_path="/v1/users/{user_id}?include=rank_records,award_records.award",
+        credentials=perscom_api_key,
+        floor_headers=perscom_tenant_header,
+        target=Target(0.50),
     ),
     Scenario(
         name="user-roles-scope-tree",

@@ -85,3 +85,67 @@ async def test_floor_answers_ops_and_users(
                 json={"filters": [{"field": "password_hash", "operator": "=", "value": "x"}]},
             )
             assert bad.status_code == 422
+
+
+async def test_floor_answers_a_users_records(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    make_tenant: TenantFactory,
+) -> None:
+    tenant = await make_tenant()
+    async with tenant_session(sessions, tenant) as session:
+        user = await identity.create_user(session, email="rec@example.com", name="Rec Ord")
+        base = user.id + 2_000_000
+        await session.execute(
+            text(
+                'INSERT INTO perscom_awards (tenant_id, id, name, "order", created_at, updated_at) '
+                "VALUES (:t, :id, 'Good Conduct', 1, now(), now())"
+            ),
+            {"t": tenant, "id": base},
+        )
+        await session.execute(
+            text(
+                'INSERT INTO perscom_ranks (tenant_id, id, name, "order", created_at, updated_at) '
+                "VALUES (:t, :id, 'Private', 1, now(), now())"
+            ),
+            {"t": tenant, "id": base + 1},
+        )
+        for offset in (2, 3):
+            await session.execute(
+                text(
+                    "INSERT INTO perscom_records_awards (tenant_id, id, user_id, award_id, text, "
+                    "created_at, updated_at) VALUES (:t, :id, :u, :a, 'Well done', "
+                    "now() + make_interval(mins => :m), now())"
+                ),
+                {"t": tenant, "id": base + offset, "u": user.id, "a": base, "m": offset},
+            )
+        await session.execute(
+            text(
+                "INSERT INTO perscom_records_ranks (tenant_id, id, user_id, rank_id, type, "
+                "created_at, updated_at) VALUES (:t, :id, :u, :r, 0, now(), now())"
+            ),
+            {"t": tenant, "id": base + 4, "u": user.id, "r": base + 1},
+        )
+    dsn = TEST_DATABASE_URL.replace("postgresql+asyncpg://", "postgresql://", 1)
+    app = create_app(dsn, pool_size=2, head=migrate.head_revision(settings))
+    headers = {"X-Perscom-Id": str(tenant)}
+    async with LifespanManager(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://floor") as http:
+            listed = (
+                await http.get(f"/v1/users/{user.id}/award-records?include=award", headers=headers)
+            ).json()
+            assert listed["meta"]["total"] == 2
+            assert {r["award"]["name"] for r in listed["data"]} == {"Good Conduct"}
+            assert listed["data"][0]["label"].startswith("Award Record: ")
+            missing = await http.get("/v1/users/1/award-records", headers=headers)
+            assert missing.status_code == 404
+            shown = (
+                await http.get(
+                    f"/v1/users/{user.id}?include=rank_records,award_records.award",
+                    headers=headers,
+                )
+            ).json()["data"]
+            assert [r["rank_id"] for r in shown["rank_records"]] == [base + 1]
+            assert len(shown["award_records"]) == 2
+            assert shown["award_records"][0]["award"]["id"] == base

@@ -34,6 +34,8 @@ def sample_value(resource: Compiled, name: str) -> Any:
         return "#2563eb"
     if name == "email":
         return f"person-{uuid.uuid4().hex[:10]}@example.com"
+    if name == "key":
+        return f"key_{uuid.uuid4().hex[:10]}"
     kind = resource.kinds[name]
     if kind == "int":
         return 1

@@ -134,3 +134,12 @@ async def test_demo_seeds_personnel_and_prints_a_working_curl(
     )
     record = primary.json()["data"]["primary_assignment_records"][0]
     assert record["unit_id"] == person["unit_id"]
+    forms = (await client.get("/v1/forms?include=fields", headers=headers)).json()["data"]
+    assert {f["slug"] for f in forms} == {"enlistment-application", "leave-request"}
+    assert all(f["fields"] for f in forms)
+    submissions = (
+        await client.get("/v1/submissions?include=statuses&limit=50", headers=headers)
+    ).json()["data"]
+    latest = {s["statuses"][-1]["name"] for s in submissions if s["statuses"]}
+    assert {"Pending Review", "Approved", "Denied"} <= latest
+    assert any(s.get("full_name") for s in submissions)

@@ -6,6 +6,7 @@ from tenantry.perscom import apikeys
 from tenantry.perscom.resources import (
     categories,
     documents,
+    form_models,
     images,
     organization,
     people,
@@ -17,6 +18,7 @@ __all__ = [
     "apikeys",
     "categories",
     "documents",
+    "form_models",
     "images",
     "organization",
     "people",

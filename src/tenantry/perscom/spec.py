@@ -264,7 +264,8 @@ def _entity_schema(resource: Compiled) -> dict[str, Any]:
         properties[name] = _nullable(schema) if resource.nullable[name] else schema
     properties["label"] = {"type": "string"}
     for computed in resource.computed:
-        properties[computed.name] = dict(computed.schema)
+        if not computed.spread:
+            properties[computed.name] = dict(computed.schema)
     required = list(properties)
     for name, relation in resource.relations.items():
         if relation.target is None:

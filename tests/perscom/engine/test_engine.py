@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from tests.perscom.factories import REGISTRY
 
-from tenantry.perscom.engine.declaration import BelongsTo
+from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany
 from tenantry.perscom.engine.query import coerce, condition_for
 from tenantry.perscom.engine.runtime import Compiled, Whitelist
 
@@ -19,10 +19,15 @@ async def test_declared_paths_resolve(resource: Compiled) -> None:
     for path in resource.search_fields:
         assert resource.resolve(path) is not None, path
     for include in resource.include_list.exact:
-        current = resource
+        current, above = resource, None
         for part in include.split("."):
-            relation = current.relations[part]
-            current = relation.target or current
+            if part not in current.relations and above is not None:
+                # The last part may name the pivot of the many-to-many above it.
+                assert isinstance(above.spec, BelongsToMany), include
+                assert above.spec.pivot_include == part, include
+                break
+            above = current.relations[part]
+            current = above.target or current
     for name in resource.decl.nested:
         assert name in resource.relations
     for field in resource.decl.rules:

@@ -90,16 +90,19 @@ class Actions:
         call: Call,
         resource: Compiled,
         relation: str | None,
-        ability: str,
+        ability: str | None,
         *,
         listing: bool = False,
     ) -> RowSet:
-        """The row set an endpoint addresses, after PERSCOM's scope checks (§2.2)."""
+        """The row set an endpoint addresses, after PERSCOM's scope checks (§2.2);
+        ``ability`` ``None`` leaves the target's check to the caller."""
         if relation is None:
-            call.allow(ability, resource)
+            if ability is not None:
+                call.allow(ability, resource)
             return RowSet(resource)
         bound = resource.relations[relation]
-        call.allow(ability, bound.required_target())
+        if ability is not None:
+            call.allow(ability, bound.required_target())
         if listing:
             call.allow("view", resource)
         parent_id = path_id(call.request, "id")
@@ -270,11 +273,17 @@ class Actions:
         self, request: Request, resource: Compiled, relation: str | None = None
     ) -> Response:
         async with self.open_call(request) as call:
-            rowset = await self._rowset(call, resource, relation, "create")
+            target = resource if relation is None else resource.relations[relation].target
+            lenient = target is not None and target.decl.service.open_create
+            rowset = await self._rowset(call, resource, relation, None if lenient else "create")
             target = rowset.resource
             tree = self._includes(request, target)
             payload = require_object(await read_payload(request))
-            values = await validate(target, rowset.fill(payload), creating=True)
+            body = rowset.fill(payload)
+            if lenient and not await target.decl.service.may_create_unscoped(call, body):
+                call.allow("create", target)
+            values = await validate(target, body, creating=True)
+            await _custom_input(call, target, body, values, None)
             pivot = rowset.pivot_input(payload, "pivot")
             values.columns.update(rowset.create_defaults())
             await check_references(call, target, [("", values.columns)])
@@ -293,6 +302,7 @@ class Actions:
             row_id = (await self._one(call, rowset, self._target_id(request, relation), {}))["id"]
             payload = require_object(await read_payload(request))
             values = await validate(target, payload, creating=False)
+            await _custom_input(call, target, payload, values, row_id)
             pivot = rowset.pivot_input(payload, "pivot")
             await check_references(call, target, [("", values.columns)])
             await update_row(call, target, row_id, values)
@@ -496,6 +506,22 @@ async def _changes_pivot(
     return row is not None and tuple(row) != tuple(values.values())
 
 
+async def _custom_input(
+    call: Call,
+    target: Compiled,
+    payload: Any,
+    values: Values,
+    row_id: int | None,
+    prefix: str = "",
+) -> None:
+    """The declaration's own input (custom fields), refused like column input."""
+    errors = await target.decl.service.custom_input(
+        call, require_object(payload), values.columns, row_id=row_id, prefix=prefix
+    )
+    if errors:
+        raise failure(errors)
+
+
 def _batch_list(payload: Mapping[str, Any]) -> list[Any]:
     raw = payload.get("resources")
     if not isinstance(raw, list) or not raw:
@@ -555,6 +581,7 @@ async def _validated_batch(
         try:
             body = rowset.fill(payload) if creating else payload
             values = await validate(target, body, creating=creating, prefix=prefix)
+            await _custom_input(call, target, body, values, None if creating else key, prefix)
             pivot = rowset.pivot_input(require_object(payload), prefix + "pivot")
         except ValidationFailed as exc:
             errors.extend(exc.errors)

@@ -17,6 +17,7 @@ from sqlalchemy import ColumnElement, Table
 from tenantry.core.base import Base
 
 if TYPE_CHECKING:
+    from tenantry.core.errors import FieldError
     from tenantry.perscom.engine.context import Call
     from tenantry.perscom.engine.runtime import Compiled
 
@@ -90,6 +91,9 @@ class BelongsToMany:
     related_key: str
     pivot_fields: tuple[str, ...] = ()
     pivot_where: tuple[tuple[str, str], ...] = ()
+    pivot_include: str | None = None
+    """An include below this relation naming its pivot (``statuses.record``): the pivot
+    rides along as ``pivot`` anyway, and under this name too when it is asked for."""
 
 
 @dataclass(frozen=True)
@@ -134,6 +138,9 @@ class Computed:
     compute: Callable[[Mapping[str, Any], RenderContext], Any]
     schema: Mapping[str, Any]
     sql: Callable[[Compiled], Mapping[str, ColumnElement[Any]]] | None = None
+    spread: bool = False
+    """``compute`` returns a mapping merged into the entity's top level (custom-field
+    values); keys the entity already has are kept."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +160,26 @@ class ResourceRules:
     The engine calls these inside the request's transaction; raise core errors to refuse.
     ``values`` holds the validated input split by table and may be amended in place.
     """
+
+    open_create: bool = False
+    """Whether ``may_create_unscoped`` is asked before refusing a store for its scope."""
+
+    async def may_create_unscoped(self, call: Call, payload: Mapping[str, Any]) -> bool:
+        """Whether this create body needs no ``create:<model>`` scope (a public form)."""
+        return False
+
+    async def custom_input(
+        self,
+        call: Call,
+        payload: Mapping[str, Any],
+        values: dict[str, Any],
+        *,
+        row_id: int | None,
+        prefix: str,
+    ) -> list[FieldError]:
+        """Input no column declares (custom fields), read from the raw ``payload`` into
+        ``values``; returns the problems found (``prefix`` leads their keys)."""
+        return []
 
     async def before_create(self, call: Call, values: dict[str, Any]) -> None:
         return None

@@ -39,6 +39,8 @@ class IncludeNode:
     children: dict[str, IncludeNode] = field(default_factory=dict)
     condition: ColumnElement[bool] | None = None
     limit: int | None = None
+    pivot_alias: str | None = None
+    """Also show each related row's pivot under this name (``BelongsToMany.pivot_include``)."""
 
 
 IncludeTree = dict[str, IncludeNode]
@@ -86,9 +88,13 @@ def _add(resource: Compiled, tree: IncludeTree, path: str) -> IncludeNode | None
     current = resource
     level = tree
     node: IncludeNode | None = None
-    for part in path.split("."):
+    parts = path.split(".")
+    for index, part in enumerate(parts):
         relation = current.relations.get(part)
         if relation is None:
+            if node is not None and index == len(parts) - 1 and _names_pivot(node, part):
+                node.pivot_alias = part
+                return node
             return None
         node = level.get(part)
         if node is None:
@@ -98,6 +104,11 @@ def _add(resource: Compiled, tree: IncludeTree, path: str) -> IncludeNode | None
         current = relation.target
         level = node.children
     return node
+
+
+def _names_pivot(node: IncludeNode, part: str) -> bool:
+    spec = node.relation.spec
+    return isinstance(spec, BelongsToMany) and spec.pivot_include == part
 
 
 def relation_statement(
@@ -232,6 +243,8 @@ async def load_includes(
                 item = entity(target, row, context)
                 if isinstance(spec, BelongsToMany):
                     item["pivot"] = pivot_of(spec, row)
+                    if node.pivot_alias is not None:
+                        item[node.pivot_alias] = item["pivot"]
                 bucket = grouped[mapping(row)[link]]
                 if node.limit is None or len(bucket) < node.limit:
                     bucket.append(item)

@@ -31,7 +31,12 @@ def entity(resource: Compiled, row: Any, context: RenderContext) -> dict[str, An
     if resource.computed:
         raw = mapping(row)
         for computed in resource.computed:
-            data[computed.name] = computed.compute(raw, context)
+            value = computed.compute(raw, context)
+            if computed.spread:
+                for key, item in value.items():
+                    data.setdefault(key, item)
+            else:
+                data[computed.name] = value
     return data
 
 

@@ -6,6 +6,7 @@ from tenantry.perscom.engine.declaration import Resource
 from tenantry.perscom.resources import (
     categories,
     documents,
+    forms,
     images,
     organization,
     people,
@@ -21,6 +22,7 @@ DECLARATIONS: tuple[Resource, ...] = (
     *images.DECLARATIONS,
     *documents.DECLARATIONS,
     *records.DECLARATIONS,
+    *forms.DECLARATIONS,
 )
 
 __all__ = ["DECLARATIONS"]

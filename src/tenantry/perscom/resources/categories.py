@@ -1,4 +1,5 @@
-"""Categories: named buckets that awards, documents, qualifications and ranks are filed under."""
+"""Categories: named buckets that awards, documents, forms, qualifications and ranks are
+filed under."""
 
 from __future__ import annotations
 
@@ -59,12 +60,13 @@ categories = Resource(
     relations=(
         _filed("awards", "awards", "Award"),
         _filed("documents", "documents", "Document"),
+        _filed("forms", "forms", "Form"),
         _filed("qualifications", "qualifications", "Qualification"),
         _filed("ranks", "ranks", "Rank"),
     ),
-    includes=("awards", "documents", "qualifications", "ranks"),
+    includes=("awards", "documents", "forms", "qualifications", "ranks"),
     searchable=("name", "resource", "description"),
-    nested=("awards", "documents", "qualifications", "ranks"),
+    nested=("awards", "documents", "forms", "qualifications", "ranks"),
 )
 
 DECLARATIONS = (categories,)

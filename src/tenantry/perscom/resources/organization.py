@@ -40,6 +40,7 @@ from tenantry.perscom.resources.common import (
     models,
     visible_only,
 )
+from tenantry.perscom.resources.record_models import STATUS_RECORDS
 
 
 class Rank(TenantOwned, Base):
@@ -256,8 +257,19 @@ statuses = Resource(
     morph_type=models("Status"),
     writable=("name", "color", "icon", "order", *STAMPS),
     rules={"name": REQUIRED, "color": HEX_COLOR},
-    relations=(HasMany("users", "users", "status_id"),),
-    includes=("users",),
+    relations=(
+        HasMany("users", "users", "status_id"),
+        BelongsToMany(
+            "submissions",
+            "submissions",
+            STATUS_RECORDS,
+            parent_key="status_id",
+            related_key="model_id",
+            pivot_fields=("id", "text"),
+            pivot_where=(("model_type", models("Submission")),),
+        ),
+    ),
+    includes=("submissions", "users"),
     searchable=("name", "color"),
     default_sort=CATALOGUE_SORT,
     v1_single=_v1_status,

@@ -36,6 +36,7 @@ from tenantry.perscom.engine.declaration import (
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.runtime import Compiled
 from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
+from tenantry.perscom.resources.form_models import MODEL_FIELDS
 from tenantry.perscom.resources.organization import Rank
 from tenantry.perscom.resources.record_models import (
     AWARD_RECORDS,
@@ -292,6 +293,15 @@ users = Resource(
             pivot_fields=("id", "text"),
             pivot_where=(("model_type", models("User")),),
         ),
+        BelongsToMany(
+            "fields",
+            "fields",
+            MODEL_FIELDS,
+            parent_key="model_id",
+            related_key="field_id",
+            pivot_fields=("order",),
+            pivot_where=(("model_type", models("User")),),
+        ),
     ),
     includes=(
         "position",
@@ -304,6 +314,7 @@ users = Resource(
         *RECORD_INCLUDES,
         "awards",
         "qualifications",
+        "fields",
     ),
     searchable=(
         "name",
@@ -323,6 +334,7 @@ users = Resource(
         "unit",
         *(r.name for r in RECORD_RELATIONS if not r.where),
         "status_records",
+        "fields",
     ),
     service=UserRules(),
     v1_single=v1_status_colours,
