@@ -20,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantOwned, tenant_fk
 from tenantry.core.identity.models import User
+from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
@@ -90,7 +91,7 @@ def named(model: type[Base], key: str) -> Lookup:
         return (
             select(table.c.name)
             .where(
-                table.c.tenant_id == record.tenant_col,
+                of_tenant(table, record.tenant_col),
                 table.c.id == record.columns[key],
             )
             .scalar_subquery()
@@ -103,7 +104,7 @@ def _user_column(column: str, key: str = "user_id") -> Lookup:
     def lookup(record: Compiled) -> ColumnElement[Any]:
         return (
             select(_USERS.c[column])
-            .where(_USERS.c.tenant_id == record.tenant_col, _USERS.c.id == record.columns[key])
+            .where(of_tenant(_USERS, record.tenant_col), _USERS.c.id == record.columns[key])
             .scalar_subquery()
         )
 
@@ -121,13 +122,13 @@ def _profile_name(model: type[Base], key: str, column: str = "name") -> Lookup:
                 _PROFILES.join(
                     table,
                     and_(
-                        table.c.tenant_id == _PROFILES.c.tenant_id,
+                        same_tenant(table, _PROFILES),
                         table.c.id == _PROFILES.c[key],
                     ),
                 )
             )
             .where(
-                _PROFILES.c.tenant_id == record.tenant_col,
+                of_tenant(_PROFILES, record.tenant_col),
                 _PROFILES.c.user_id == record.columns["user_id"],
             )
             .scalar_subquery()
@@ -169,7 +170,7 @@ def document_parsed(prefix: str, extra: Mapping[str, Lookup] | None = None) -> C
         document_id = record.columns["document_id"]
         content = (
             select(_DOCUMENTS.c.content)
-            .where(_DOCUMENTS.c.tenant_id == record.tenant_col, _DOCUMENTS.c.id == document_id)
+            .where(of_tenant(_DOCUMENTS, record.tenant_col), _DOCUMENTS.c.id == document_id)
             .scalar_subquery()
         )
         found: dict[str, ColumnElement[Any]] = {"_document": content}

@@ -23,6 +23,7 @@ from starlette.datastructures import UploadFile
 
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.identity.service import normalize_email
+from tenantry.core.resources.scoped import same_tenant
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
@@ -96,7 +97,7 @@ class FormRules(ResourceRules):
     async def before_delete(self, call: Call, row_id: int) -> None:
         rows = await call.conn.execute(
             select(Submission.id, Submission.files).where(
-                Submission.tenant_id == call.tenant_id, Submission.form_id == row_id
+                same_tenant(Submission, call), Submission.form_id == row_id
             )
         )
         ids = []
@@ -106,7 +107,7 @@ class FormRules(ResourceRules):
         if ids:
             await call.conn.execute(
                 delete(STATUS_RECORDS).where(
-                    STATUS_RECORDS.c.tenant_id == call.tenant_id,
+                    same_tenant(STATUS_RECORDS, call),
                     STATUS_RECORDS.c.model_type == SUBMISSION_TYPE,
                     STATUS_RECORDS.c.model_id.in_(ids),
                 )
@@ -125,7 +126,7 @@ async def _unique(
     taken = (
         select(func.count())
         .select_from(model)
-        .where(model.tenant_id == call.tenant_id, getattr(model, key) == values[key])
+        .where(same_tenant(model, call), getattr(model, key) == values[key])
     )
     if row_id is not None:
         taken = taken.where(model.id != row_id)
@@ -271,7 +272,7 @@ class PendingFile:
 async def _questions(call: Call, form_id: int) -> list[Question] | None:
     """The fields of one of the tenant's forms in their order; ``None`` if no such form."""
     form = await call.conn.scalar(
-        select(Form.id).where(Form.tenant_id == call.tenant_id, Form.id == form_id)
+        select(Form.id).where(same_tenant(Form, call), Form.id == form_id)
     )
     if form is None:
         return None
@@ -287,10 +288,10 @@ async def _questions(call: Call, form_id: int) -> list[Question] | None:
         )
         .join(
             MODEL_FIELDS,
-            (MODEL_FIELDS.c.tenant_id == Field.tenant_id) & (MODEL_FIELDS.c.field_id == Field.id),
+            (same_tenant(MODEL_FIELDS, Field)) & (MODEL_FIELDS.c.field_id == Field.id),
         )
         .where(
-            Field.tenant_id == call.tenant_id,
+            same_tenant(Field, call),
             MODEL_FIELDS.c.model_type == FORM_TYPE,
             MODEL_FIELDS.c.model_id == form_id,
         )
@@ -312,7 +313,7 @@ class SubmissionRules(ResourceRules):
             return False
         public = await call.db.scalar(
             select(Form.is_public).where(
-                Form.tenant_id == call.tenant_id, Form.id == min(form_id, 2**63 - 1)
+                same_tenant(Form, call), Form.id == min(form_id, 2**63 - 1)
             )
         )
         return bool(public)
@@ -334,7 +335,7 @@ class SubmissionRules(ResourceRules):
             current = (
                 await call.conn.execute(
                     select(Submission.form_id, Submission.data, Submission.files).where(
-                        Submission.tenant_id == call.tenant_id, Submission.id == row_id
+                        same_tenant(Submission, call), Submission.id == row_id
                     )
                 )
             ).first()
@@ -383,7 +384,7 @@ class SubmissionRules(ResourceRules):
     async def after_create(self, call: Call, row_id: int, values: Mapping[str, Any]) -> None:
         status = await call.conn.scalar(
             select(Form.submission_status_id).where(
-                Form.tenant_id == call.tenant_id, Form.id == values["form_id"]
+                same_tenant(Form, call), Form.id == values["form_id"]
             )
         )
         if status is not None:
@@ -396,9 +397,7 @@ class SubmissionRules(ResourceRules):
         if "files" not in values:
             return
         before = await call.conn.scalar(
-            select(Submission.files).where(
-                Submission.tenant_id == call.tenant_id, Submission.id == row_id
-            )
+            select(Submission.files).where(same_tenant(Submission, call), Submission.id == row_id)
         )
         values["files"] = await _store_files(call, values["files"])
         kept = set(_paths(values["files"]))
@@ -407,15 +406,13 @@ class SubmissionRules(ResourceRules):
     async def before_delete(self, call: Call, row_id: int) -> None:
         await call.conn.execute(
             delete(STATUS_RECORDS).where(
-                STATUS_RECORDS.c.tenant_id == call.tenant_id,
+                same_tenant(STATUS_RECORDS, call),
                 STATUS_RECORDS.c.model_type == SUBMISSION_TYPE,
                 STATUS_RECORDS.c.model_id == row_id,
             )
         )
         files = await call.conn.scalar(
-            select(Submission.files).where(
-                Submission.tenant_id == call.tenant_id, Submission.id == row_id
-            )
+            select(Submission.files).where(same_tenant(Submission, call), Submission.id == row_id)
         )
         call.files_to_delete.extend(_paths(files))
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from tenantry.core.base import Base, utcnow
 from tenantry.core.errors import FieldError
 from tenantry.core.identity.models import User
+from tenantry.core.resources.scoped import same_tenant
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
@@ -121,7 +122,7 @@ async def _check_unit_slot(call: Call, values: Mapping[str, Any]) -> None:
     if slot_id is None:
         return
     found = await call.conn.scalar(
-        select(UnitSlot.id).where(UnitSlot.tenant_id == call.tenant_id, UnitSlot.id == slot_id)
+        select(UnitSlot.id).where(same_tenant(UnitSlot, call), UnitSlot.id == slot_id)
     )
     if found is None:
         raise failure([FieldError("unit_slot_id", "The selected unit slot id is invalid.")])
@@ -132,8 +133,8 @@ async def _slot_placement(call: Call, unit_slot_id: int) -> dict[str, Any]:
     row = (
         await call.conn.execute(
             select(UnitSlot.unit_id, Slot.position_id, Slot.specialty_id)
-            .join(Slot, (Slot.tenant_id == UnitSlot.tenant_id) & (Slot.id == UnitSlot.slot_id))
-            .where(UnitSlot.tenant_id == call.tenant_id, UnitSlot.id == unit_slot_id)
+            .join(Slot, (same_tenant(Slot, UnitSlot)) & (Slot.id == UnitSlot.slot_id))
+            .where(same_tenant(UnitSlot, call), UnitSlot.id == unit_slot_id)
         )
     ).first()
     if row is None:
