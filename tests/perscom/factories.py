@@ -40,7 +40,7 @@ def sample_value(resource: Compiled, name: str) -> Any:
     if kind == "bool":
         return False
     if kind == "datetime":
-        return "2024-01-01T00:00:00Z"
+        return "2024-01-01T02:00:00Z" if name == "ends" else "2024-01-01T00:00:00Z"
     return f"{resource.decl.label} {uuid.uuid4().hex[:6]}"
 
 

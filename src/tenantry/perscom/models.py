@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tenantry.perscom import apikeys
 from tenantry.perscom.resources import (
+    calendars,
     categories,
     documents,
     images,
@@ -15,6 +16,7 @@ from tenantry.perscom.resources import (
 
 __all__ = [
     "apikeys",
+    "calendars",
     "categories",
     "documents",
     "images",

@@ -215,3 +215,6 @@ class Resource:
     v1_single: Shaper | None = None
     """Reshapes a single entity in ``/v1`` responses (statuses' ``text_color``)."""
     spec_description: str = ""
+    routed: bool = True
+    """``False`` for rows only reached through another resource's relation (an event's
+    schedule): no endpoints of their own, but includable, filterable and serialized alike."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tenantry.perscom.engine.declaration import Resource
 from tenantry.perscom.resources import (
+    calendars,
     categories,
     documents,
     images,
@@ -21,6 +22,7 @@ DECLARATIONS: tuple[Resource, ...] = (
     *images.DECLARATIONS,
     *documents.DECLARATIONS,
     *records.DECLARATIONS,
+    *calendars.DECLARATIONS,
 )
 
 __all__ = ["DECLARATIONS"]
