@@ -6,6 +6,7 @@ from tenantry.perscom import apikeys
 from tenantry.perscom.resources import (
     calendars,
     categories,
+    communications,
     documents,
     images,
     organization,
@@ -18,6 +19,7 @@ __all__ = [
     "apikeys",
     "calendars",
     "categories",
+    "communications",
     "documents",
     "images",
     "organization",

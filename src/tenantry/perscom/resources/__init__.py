@@ -6,6 +6,7 @@ from tenantry.perscom.engine.declaration import Resource
 from tenantry.perscom.resources import (
     calendars,
     categories,
+    communications,
     documents,
     images,
     organization,
@@ -23,6 +24,7 @@ DECLARATIONS: tuple[Resource, ...] = (
     *documents.DECLARATIONS,
     *records.DECLARATIONS,
     *calendars.DECLARATIONS,
+    *communications.DECLARATIONS,
 )
 
 __all__ = ["DECLARATIONS"]

@@ -1,4 +1,4 @@
-"""perscom: calendars, events, event registrations and schedules
+"""perscom: calendars, events, event registrations, schedules and announcements
 
 Revision ID: 0012
 Revises: 0011
@@ -23,6 +23,7 @@ TENANT_TABLES = (
     "perscom_events",
     "perscom_events_registrations",
     "perscom_schedules",
+    "perscom_announcements",
 )
 """Created in this order (referenced tables first); dropped in reverse."""
 
@@ -93,6 +94,18 @@ def upgrade() -> None:
         *m.timestamps(),
     )
     op.create_index("ix_perscom_schedules_model", table, ["tenant_id", "model_type", "model_id"])
+    table = "perscom_announcements"
+    op.create_table(
+        table,
+        *m.tenant_key(table),
+        sa.Column("title", sa.String(length=255), nullable=False),
+        sa.Column("content", sa.Text(), nullable=False),
+        sa.Column("color", sa.String(length=255), nullable=True),
+        sa.Column("global", sa.Boolean(), nullable=False),
+        sa.Column("enabled", sa.Boolean(), nullable=False),
+        _when("expires_at", nullable=True),
+        *m.timestamps(),
+    )
     for name in TENANT_TABLES:
         m.enable_tenant_rls(name)
 
