@@ -23,6 +23,8 @@ class PerscomFace:
     """The face object ``tenantry.app.installed_faces()`` lists."""
 
     name = "perscom"
+    job_modules = ("tenantry.perscom.resources.communications",)
+    """Registers the message send job with the worker."""
 
     def __init__(self, *, key_rate: str | None = None, ip_rate: str | None = None) -> None:
         self.key_rate = key_rate

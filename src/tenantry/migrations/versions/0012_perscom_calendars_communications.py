@@ -1,4 +1,5 @@
-"""perscom: calendars, events, event registrations, schedules and announcements
+"""perscom: calendars, events, event registrations, schedules, announcements,
+messages and their deliveries
 
 Revision ID: 0012
 Revises: 0011
@@ -24,6 +25,8 @@ TENANT_TABLES = (
     "perscom_events_registrations",
     "perscom_schedules",
     "perscom_announcements",
+    "perscom_messages",
+    "perscom_message_deliveries",
 )
 """Created in this order (referenced tables first); dropped in reverse."""
 
@@ -106,6 +109,30 @@ def upgrade() -> None:
         _when("expires_at", nullable=True),
         *m.timestamps(),
     )
+    table = "perscom_messages"
+    op.create_table(
+        table,
+        *m.tenant_key(table),
+        sa.Column("message", sa.Text(), nullable=False),
+        sa.Column("channels", sa.JSON(), nullable=False),
+        sa.Column("recipients", sa.JSON(), nullable=True),
+        sa.Column("repeats", sa.Boolean(), nullable=False),
+        _when("send_at", nullable=True),
+        _when("sent_at", nullable=True),
+        *m.timestamps(),
+    )
+    table = "perscom_message_deliveries"
+    op.create_table(
+        table,
+        *m.tenant_key(table),
+        sa.Column("message_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
+        *m.timestamps(),
+        m.tenant_ref(table, "message_id", "perscom_messages"),
+        m.tenant_ref(table, "user_id", "users"),
+    )
+    op.create_index("ix_perscom_message_deliveries_message", table, ["tenant_id", "message_id"])
     for name in TENANT_TABLES:
         m.enable_tenant_rls(name)
 
