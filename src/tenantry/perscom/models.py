@@ -13,6 +13,7 @@ from tenantry.perscom.resources import (
     people,
     recognition,
     record_models,
+    tasks,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "people",
     "recognition",
     "record_models",
+    "tasks",
 ]

@@ -1,5 +1,5 @@
 """perscom: calendars, events, event registrations, schedules, announcements,
-messages and their deliveries
+messages and their deliveries, tasks and task assignments
 
 Revision ID: 0012
 Revises: 0011
@@ -27,6 +27,8 @@ TENANT_TABLES = (
     "perscom_announcements",
     "perscom_messages",
     "perscom_message_deliveries",
+    "perscom_tasks",
+    "perscom_task_assignments",
 )
 """Created in this order (referenced tables first); dropped in reverse."""
 
@@ -133,6 +135,33 @@ def upgrade() -> None:
         m.tenant_ref(table, "user_id", "users"),
     )
     op.create_index("ix_perscom_message_deliveries_message", table, ["tenant_id", "message_id"])
+    table = "perscom_tasks"
+    op.create_table(
+        table,
+        *m.tenant_key(table),
+        sa.Column("title", sa.String(length=255), nullable=False),
+        sa.Column("description", sa.Text(), nullable=True),
+        sa.Column("instructions", sa.Text(), nullable=True),
+        sa.Column("form_id", sa.BigInteger(), nullable=True),
+        *m.timestamps(),
+    )
+    table = "perscom_task_assignments"
+    op.create_table(
+        table,
+        *m.tenant_key(table),
+        sa.Column("task_id", sa.BigInteger(), nullable=False),
+        sa.Column("user_id", sa.BigInteger(), nullable=False),
+        sa.Column("assigned_by_id", sa.BigInteger(), nullable=True),
+        _when("assigned_at", nullable=True),
+        _when("due_at", nullable=True),
+        _when("completed_at", nullable=True),
+        _when("expires_at", nullable=True),
+        *m.timestamps(),
+        m.tenant_ref(table, "task_id", "perscom_tasks"),
+        m.tenant_ref(table, "user_id", "users"),
+    )
+    op.create_index("ix_perscom_task_assignments_task", table, ["tenant_id", "task_id"])
+    op.create_index("ix_perscom_task_assignments_user", table, ["tenant_id", "user_id"])
     for name in TENANT_TABLES:
         m.enable_tenant_rls(name)
 

@@ -90,6 +90,11 @@ class BelongsToMany:
     related_key: str
     pivot_fields: tuple[str, ...] = ()
     pivot_where: tuple[tuple[str, str], ...] = ()
+    pivot_defaults: Callable[[], Mapping[str, Any]] | None = None
+    """Values of a newly attached pivot row the client did not give (``assigned_at``)."""
+    pivot_appends: Callable[[dict[str, Any]], None] | None = None
+    """Adds derived keys to a shown pivot (a task assignment's ``status``); it sees the
+    pivot's values before datetimes are formatted."""
 
 
 @dataclass(frozen=True)

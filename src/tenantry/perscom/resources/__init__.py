@@ -13,6 +13,7 @@ from tenantry.perscom.resources import (
     people,
     recognition,
     records,
+    tasks,
 )
 
 DECLARATIONS: tuple[Resource, ...] = (
@@ -25,6 +26,7 @@ DECLARATIONS: tuple[Resource, ...] = (
     *records.DECLARATIONS,
     *calendars.DECLARATIONS,
     *communications.DECLARATIONS,
+    *tasks.DECLARATIONS,
 )
 
 __all__ = ["DECLARATIONS"]

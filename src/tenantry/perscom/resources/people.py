@@ -41,6 +41,7 @@ from tenantry.perscom.resources.record_models import (
     QUALIFICATION_RECORDS,
     STATUS_RECORDS,
 )
+from tenantry.perscom.resources.tasks import USER_TASKS
 
 ONLINE_SECONDS = 300
 """Seen within the last five minutes counts as online."""
@@ -291,6 +292,7 @@ users = Resource(
             pivot_fields=("id", "text"),
             pivot_where=(("model_type", models("User")),),
         ),
+        USER_TASKS,
     ),
     includes=(
         "position",
@@ -303,6 +305,7 @@ users = Resource(
         *RECORD_INCLUDES,
         "awards",
         "qualifications",
+        "tasks",
     ),
     searchable=(
         "name",
@@ -322,6 +325,7 @@ users = Resource(
         "unit",
         *(r.name for r in RECORD_RELATIONS if not r.where),
         "status_records",
+        "tasks",
     ),
     service=UserRules(),
     v1_single=v1_status_colours,
