@@ -26,7 +26,13 @@ def png_bytes(size: tuple[int, int] = (4, 4), color: str = "red") -> bytes:
     return buffer.getvalue()
 
 
+SAMPLES: dict[tuple[str, str], Any] = {("messages", "channels"): ["database"]}
+"""Values a column's type and rules cannot suggest (a list of enum values)."""
+
+
 def sample_value(resource: Compiled, name: str) -> Any:
+    if (resource.name, name) in SAMPLES:
+        return SAMPLES[(resource.name, name)]
     rule = resource.decl.rules.get(name)
     if rule is not None and rule.choices:
         return rule.choices[0]
