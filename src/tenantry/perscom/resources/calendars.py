@@ -337,19 +337,21 @@ async def _write_schedule(call: Call, event_id: int, values: Mapping[str, Any]) 
     await _clear_schedule(call, event_id)
     if not values.get("repeats") or not values.get("rrule"):
         return
-    starts: datetime = values["starts"]
-    until = parse_rule(str(values["rrule"]), starts).until
-    call.session.add(
-        Schedule(
-            model_type=EVENT_TYPE,
-            model_id=event_id,
-            start=starts,
-            duration=int((values["ends"] - starts).total_seconds()),
-            rrule=str(values["rrule"]).strip().removeprefix("RRULE:"),
-            until=until.astimezone(UTC) if until is not None and until.tzinfo else until,
-        )
-    )
+    call.session.add(schedule_for(event_id, values["starts"], values["ends"], str(values["rrule"])))
     await call.session.flush()
+
+
+def schedule_for(event_id: int, starts: datetime, ends: datetime, text: str) -> Schedule:
+    """The schedule row of a repeating event (``text`` already checked by ``parse_rule``)."""
+    until = parse_rule(text, starts).until
+    return Schedule(
+        model_type=EVENT_TYPE,
+        model_id=event_id,
+        start=starts,
+        duration=int((ends - starts).total_seconds()),
+        rrule=text.strip().removeprefix("RRULE:"),
+        until=until.astimezone(UTC) if until is not None and until.tzinfo else until,
+    )
 
 
 def _moment(value: Any, key: str) -> datetime:
