@@ -49,7 +49,7 @@ from tenantry.perscom.engine.declaration import (
 )
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.runtime import Compiled
-from tenantry.perscom.resources.common import REQUIRED, STAMPS, models
+from tenantry.perscom.resources.common import HEX_COLOR, REQUIRED, STAMPS, models
 
 DEFAULT_COLOR = "#2563eb"
 
@@ -93,7 +93,7 @@ announcements = Resource(
     rules={
         "title": REQUIRED,
         "content": REQUIRED,
-        "color": Rule(pattern=r"^#([0-9A-Fa-f]{3}|[0-9A-Fa-f]{6})$"),
+        "color": Rule(pattern=HEX_COLOR.pattern),
     },
     computed=(Computed("color", _color, {"type": "string"}),),
     searchable=("title", "content"),
