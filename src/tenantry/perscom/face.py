@@ -29,6 +29,7 @@ from tenantry.perscom.errors import render_error
 from tenantry.perscom.gate import Gate, PerscomSettings
 from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware
 from tenantry.perscom.resources import DECLARATIONS
+from tenantry.perscom.settings import settings_routes
 from tenantry.perscom.spec import build_spec
 
 TITLE = "PERSCOM.io API"
@@ -77,7 +78,11 @@ def install(
         )
     actions = Actions(registry, gate.open)
     found = operations(registry)
-    extra = {"me": me_routes(actions, registry), "cache": cache_routes(gate)}
+    extra = {
+        "me": me_routes(actions, registry),
+        "cache": cache_routes(gate),
+        "settings": settings_routes(gate.open),
+    }
     root = build_root(actions, found, extra)
     specs: dict[str, CachedOpenAPI] = {}
     for version in VERSIONS:
