@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from tenantry.core.auth import require
 from tenantry.core.identity.models import User
+from tenantry.core.resources.sql import mapping
 from tenantry.core.tenancy import Tenant
 from tenantry.perscom.engine.actions import list_path
 from tenantry.perscom.engine.context import FORBIDDEN, CallOpener
@@ -48,23 +49,25 @@ def settings_routes(open_call: CallOpener) -> list[BaseRoute]:
         async with open_call(request, writing=False) as call:
             require(call.principal, "view:settings", FORBIDDEN)
             page = page_request(request)
-            tenant = (
-                await call.db.rows(
-                    select(Tenant.name, Tenant.created_at, Tenant.updated_at).where(
-                        Tenant.id == call.tenant_id
+            tenant = mapping(
+                (
+                    await call.db.rows(
+                        select(Tenant.name, Tenant.created_at, Tenant.updated_at).where(
+                            Tenant.id == call.tenant_id
+                        )
                     )
-                )
-            )[0]
+                )[0]
+            )
             email = await call.db.scalar(
                 select(User.email)
                 .where(User.tenant_id == call.tenant_id)
                 .order_by(User.id)
                 .limit(1)
             )
-        stamp = format_datetime(tenant.created_at)
-        changed = format_datetime(tenant.updated_at)
+        stamp = format_datetime(tenant["created_at"])
+        changed = format_datetime(tenant["updated_at"])
         values = (
-            ("organization", "name", tenant.name),
+            ("organization", "name", tenant["name"]),
             ("organization", "email", email),
             ("organization", "timezone", "UTC"),
             *DEFAULTS,
