@@ -26,7 +26,13 @@ def png_bytes(size: tuple[int, int] = (4, 4), color: str = "red") -> bytes:
     return buffer.getvalue()
 
 
+SAMPLES: dict[tuple[str, str], Any] = {("messages", "channels"): ["database"]}
+"""Values a column's type and rules cannot suggest (a list of enum values)."""
+
+
 def sample_value(resource: Compiled, name: str) -> Any:
+    if (resource.name, name) in SAMPLES:
+        return SAMPLES[(resource.name, name)]
     rule = resource.decl.rules.get(name)
     if rule is not None and rule.choices:
         return rule.choices[0]
@@ -42,7 +48,7 @@ def sample_value(resource: Compiled, name: str) -> Any:
     if kind == "bool":
         return False
     if kind == "datetime":
-        return "2024-01-01T00:00:00Z"
+        return "2024-01-01T02:00:00Z" if name == "ends" else "2024-01-01T00:00:00Z"
     return f"{resource.decl.label} {uuid.uuid4().hex[:6]}"
 
 

@@ -143,3 +143,16 @@ async def test_demo_seeds_personnel_and_prints_a_working_curl(
     latest = {s["statuses"][-1]["name"] for s in submissions if s["statuses"]}
     assert {"Pending Review", "Approved", "Denied"} <= latest
     assert any(s.get("full_name") for s in submissions)
+    events_line = next(line for line in lines if "include=schedule" in line)
+    events_url = re.search(r"'\{base\}(/v1/events\?include=[\w.,]+)'", events_line)
+    assert events_url is not None
+    events = (await client.get(events_url.group(1), headers=headers)).json()["data"]
+    repeating = [e for e in events if e["repeats"]]
+    assert len(repeating) >= 2
+    assert all(e["schedule"]["next_occurrence"] is not None for e in repeating)
+    assert any(e["registrations"] for e in events)
+    announcements = (await client.get("/v1/announcements", headers=headers)).json()
+    assert announcements["meta"]["total"] == 2  # the disabled one is not listed
+    tasks = (await client.get("/v1/tasks?include=users", headers=headers)).json()["data"]
+    statuses = {u["pivot"]["status"] for u in tasks[0]["users"]}
+    assert {"assigned", "past_due"} <= statuses

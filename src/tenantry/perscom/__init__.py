@@ -25,7 +25,8 @@ class PerscomFace:
     """The face object ``tenantry.faces.FACES`` lists."""
 
     name = "perscom"
-    job_modules: Sequence[str] = ()
+    job_modules: Sequence[str] = ("tenantry.perscom.resources.communications",)
+    """Registers the message send job with the worker."""
     model_modules: Sequence[str] = ("tenantry.perscom.models",)
 
     def __init__(self, *, key_rate: str | None = None, ip_rate: str | None = None) -> None:

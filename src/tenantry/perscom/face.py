@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from fastapi import FastAPI
@@ -11,20 +12,24 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from tenantry import __version__
+from tenantry.core.auth import require
+from tenantry.core.db import ping
 from tenantry.core.identity.permissions import catalogue
-from tenantry.core.platform import Platform
+from tenantry.core.platform import Platform, get_platform
 from tenantry.core.resources.sql import StatementTexts
 from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
 from tenantry.perscom.apikeys import SigningKeys, TokenReader, permissions
 from tenantry.perscom.engine import includes
 from tenantry.perscom.engine.actions import Actions
-from tenantry.perscom.engine.context import Call
+from tenantry.perscom.engine.context import FORBIDDEN, Call
 from tenantry.perscom.engine.routes import Operation, build_root, operations
 from tenantry.perscom.engine.runtime import Registry
+from tenantry.perscom.engine.serialize import respond
 from tenantry.perscom.errors import render_error
 from tenantry.perscom.gate import Gate, PerscomSettings
 from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware
 from tenantry.perscom.resources import DECLARATIONS
+from tenantry.perscom.settings import settings_routes
 from tenantry.perscom.spec import build_spec
 
 TITLE = "PERSCOM.io API"
@@ -73,7 +78,12 @@ def install(
         )
     actions = Actions(registry, gate.open)
     found = operations(registry)
-    root = build_root(actions, found, {"me": me_routes(actions, registry)})
+    extra = {
+        "me": me_routes(actions, registry),
+        "cache": cache_routes(gate),
+        "settings": settings_routes(gate.open),
+    }
+    root = build_root(actions, found, extra)
     specs: dict[str, CachedOpenAPI] = {}
     for version in VERSIONS:
         # Built on first request, not here: rendering ~300 operations as YAML takes seconds.
@@ -93,6 +103,7 @@ def install(
             )
         )
     app.add_middleware(PerscomMiddleware)
+    app.router.routes.append(Route("/health", health, methods=["GET"], include_in_schema=False))
     runtime = PerscomRuntime(registry, keys, gate, actions, found, specs)
     app.state.perscom = runtime
     return runtime
@@ -105,6 +116,39 @@ def _spec_builder(registry: Registry, found: list[Operation], version: str, base
         )
 
     return build
+
+
+def cache_routes(gate: Gate) -> list[BaseRoute]:
+    """``POST /cache`` (``clear:cache``): ``{"status": "okay"}``. Tenantry caches no API
+    responses (every read sees the last write), so there is nothing stale to purge."""
+
+    async def clear(request: Request) -> Response:
+        async with gate.open(request, writing=False) as call:
+            require(call.principal, "clear:cache", FORBIDDEN)
+        return respond({"status": "okay"})
+
+    return [Route("/cache", clear, methods=["POST"], include_in_schema=False)]
+
+
+async def health(request: Request) -> Response:
+    """Unversioned ``GET /health`` without auth: laravel-health's result list, one check
+    (the database); 503 when it fails."""
+    platform = get_platform(request)
+    try:
+        await ping(platform.engine)
+        status, summary = "ok", "Ok"
+    except Exception:  # any failure to reach the database is a failed check
+        status, summary = "failed", "Failed"
+    check: dict[str, object] = {
+        "name": "Database",
+        "label": "Database",
+        "notificationMessage": "" if status == "ok" else "The database does not answer.",
+        "shortSummary": summary,
+        "status": status,
+        "meta": [],
+    }
+    body = {"data": {"finishedAt": int(time.time()), "checkResults": [check]}}
+    return respond(body, 200 if status == "ok" else 503)
 
 
 def me_routes(actions: Actions, registry: Registry) -> list[BaseRoute]:

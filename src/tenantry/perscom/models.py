@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tenantry.perscom import apikeys
 from tenantry.perscom.resources import (
+    calendars,
     categories,
+    communications,
     documents,
     form_models,
     images,
@@ -12,11 +14,14 @@ from tenantry.perscom.resources import (
     people,
     recognition,
     record_models,
+    tasks,
 )
 
 __all__ = [
     "apikeys",
+    "calendars",
     "categories",
+    "communications",
     "documents",
     "form_models",
     "images",
@@ -24,4 +29,5 @@ __all__ = [
     "people",
     "recognition",
     "record_models",
+    "tasks",
 ]

@@ -87,7 +87,11 @@ def build_spec(
         },
         "servers": [{"url": server.rstrip("/")}],
         "security": [{"ApiKey": []}],
-        "tags": [{"name": r.name, "description": f"{r.decl.label} resources."} for r in registry],
+        "tags": [
+            {"name": r.name, "description": f"{r.decl.label} resources."}
+            for r in registry
+            if r.decl.routed
+        ],
         "paths": paths,
         "components": {
             "securitySchemes": {

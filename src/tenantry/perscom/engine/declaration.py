@@ -94,6 +94,11 @@ class BelongsToMany:
     pivot_include: str | None = None
     """An include below this relation naming its pivot (``statuses.record``): the pivot
     rides along as ``pivot`` anyway, and under this name too when it is asked for."""
+    pivot_defaults: Callable[[], Mapping[str, Any]] | None = None
+    """Values of a newly attached pivot row the client did not give (``assigned_at``)."""
+    pivot_appends: Callable[[dict[str, Any]], None] | None = None
+    """Adds derived keys to a shown pivot (a task assignment's ``status``); it sees the
+    pivot's values before datetimes are formatted."""
 
 
 @dataclass(frozen=True)
@@ -242,3 +247,6 @@ class Resource:
     v1_single: Shaper | None = None
     """Reshapes a single entity in ``/v1`` responses (statuses' ``text_color``)."""
     spec_description: str = ""
+    routed: bool = True
+    """``False`` for rows only reached through another resource's relation (an event's
+    schedule): no endpoints of their own, but includable, filterable and serialized alike."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, bindparam, select
@@ -27,7 +28,7 @@ from tenantry.perscom.engine.declaration import (
 )
 from tenantry.perscom.engine.problems import failure, not_whitelisted
 from tenantry.perscom.engine.query import IncludeItem, include_filters
-from tenantry.perscom.engine.runtime import BoundRelation, Compiled, Registry
+from tenantry.perscom.engine.runtime import BoundRelation, Compiled, Registry, format_datetime
 from tenantry.perscom.engine.serialize import entity
 
 MAX_INCLUDES = 50
@@ -265,7 +266,10 @@ def pivot_columns(spec: BelongsToMany) -> list[str]:
 
 def pivot_of(spec: BelongsToMany, row: Any) -> dict[str, Any]:
     values = mapping(row)
-    return {c: values[f"pivot__{c}"] for c in pivot_columns(spec)}
+    pivot = {c: values[f"pivot__{c}"] for c in pivot_columns(spec)}
+    if spec.pivot_appends is not None:
+        spec.pivot_appends(pivot)
+    return {k: format_datetime(v) if isinstance(v, datetime) else v for k, v in pivot.items()}
 
 
 def _pivot_order(spec: BelongsToMany) -> list[ColumnElement[Any]]:

@@ -71,6 +71,8 @@ def operations(registry: Registry) -> list[Operation]:
     """Every operation of every resource, in a stable order."""
     found: list[Operation] = []
     for resource in registry:
+        if not resource.decl.routed:
+            continue
         found.extend(_resource_operations(resource))
         for name in resource.decl.nested:
             found.extend(_relation_operations(resource, resource.relations[name]))

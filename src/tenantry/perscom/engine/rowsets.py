@@ -9,12 +9,13 @@ engine is written once against this interface, so nested endpoints cost no extra
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, String, and_, delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from tenantry.core.base import utcnow
+from tenantry.core.base import UTCDateTime, utcnow
 from tenantry.core.errors import FieldError, NotFound
 from tenantry.core.ids import allocate_ids
 from tenantry.core.resources.scoped import of_tenant, same_tenant
@@ -27,6 +28,7 @@ from tenantry.perscom.engine.runtime import (
     TEXT_MAX,
     BoundRelation,
     Compiled,
+    parse_datetime,
 )
 
 PIVOT_PREFIX = "pivot__"
@@ -238,6 +240,8 @@ def pivot_values(spec: BelongsToMany, raw: Any, key: str) -> dict[str, Any]:
         column = spec.pivot.c[name]
         if value is None and column.nullable:
             values[name] = None
+        elif isinstance(column.type, UTCDateTime):
+            values[name] = _pivot_moment(f"{key}.{name}", value)
         elif isinstance(column.type, String):
             values[name] = _pivot_text(f"{key}.{name}", value, column.type)
         elif isinstance(value, int) and not isinstance(value, bool):
@@ -249,6 +253,13 @@ def pivot_values(spec: BelongsToMany, raw: Any, key: str) -> dict[str, Any]:
         else:
             raise failure([FieldError(f"{key}.{name}", f"The {key}.{name} must be an integer.")])
     return values
+
+
+def _pivot_moment(key: str, value: Any) -> datetime:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if not isinstance(parsed, datetime):
+        raise failure([FieldError(key, f"The {key} is not a valid date.")])
+    return parsed
 
 
 def _pivot_text(key: str, value: Any, column_type: String) -> str:
@@ -297,6 +308,7 @@ async def attach_rows(
             spec.related_key: related,
             **dict(spec.pivot_where),
             **{f: 0 for f in fillable(spec) if f == "order"},
+            **(spec.pivot_defaults() if spec.pivot_defaults is not None else {}),
             **values,
         }
         if needs_id:

@@ -245,6 +245,7 @@ class Compiled:
     def _add_column(
         self, name: str, expr: ColumnElement[Any], column: Column[Any], home: Table
     ) -> None:
+        name = str(name)  # a reserved word (``global``) is a ``quoted_name``; orjson wants str
         self.columns[name] = expr
         self.kinds[name] = kind_of(column)
         self.nullable[name] = bool(column.nullable) and name not in self.decl.extension_defaults

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from tenantry.perscom.engine.declaration import Resource
 from tenantry.perscom.resources import (
+    calendars,
     categories,
+    communications,
     documents,
     forms,
     images,
@@ -12,6 +14,7 @@ from tenantry.perscom.resources import (
     people,
     recognition,
     records,
+    tasks,
 )
 
 DECLARATIONS: tuple[Resource, ...] = (
@@ -23,6 +26,9 @@ DECLARATIONS: tuple[Resource, ...] = (
     *documents.DECLARATIONS,
     *records.DECLARATIONS,
     *forms.DECLARATIONS,
+    *calendars.DECLARATIONS,
+    *communications.DECLARATIONS,
+    *tasks.DECLARATIONS,
 )
 
 __all__ = ["DECLARATIONS"]

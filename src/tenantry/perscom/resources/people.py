@@ -43,6 +43,7 @@ from tenantry.perscom.resources.record_models import (
     QUALIFICATION_RECORDS,
     STATUS_RECORDS,
 )
+from tenantry.perscom.resources.tasks import USER_TASKS
 
 ONLINE_SECONDS = 300
 """Seen within the last five minutes counts as online."""
@@ -302,6 +303,7 @@ users = Resource(
             pivot_fields=("order",),
             pivot_where=(("model_type", models("User")),),
         ),
+        USER_TASKS,
     ),
     includes=(
         "position",
@@ -315,6 +317,7 @@ users = Resource(
         "awards",
         "qualifications",
         "fields",
+        "tasks",
     ),
     searchable=(
         "name",
@@ -335,6 +338,7 @@ users = Resource(
         *(r.name for r in RECORD_RELATIONS if not r.where),
         "status_records",
         "fields",
+        "tasks",
     ),
     service=UserRules(),
     v1_single=v1_status_colours,
