@@ -103,10 +103,10 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.metadata import resource as metadata
     from tenantry.percolate.platform import resource as platforms
     from tenantry.percolate.post import approval, approval_feedback, publishing
-    from tenantry.percolate.post import resource as post
+    from tenantry.percolate.post import endpoints as post
     from tenantry.percolate.role import resource as role
     from tenantry.percolate.role import user_role
-    from tenantry.percolate.schema import resource as schema
+    from tenantry.percolate.schema import endpoints as schema
     from tenantry.percolate.scope import resource as scope
     from tenantry.percolate.term import resource as term
     from tenantry.percolate.user import resource as user
@@ -129,11 +129,11 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.platform.resource import RESOURCE as PLATFORM
     from tenantry.percolate.platform.resource import ensure_native_platforms
     from tenantry.percolate.post.approval import RESOURCE as APPROVAL
-    from tenantry.percolate.post.resource import RESOURCE as POST
+    from tenantry.percolate.post.declaration import RESOURCE as POST
     from tenantry.percolate.role.resource import RESOURCE as ROLE
     from tenantry.percolate.role.resource import ensure_builtin_roles
     from tenantry.percolate.role.user_role import RESOURCE as USER_ROLE
-    from tenantry.percolate.schema.resource import RESOURCE as SCHEMA
+    from tenantry.percolate.schema.declaration import RESOURCE as SCHEMA
     from tenantry.percolate.scope.resource import RESOURCE as SCOPE
     from tenantry.percolate.term.resource import RESOURCE as TERM
     from tenantry.percolate.user.resource import RESOURCE as USER

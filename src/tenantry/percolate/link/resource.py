@@ -23,26 +23,16 @@ from sqlalchemy.exc import IntegrityError
 
 from tenantry.core.errors import Conflict
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.percolate.api.common import (
-    owned_by_scopes,
-    visible_in_reach,
-)
+from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.fields import column, computed, scope, timestamp, typed_id, typed_ids
 from tenantry.percolate.api.ids import IdKind
 from tenantry.percolate.api.params import ids_param
-from tenantry.percolate.api.resource import (
-    Enricher,
-    Include,
-    OrderField,
-    Resource,
-    Row,
-    column_in,
-)
+from tenantry.percolate.api.resource import Enricher, Include, OrderField, Resource, Row, column_in
 from tenantry.percolate.api.routes import resource_router
 from tenantry.percolate.link.models import ShortLink, ShortLinkCode
 from tenantry.percolate.post.models import Post
-from tenantry.percolate.schema import resource as schemas
+from tenantry.percolate.schema import service as schema_rules
 from tenantry.percolate.schema.models import SchemaVersion
 
 __all__ = [
@@ -126,7 +116,7 @@ async def _new_link(
 
 
 def _links_keys(version: SchemaVersion) -> list[str]:
-    definition = schemas.compiled(version).definition
+    definition = schema_rules.compiled(version).definition
     return [plugin.key for plugin in definition.plugins if plugin.type == "links"]
 
 

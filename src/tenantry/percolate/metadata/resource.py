@@ -27,7 +27,8 @@ from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.metadata import index as metadata_index
 from tenantry.percolate.metadata.models import Metadata
 from tenantry.percolate.post.models import Post
-from tenantry.percolate.schema import resource as schemas
+from tenantry.percolate.schema import declaration as schemas
+from tenantry.percolate.schema import service as schema_rules
 
 __all__ = ["KIND", "RESOURCE", "MetadataWrite", "router", "write_metadata"]
 
@@ -164,13 +165,13 @@ async def write_metadata(
     ``root`` is where errors point (``$.ext`` or ``$.metadata[0].ext``)."""
     schema_key = f"{root.rsplit('.', 1)[0]}.schema_id"
     ref = schemas.parse_schema_ref(body.schema_id, schema_key)
-    schema, version = await schemas.load_version(ctx, ref, schema_key, body.schema_id)
+    schema, version = await schema_rules.load_version(ctx, ref, schema_key, body.schema_id)
     if schema.type != "metadata":
         raise invalid(schema_key, "The schema is not a metadata schema.", body.schema_id)
     types = set(schema.limit_resource_types or [])
     if "all" not in types and OBJECTS[kind].resource_type not in types:
         raise invalid(schema_key, f"The schema does not apply to {kind} objects.", body.schema_id)
-    await schemas.check_values(ctx, version, body.ext, root=root)
+    await schema_rules.check_values(ctx, version, body.ext, root=root)
     taken = await ctx.session.scalar(
         select(
             exists().where(
@@ -197,7 +198,7 @@ async def write_metadata(
     )
     ctx.session.add(row)
     await ctx.session.flush()
-    await metadata_index.reindex(ctx.session, row, schemas.compiled(version).definition)
+    await metadata_index.reindex(ctx.session, row, schema_rules.compiled(version).definition)
     return row.id
 
 
@@ -222,16 +223,16 @@ async def _record(ctx: V5Context, key: int) -> Metadata:
 
 async def _update(ctx: V5Context, key: int, body: MetadataUpdate) -> None:
     row = await _record(ctx, key)
-    version = await schemas.load_version(
+    version = await schema_rules.load_version(
         ctx,
         schemas.SchemaRef(row.schema_id, row.schema_version),
         "metadata_id",
         f"metadata:{key}",
     )
-    await schemas.check_values(ctx, version[1], body.ext)
+    await schema_rules.check_values(ctx, version[1], body.ext)
     row.ext = body.ext
     await ctx.session.flush()
-    await metadata_index.reindex(ctx.session, row, schemas.compiled(version[1]).definition)
+    await metadata_index.reindex(ctx.session, row, schema_rules.compiled(version[1]).definition)
 
 
 async def _delete(ctx: V5Context, key: int) -> None:
