@@ -7,7 +7,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from tenantry.percolate.api.ids import SCOPE_PATTERN
-from tenantry.percolate.metadata.resource import MetadataWrite
+from tenantry.percolate.metadata.bodies import MetadataWrite
 
 
 class PostFields(BaseModel):

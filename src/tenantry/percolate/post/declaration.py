@@ -39,7 +39,7 @@ from tenantry.percolate.api.resource import (
     column_in,
     date_range,
 )
-from tenantry.percolate.link import resource as links
+from tenantry.percolate.link import service as links
 from tenantry.percolate.metadata.filters import METADATA_FILTERS
 from tenantry.percolate.post.approval import POST_FILTERS as APPROVAL_FILTERS
 from tenantry.percolate.post.approval import workflow_ids

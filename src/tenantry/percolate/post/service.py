@@ -20,8 +20,8 @@ from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import invalid, parse_scope
 from tenantry.percolate.channel.models import Channel
-from tenantry.percolate.link import resource as links
-from tenantry.percolate.metadata.resource import write_metadata
+from tenantry.percolate.link import service as links
+from tenantry.percolate.metadata.service import write_metadata
 from tenantry.percolate.platform.models import Platform
 from tenantry.percolate.post.approval import Decision, follow_transition
 from tenantry.percolate.post.bodies import PostCreate, PostUpdate
@@ -40,7 +40,7 @@ from tenantry.percolate.schema import service as schema_rules
 from tenantry.percolate.schema.models import Schema, SchemaVersion
 from tenantry.percolate.term.models import Term
 from tenantry.percolate.webhook.models import PostWebhook
-from tenantry.percolate.webhook.post_webhook import announce_status_change
+from tenantry.percolate.webhook.post_webhook.service import announce_status_change
 
 MAX_SEARCH_TEXT = 100_000
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
