@@ -96,22 +96,22 @@ class PercolateFace:
 
 def _routers() -> list[APIRouter]:
     """Every domain's ``/api/v5`` router, in matching order (organisation, then content)."""
-    from tenantry.percolate.channel import resource as channel
-    from tenantry.percolate.comment import resource as comment
+    from tenantry.percolate.channel import endpoints as channel
+    from tenantry.percolate.comment import endpoints as comment
+    from tenantry.percolate.link import endpoints as link
     from tenantry.percolate.link import redirect as link_redirect
-    from tenantry.percolate.link import resource as link
-    from tenantry.percolate.metadata import resource as metadata
-    from tenantry.percolate.platform import resource as platforms
+    from tenantry.percolate.metadata import endpoints as metadata
+    from tenantry.percolate.platform import endpoints as platforms
     from tenantry.percolate.post import approval, approval_feedback, publishing
-    from tenantry.percolate.post import resource as post
-    from tenantry.percolate.role import resource as role
-    from tenantry.percolate.role import user_role
-    from tenantry.percolate.schema import resource as schema
-    from tenantry.percolate.scope import resource as scope
-    from tenantry.percolate.term import resource as term
-    from tenantry.percolate.user import resource as user
-    from tenantry.percolate.webhook import post_webhook
-    from tenantry.percolate.webhook import resource as webhook
+    from tenantry.percolate.post import endpoints as post
+    from tenantry.percolate.role import endpoints as role
+    from tenantry.percolate.role.user_role import endpoints as user_role
+    from tenantry.percolate.schema import endpoints as schema
+    from tenantry.percolate.scope import endpoints as scope
+    from tenantry.percolate.term import endpoints as term
+    from tenantry.percolate.user import endpoints as user
+    from tenantry.percolate.webhook import endpoints as webhook
+    from tenantry.percolate.webhook.post_webhook import endpoints as post_webhook
 
     organisation = (scope, user, role, user_role, platforms, channel, term)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
@@ -122,22 +122,22 @@ def _routers() -> list[APIRouter]:
 def _runtime(platform: Platform) -> PercolateRuntime:
     """The face's runtime with every declared resource and the account provisioners."""
     from tenantry.percolate.api.runtime import PercolateRuntime as Runtime
-    from tenantry.percolate.channel.resource import RESOURCE as CHANNEL
-    from tenantry.percolate.comment.resource import RESOURCE as COMMENT
-    from tenantry.percolate.link.resource import RESOURCE as LINK
-    from tenantry.percolate.metadata.resource import RESOURCE as METADATA
-    from tenantry.percolate.platform.resource import RESOURCE as PLATFORM
-    from tenantry.percolate.platform.resource import ensure_native_platforms
+    from tenantry.percolate.channel.declaration import RESOURCE as CHANNEL
+    from tenantry.percolate.comment.declaration import RESOURCE as COMMENT
+    from tenantry.percolate.link.declaration import RESOURCE as LINK
+    from tenantry.percolate.metadata.declaration import RESOURCE as METADATA
+    from tenantry.percolate.platform.declaration import RESOURCE as PLATFORM
+    from tenantry.percolate.platform.service import ensure_native_platforms
     from tenantry.percolate.post.approval import RESOURCE as APPROVAL
-    from tenantry.percolate.post.resource import RESOURCE as POST
-    from tenantry.percolate.role.resource import RESOURCE as ROLE
-    from tenantry.percolate.role.resource import ensure_builtin_roles
-    from tenantry.percolate.role.user_role import RESOURCE as USER_ROLE
-    from tenantry.percolate.schema.resource import RESOURCE as SCHEMA
-    from tenantry.percolate.scope.resource import RESOURCE as SCOPE
-    from tenantry.percolate.term.resource import RESOURCE as TERM
-    from tenantry.percolate.user.resource import RESOURCE as USER
-    from tenantry.percolate.webhook.resource import RESOURCE as WEBHOOK
+    from tenantry.percolate.post.declaration import RESOURCE as POST
+    from tenantry.percolate.role.declaration import RESOURCE as ROLE
+    from tenantry.percolate.role.service import ensure_builtin_roles
+    from tenantry.percolate.role.user_role.declaration import RESOURCE as USER_ROLE
+    from tenantry.percolate.schema.declaration import RESOURCE as SCHEMA
+    from tenantry.percolate.scope.declaration import RESOURCE as SCOPE
+    from tenantry.percolate.term.declaration import RESOURCE as TERM
+    from tenantry.percolate.user.declaration import RESOURCE as USER
+    from tenantry.percolate.webhook.declaration import RESOURCE as WEBHOOK
 
     organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)

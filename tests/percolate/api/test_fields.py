@@ -33,10 +33,11 @@ from tenantry.percolate.api.fields import (
     typed_id,
     typed_ids,
 )
-from tenantry.percolate.channel import resource as channel
+from tenantry.percolate.channel import declaration as channel
+from tenantry.percolate.channel import endpoints as channel_endpoints
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.comment.models import Comment
-from tenantry.percolate.platform import resource as platform
+from tenantry.percolate.platform import endpoints as platform
 from tenantry.percolate.platform.models import Platform
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
@@ -197,7 +198,7 @@ def test_a_resource_derives_its_columns_presenter_and_schema_from_its_fields() -
 def test_the_spec_gathers_components_from_the_routes_it_is_given() -> None:
     """Nothing is registered on import: an app with two routers gets their components only."""
     app = FastAPI()
-    app.include_router(channel.router)
+    app.include_router(channel_endpoints.router)
     app.include_router(platform.router)
     document = spec.build_spec(app)
     assert set(document["components"]["schemas"]) == {

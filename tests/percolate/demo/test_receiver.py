@@ -32,8 +32,8 @@ from tenantry.percolate.demo.organisation import seed_demo
 from tenantry.percolate.demo.receiver import DemoReceiver
 from tenantry.percolate.post.models import ChannelPublisher
 from tenantry.percolate.post.publishing import PUBLISH_EVENT
+from tenantry.percolate.webhook.declaration import STATUS_CHANGED
 from tenantry.percolate.webhook.models import PostWebhook, Webhook
-from tenantry.percolate.webhook.resource import STATUS_CHANGED
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

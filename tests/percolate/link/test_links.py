@@ -13,7 +13,7 @@ import pytest
 from tests.percolate.support.desks import Desk, make_post, make_schema
 
 from tenantry.percolate.link import redirect as link_redirect
-from tenantry.percolate.link import resource as links
+from tenantry.percolate.link import service as links
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -17,7 +17,7 @@ from tenantry.core.jobs import Job
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.post import publishing as publisher
 from tenantry.percolate.post.models import ApprovalFeedback, Post
-from tenantry.percolate.webhook.resource import STATUS_CHANGED
+from tenantry.percolate.webhook.declaration import STATUS_CHANGED
 
 pytestmark = pytest.mark.anyio
 

@@ -11,12 +11,8 @@ from sqlalchemy import update
 from tests.percolate.support.desks import Caller, Desk, make_post, make_schema
 
 from tenantry.core.tenancy import tenant_session
-from tenantry.percolate.post import resource as post_module
-from tenantry.percolate.post.lifecycle import (
-    PUBLISHER_TRANSITIONS,
-    USER_TRANSITIONS,
-    PostStatus,
-)
+from tenantry.percolate.post import service as post_module
+from tenantry.percolate.post.lifecycle import PUBLISHER_TRANSITIONS, USER_TRANSITIONS, PostStatus
 from tenantry.percolate.post.models import Post
 
 pytestmark = pytest.mark.anyio

@@ -16,8 +16,8 @@ from tenantry.core.identity.models import Role, UserRole
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.oauth.cli import create_oauth_client, create_token
 from tenantry.percolate.role.models import RoleProfile
-from tenantry.percolate.role.resource import ensure_builtin_roles
-from tenantry.percolate.scope.resource import add_scope
+from tenantry.percolate.role.service import ensure_builtin_roles
+from tenantry.percolate.scope.service import add_scope
 from tenantry.settings import Settings
 
 PASSWORD = "correct horse battery staple"

@@ -30,8 +30,8 @@ from tenantry.percolate.post.lifecycle import PostStatus
 from tenantry.percolate.post.models import ChannelPublisher, Post
 from tenantry.percolate.schema.definition import parse_definition
 from tenantry.percolate.schema.models import Schema, SchemaVersion
+from tenantry.percolate.webhook.declaration import STATUS_CHANGED
 from tenantry.percolate.webhook.models import PostWebhook, Webhook
-from tenantry.percolate.webhook.resource import STATUS_CHANGED
 from tenantry.settings import Settings
 
 __all__ = ["RECEIVER", "RECEIVER_PORT", "demo_secret", "seed_demo"]

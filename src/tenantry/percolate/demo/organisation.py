@@ -11,10 +11,10 @@ from tenantry.core.identity.models import UserRole
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.platform.models import Platform
-from tenantry.percolate.platform.resource import ensure_native_platforms
+from tenantry.percolate.platform.service import ensure_native_platforms
 from tenantry.percolate.role.models import RoleProfile
-from tenantry.percolate.role.resource import ensure_builtin_roles
-from tenantry.percolate.scope.resource import add_scope
+from tenantry.percolate.role.service import ensure_builtin_roles
+from tenantry.percolate.scope.service import add_scope
 from tenantry.percolate.term.models import Term
 from tenantry.settings import Settings
 

@@ -22,8 +22,8 @@ from tenantry.core.platform import PlatformDep
 from tenantry.core.ratelimit import retry_after_headers
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.tenancy import enter_tenant
+from tenantry.percolate.link.declaration import REDIRECT_PATH
 from tenantry.percolate.link.models import ShortLink, ShortLinkCode
-from tenantry.percolate.link.resource import REDIRECT_PATH
 
 __all__ = ["RATE", "router"]
 

@@ -29,7 +29,8 @@ from tenantry.percolate.api.resource import ListFilter
 from tenantry.percolate.metadata.index import FieldPath, field_paths, number_text
 from tenantry.percolate.metadata.models import MetadataValue
 from tenantry.percolate.post.models import Post
-from tenantry.percolate.schema import resource as schemas
+from tenantry.percolate.schema import declaration as schemas
+from tenantry.percolate.schema import service as schema_rules
 from tenantry.percolate.schema.definition import KEY_PATTERN
 
 __all__ = ["METADATA_FILTERS", "MetadataFilter", "parse_key"]
@@ -95,7 +96,7 @@ async def _paths(ctx: V5Context, found: MetadataFilter) -> tuple[int, dict[str, 
     metadata schema for posts the caller may read."""
     ref = schemas.parse_schema_ref(found.schema, found.key)
     try:
-        schema, version = await schemas.load_version(ctx, ref, found.key, found.schema)
+        schema, version = await schema_rules.load_version(ctx, ref, found.key, found.schema)
     except Forbidden:
         raise invalid(found.key, "Unknown schema.", found.schema) from None
     if schema.type != "metadata":
@@ -103,7 +104,7 @@ async def _paths(ctx: V5Context, found: MetadataFilter) -> tuple[int, dict[str, 
     types = set(schema.limit_resource_types or [])
     if "all" not in types and "post" not in types:
         raise invalid(found.key, "The schema does not apply to posts.", found.schema)
-    return schema.id, field_paths(schemas.compiled(version).definition)
+    return schema.id, field_paths(schema_rules.compiled(version).definition)
 
 
 def _exists(ctx: V5Context, schema_id: int, paths: tuple[str, ...], *conditions: Any) -> Exists:

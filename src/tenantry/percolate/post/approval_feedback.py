@@ -27,7 +27,7 @@ from tenantry.percolate.api.schemas import body_schema, error_responses, single_
 from tenantry.percolate.post import approval
 from tenantry.percolate.post.lifecycle import PostStatus, on_approved, on_rejected
 from tenantry.percolate.post.models import ApprovalFeedback, ApprovalWorkflow, Post
-from tenantry.percolate.post.resource import change_status
+from tenantry.percolate.post.service import change_status
 
 __all__ = ["FeedbackCreate", "router"]
 

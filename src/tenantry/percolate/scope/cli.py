@@ -29,7 +29,7 @@ async def create_scope(
     """Add a scope to ``tenant_id`` (under ``parent``, a scope id, or the account)."""
     from tenantry.core.identity import service as identity
     from tenantry.core.tenancy import tenant_session
-    from tenantry.percolate.scope.resource import add_scope
+    from tenantry.percolate.scope.service import add_scope
 
     async with sessions() as session:
         await identity.get_tenant(session, tenant_id)

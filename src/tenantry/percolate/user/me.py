@@ -13,7 +13,7 @@ from tenantry.core.platform import PlatformDep
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.api.auth import PrincipalDep
 from tenantry.percolate.api.fields import row_of
-from tenantry.percolate.user.resource import RESOURCE as USERS
+from tenantry.percolate.user.declaration import RESOURCE as USERS
 
 router = APIRouter(prefix="/api/v5", tags=["user"])
 

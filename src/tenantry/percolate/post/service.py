@@ -1,4 +1,4 @@
-"""``/api/v5/post/`` (reference §3.9): typed content on a channel, moving through its life cycle.
+"""Post rules: create (or copy), update, delete and the stored status change.
 
 ``ext`` is validated against the post's schema version (a ``post`` schema matching the
 channel); ``status`` changes are planned by :mod:`tenantry.percolate.post.lifecycle` and
@@ -9,369 +9,45 @@ changes from the same status one wins and the other gets 409 with the post uncha
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, delete, false, func, select, update
+from sqlalchemy import delete, select, update
 
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.identity.models import User
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context, forbidden
-from tenantry.percolate.api.fields import (
-    column,
-    column_list,
-    constant,
-    nullable,
-    scope,
-    timestamp,
-    typed_id,
-    typed_ids,
-)
-from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
-from tenantry.percolate.api.params import (
-    Param,
-    bool_param,
-    choice_param,
-    csv_param,
-    ids_param,
-    text_param,
-)
-from tenantry.percolate.api.resource import (
-    Include,
-    ListFilter,
-    OrderField,
-    Resource,
-    column_in,
-    date_range,
-)
-from tenantry.percolate.api.routes import Create, Delete, Update, resource_router
+from tenantry.percolate.api.ids import invalid, parse_scope
 from tenantry.percolate.channel.models import Channel
-from tenantry.percolate.link import resource as links
-from tenantry.percolate.metadata.filters import METADATA_FILTERS
-from tenantry.percolate.metadata.resource import MetadataWrite, write_metadata
+from tenantry.percolate.link import service as links
+from tenantry.percolate.metadata.service import write_metadata
 from tenantry.percolate.platform.models import Platform
-from tenantry.percolate.post.approval import POST_FILTERS as APPROVAL_FILTERS
-from tenantry.percolate.post.approval import Decision, follow_transition, workflow_ids
+from tenantry.percolate.post.approval import Decision, follow_transition
+from tenantry.percolate.post.bodies import PostCreate, PostUpdate
+from tenantry.percolate.post.declaration import CHANNEL, KIND, PLATFORM, RESOURCE, TERM, USER
 from tenantry.percolate.post.lifecycle import (
     PostStatus,
     TransitionPlan,
-    expand_status_filter,
     plan_transition,
     url_settable,
 )
 from tenantry.percolate.post.models import Post
 from tenantry.percolate.post.publishing import after_transition
-from tenantry.percolate.post.refs import (
-    ASSET_FILTER_PATTERN,
-    asset_ids,
-    asset_ref,
-    origin_ref,
-    refers_to_any,
-    strings_in,
-    sync_post_refs,
-)
-from tenantry.percolate.schema import resource as schemas
+from tenantry.percolate.post.refs import strings_in, sync_post_refs
+from tenantry.percolate.schema import declaration as schemas
+from tenantry.percolate.schema import service as schema_rules
 from tenantry.percolate.schema.models import Schema, SchemaVersion
 from tenantry.percolate.term.models import Term
 from tenantry.percolate.webhook.models import PostWebhook
-from tenantry.percolate.webhook.post_webhook import announce_status_change
+from tenantry.percolate.webhook.post_webhook.service import announce_status_change
 
-__all__ = ["KIND", "RESOURCE", "change_status", "router"]
-
-KIND = IdKind("post")
-CHANNEL = IdKind("channel")
-PLATFORM = IdKind("platform")
-USER = IdKind("user")
-TERM = IdKind("term", list_pattern=r"^term:[a-zA-Z\d]+$")
 MAX_SEARCH_TEXT = 100_000
 _MOMENT = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})$")
 
 
 def _search_text(name: str, description: str, ext: dict[str, Any]) -> str:
     return " ".join([name, description, *strings_in(ext)]).lower()[:MAX_SEARCH_TEXT]
-
-
-async def _statuses(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
-    if "statuses" in values:
-        chosen = expand_status_filter(values["statuses"])
-        stmt = stmt.where(Post.status.in_([str(status) for status in chosen]))
-    return stmt
-
-
-async def _text(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
-    """``keywords``: every word in the name, description or ``ext``; ``name``: in the name."""
-    for word in values.get("keywords", "").lower().split():
-        stmt = stmt.where(Post.search_text.contains(word, autoescape=True))
-    if values.get("name"):
-        stmt = stmt.where(func.lower(Post.name).contains(values["name"].lower(), autoescape=True))
-    return stmt
-
-
-async def _scheduled(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
-    """``live_at=true``: posts with a ``live_at``; ``false`` or ``null``: posts without."""
-    if "live_at" in values:
-        wanted = values["live_at"] == "true"
-        stmt = stmt.where(Post.live_at.is_not(None) if wanted else Post.live_at.is_(None))
-    return stmt
-
-
-async def _references(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
-    """``term_ids``, ``asset_ids``, ``origin_ids``: posts referring to any of them (through
-    ``percolate_post_refs``). ``topic_ids`` (deprecated) matches nothing: Tenantry keeps no
-    topics, so every post's ``topic_ids`` is empty."""
-    if "term_ids" in values:
-        terms = [f"term:{key}" for key in values["term_ids"]]
-        stmt = stmt.where(refers_to_any(ctx.tenant_id, "term", terms))
-    if "asset_ids" in values:
-        assets = [asset_ref(wire) for wire in values["asset_ids"]]
-        stmt = stmt.where(refers_to_any(ctx.tenant_id, "asset", assets))
-    if "origin_ids" in values:
-        origins = [origin_ref(wire) for wire in values["origin_ids"]]
-        stmt = stmt.where(refers_to_any(ctx.tenant_id, "origin", origins))
-    if "topic_ids" in values:
-        stmt = stmt.where(false())
-    return stmt
-
-
-async def _access(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
-    """``access_scopes`` (and its one-valued twin ``access_scope``): Tenantry shares no post
-    into another scope, so every post is ``owned`` and none is ``shared``."""
-    chosen = set(values.get("access_scopes", ()))
-    if "access_scope" in values:
-        chosen &= {values["access_scope"]}
-    return stmt if "owned" in chosen else stmt.where(false())
-
-
-async def _assignment(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
-    """``assignment_statuses``: ``assigned`` (an assignee), ``unassigned`` (none), ``both``."""
-    chosen = set(values.get("assignment_statuses", ()))
-    if chosen == {"assigned"}:
-        stmt = stmt.where(Post.assignee_id.is_not(None))
-    elif chosen == {"unassigned"}:
-        stmt = stmt.where(Post.assignee_id.is_(None))
-    return stmt
-
-
-async def _interaction(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
-    """``is_interaction``: no post is an interaction here (``interaction_id`` is always null)."""
-    return stmt.where(false()) if values.get("is_interaction") is True else stmt
-
-
-ACCESS_SCOPES = replace(
-    csv_param(
-        "access_scopes",
-        "Posts owned by the scope and/or shared into it from other scopes (default owned);"
-        " this server shares no posts, so `shared` alone matches none.",
-        enum=("owned", "shared"),
-    ),
-    default=["owned"],
-    echo_default=True,
-)
-
-
-def _ids_of(name: str, kind: IdKind, description: str) -> Param:
-    return ids_param(name, kind, description)
-
-
-STRINGS: dict[str, Any] = {"type": "array", "items": {"type": "string"}}
-
-RESOURCE = Resource(
-    kind=KIND,
-    model=Post,
-    title="Post",
-    fields=(
-        typed_id("post", Post.id),
-        scope(Post.scope_id),
-        typed_id("user", Post.user_id),
-        typed_id("user", Post.assignee_id),
-        column(Post.name, {"type": "string"}),
-        column(Post.description, {"type": "string"}),
-        column(Post.status, {"type": "string", "enum": [str(status) for status in PostStatus]}),
-        timestamp(Post.live_at),
-        column(Post.live_at_timezone, nullable({"type": "string"})),
-        column(Post.url, nullable({"type": "string"})),
-        column(Post.xid, {"type": "string"}),
-        typed_id("platform", Post.platform_id),
-        typed_id("channel", Post.channel_id),
-        schemas.version_id(Post.schema_id, Post.schema_version),
-        column(Post.ext, {"type": "object"}, empty_as="object"),
-        column(Post.ext, STRINGS, name="asset_ids", convert=lambda ext: asset_ids(ext or {})),
-        typed_ids("term", Post.term_ids, schema=STRINGS),
-        constant("topic_ids", [], STRINGS),
-        constant("link_ids", [], STRINGS),
-        column_list(Post.origin_ids, STRINGS),
-        constant("post_attachment_ids", [], STRINGS),
-        # set by the enricher (workflow_ids)
-        constant("approval_workflow_id", None, nullable({"type": "string"})),
-        constant("production_workflow_id", None, nullable({"type": "string"})),
-        constant("interaction_id", None, nullable({"type": "string"})),
-        constant("targeting_id", None, nullable({"type": "string"})),
-        column(Post.ingested, {"type": "boolean"}, convert=bool),
-        column(Post.publish_error, nullable({"type": "string"})),
-        timestamp(Post.created_at),
-        timestamp(Post.updated_at),
-    ),
-    also_select=(Post.approval_group_id,),
-    visible=visible_in_reach("post:read", Post.scope_id),
-    order_fields={
-        "live_at": OrderField(Post.live_at),
-        "created_at": OrderField(Post.created_at),
-    },
-    default_order=("created_at", "desc"),
-    enrich=links.with_link_ids(workflow_ids),
-    includes={
-        "user_id": Include("user", lambda row: [row["user_id"]]),
-        "platform_id": Include("platform", lambda row: [row["platform_id"]]),
-        "channel_id": Include("channel", lambda row: [row["channel_id"]]),
-        "schema_id": Include("schema", lambda row: [row["schema_id"]]),
-    },
-    filters=(
-        owned_by_scopes(Post.scope_id),
-        ListFilter(
-            (
-                csv_param(
-                    "statuses",
-                    "A CSV of statuses; `queued.*` and `approvals.*` match a family.",
-                    pattern=r"^[a-z]+(\.[a-z*]+)?$",
-                ),
-            ),
-            _statuses,
-        ),
-        column_in(
-            _ids_of("channel_ids", CHANNEL, "A CSV of channel IDs to filter by."), Post.channel_id
-        ),
-        column_in(
-            _ids_of("platform_ids", PLATFORM, "A CSV of platform IDs to filter by."),
-            Post.platform_id,
-        ),
-        column_in(_ids_of("user_ids", USER, "A CSV of creator IDs to filter by."), Post.user_id),
-        column_in(
-            _ids_of("assignee_ids", USER, "A CSV of assignee IDs to filter by."), Post.assignee_id
-        ),
-        date_range("live_at", Post.live_at),
-        date_range("updated_at", Post.updated_at),
-        ListFilter(
-            (
-                choice_param(
-                    "live_at",
-                    "true: posts with a live_at; false or null: posts without one.",
-                    ("true", "false", "null"),
-                ),
-            ),
-            _scheduled,
-        ),
-        ListFilter(
-            (
-                text_param("keywords", "Search the name, description and content."),
-                text_param("name", "Search post names."),
-            ),
-            _text,
-        ),
-        APPROVAL_FILTERS,
-        ListFilter(
-            (
-                ids_param("term_ids", TERM, "Posts carrying any of these terms."),
-                csv_param(
-                    "asset_ids",
-                    "Posts whose content names any of these assets (a legacy image id"
-                    " `license:<l>:image:<n>` names `asset:<n>`).",
-                    pattern=ASSET_FILTER_PATTERN,
-                ),
-                csv_param(
-                    "origin_ids",
-                    "Posts made from any of these briefs or campaigns.",
-                    pattern=r"^(brief:\d+|campaign:\d+)$",
-                ),
-                csv_param(
-                    "topic_ids",
-                    "Deprecated (use terms): this server keeps no topics, so no post matches.",
-                    pattern=r"^topic:[a-zA-Z0-9][a-zA-Z0-9_]*$",
-                ),
-            ),
-            _references,
-        ),
-        ListFilter(
-            (
-                ACCESS_SCOPES,
-                choice_param(
-                    "access_scope",
-                    "The older, one-valued access_scopes (owned or shared).",
-                    ("owned", "shared"),
-                ),
-            ),
-            _access,
-        ),
-        ListFilter(
-            (
-                csv_param(
-                    "assignment_statuses",
-                    "Posts with an assignee (assigned), without (unassigned), or both.",
-                    enum=("assigned", "unassigned", "both"),
-                ),
-            ),
-            _assignment,
-        ),
-        ListFilter(
-            (
-                bool_param(
-                    "is_interaction",
-                    "true: posts that are interactions with external content (this server"
-                    " has none); false: every post. Provisional in Percolate.",
-                ),
-            ),
-            _interaction,
-        ),
-        METADATA_FILTERS,
-    ),
-)
-
-
-# --- bodies ----------------------------------------------------------------------------------
-
-
-class PostFields(BaseModel):
-    """What create and update share (every property optional here)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    name: str | None = Field(default=None, max_length=500)
-    description: str | None = Field(default=None, max_length=20_000)
-    schema_id: str | None = Field(default=None, pattern=r"^schema:\d+(_\d+)?$")
-    ext: dict[str, Any] | None = None
-    live_at: str | None = Field(default=None, max_length=40)
-    live_at_timezone: str | None = Field(default=None, max_length=64)
-    assignee_id: str | None = Field(default=None, pattern=r"^user:\d{1,18}$")
-    term_ids: list[str] | None = Field(default=None, max_length=500)
-    topic_ids: list[str] | None = Field(default=None, max_length=500)
-    origin_ids: list[str] | None = Field(default=None, max_length=100)
-    status: str | None = Field(default=None, max_length=40)
-    approval_group_id: str | None = Field(default=None, max_length=80)
-
-
-class PostCreate(PostFields):
-    """``scope_id``, ``channel_id`` and ``schema_id`` are required unless ``copy_from_id``
-    names a post to take them from (every property is then an override)."""
-
-    scope_id: str | None = Field(default=None, pattern=SCOPE_PATTERN)
-    channel_id: str | None = Field(default=None, pattern=r"^channel:\d{1,18}$")
-    platform_id: str | None = Field(default=None, pattern=r"^platform:\d{1,18}$")
-    copy_from_id: str | None = Field(default=None, pattern=r"^post:\d{1,18}$")
-    metadata: list[MetadataWrite] | None = Field(default=None, max_length=50)
-    """Metadata records about the new post, written in the same transaction."""
-
-
-class PostUpdate(PostFields):
-    url: str | None = Field(default=None, max_length=2048)
-    xid: str | None = Field(default=None, max_length=200)
-    platform_id: str | None = Field(default=None, pattern=r"^platform:\d{1,18}$")
-    channel_id: str | None = Field(default=None, pattern=r"^channel:\d{1,18}$")
-
-
-# --- rules -----------------------------------------------------------------------------------
 
 
 def _live_at(raw: str | None) -> datetime | None:
@@ -412,7 +88,7 @@ async def _channel(ctx: V5Context, wire: str) -> tuple[Channel, Platform]:
 async def _post_schema(ctx: V5Context, wire: str, channel: Channel) -> tuple[Schema, SchemaVersion]:
     """A post schema matching the channel (its ``ext.channel_type`` and ``ext.platform_id``)."""
     ref = schemas.parse_schema_ref(wire, "schema_id")
-    schema, version = await schemas.load_version(ctx, ref, "schema_id", wire)
+    schema, version = await schema_rules.load_version(ctx, ref, "schema_id", wire)
     if schema.type != "post":
         raise invalid("schema_id", "The schema is not a post schema.", wire)
     if schema.channel_type is not None and schema.channel_type != channel.type:
@@ -424,7 +100,7 @@ async def _post_schema(ctx: V5Context, wire: str, channel: Channel) -> tuple[Sch
 
 async def _checked_ext(ctx: V5Context, version: SchemaVersion, ext: dict[str, Any]) -> None:
     """``ext`` valid for ``version``; the terms it names exist in this account."""
-    await schemas.check_values(ctx, version, ext)
+    await schema_rules.check_values(ctx, version, ext)
 
 
 async def _term_keys(ctx: V5Context, wires: list[str]) -> list[int]:
@@ -496,7 +172,7 @@ async def _copied_terms(ctx: V5Context, source: Post, scope_id: int | None) -> l
     return [by_name[name] for name in names if name in by_name]
 
 
-async def _create(ctx: V5Context, body: PostCreate) -> int:
+async def create_post(ctx: V5Context, body: PostCreate) -> int:
     """Create a post, or copy one (``copy_from_id``, seed rules) in one transaction."""
     source = await _copy_source(ctx, body.copy_from_id) if body.copy_from_id else None
     if body.scope_id is not None:
@@ -596,7 +272,7 @@ async def _create(ctx: V5Context, body: PostCreate) -> int:
     return post.id
 
 
-async def _update(ctx: V5Context, key: int, body: PostUpdate) -> None:
+async def update_post(ctx: V5Context, key: int, body: PostUpdate) -> None:
     wire = f"post:{key}"
     post = await ctx.session.get(Post, (ctx.tenant_id, key))
     if post is None or not await ctx.can("post:read", post.scope_id):
@@ -714,7 +390,7 @@ async def change_status(
         await announce_status_change(ctx, key, str(current), shown)
 
 
-async def _delete(ctx: V5Context, key: int) -> None:
+async def delete_post(ctx: V5Context, key: int) -> None:
     wire = f"post:{key}"
     post = await ctx.session.get(Post, (ctx.tenant_id, key))
     if post is None or not await ctx.can("post:read", post.scope_id):
@@ -731,31 +407,3 @@ async def _delete(ctx: V5Context, key: int) -> None:
         .execution_options(synchronize_session=False)
     )
     ctx.session.expunge(post)
-
-
-router = resource_router(
-    RESOURCE,
-    create=Create(
-        PostCreate,
-        _create,
-        "Create a post on a channel; `ext` is validated against the post schema version.",
-    ),
-    update=Update(
-        PostUpdate,
-        _update,
-        "Change a post; status changes follow the life cycle (illegal ones: 409).",
-    ),
-    delete=Delete(_delete, "Delete a post."),
-    list_description=(
-        "Posts visible to the caller; `statuses` takes `queued.*` wildcards, `scope_ids`"
-        " with `extend_scopes`, `live_at:from`/`:to`, `keywords`, `name`; `term_ids`,"
-        " `asset_ids`, `origin_ids` match posts referring to any of them. Metadata filters"
-        " are query keys of their own: `metadata.{schema}.{path}=csv` (values OR),"
-        " `metadata.{schema}.{path}.from` (inclusive) / `.to` (exclusive) on dates, and"
-        " `has_metadata.{schema}.{path}=true|false`, e.g."
-        " `metadata.schema:1.live_date_range/from.from=2016-01-01`. Every filter ANDs with"
-        " the others. This server shares no posts across scopes (`access_scopes=shared`"
-        " matches none), keeps no topics (`topic_ids` matches none) and has no interactions"
-        " (`is_interaction=true` matches none)."
-    ),
-)

@@ -1,34 +1,20 @@
-"""``/api/v5/user_role/``: a role granted to a user in a scope (reference §3.18).
-
-The grant applies in its scope and every scope below it. Reading grants needs ``user:read``,
-making and revoking them ``user:update``, in the grant's scope or above.
-"""
+"""The user_role resource (reference §3.18): grant ids, wire fields, filters and visibility."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ColumnElement, Select, false, func, or_, select
-from sqlalchemy.exc import IntegrityError
 
-from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.identity.models import Role, RolePermission, User, UserRole
 from tenantry.core.identity.permissions import catalogue
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.scopes import ancestors_select
-from tenantry.percolate.api.common import (
-    applying_in_scopes,
-)
-from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.common import applying_in_scopes
+from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.fields import scope, timestamp, typed_id
-from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, parse_scope
-from tenantry.percolate.api.params import (
-    bool_param,
-    choice_param,
-    csv_param,
-    ids_param,
-)
+from tenantry.percolate.api.ids import IdKind
+from tenantry.percolate.api.params import bool_param, choice_param, csv_param, ids_param
 from tenantry.percolate.api.resource import (
     Include,
     ListFilter,
@@ -37,10 +23,7 @@ from tenantry.percolate.api.resource import (
     column_in,
     date_range,
 )
-from tenantry.percolate.api.routes import Create, Delete, resource_router
-from tenantry.percolate.role import resource as role
-
-__all__ = ["KIND", "RESOURCE", "UserRoleBody", "grant", "router"]
+from tenantry.percolate.role import declaration as role
 
 KIND = IdKind("user_role")
 USER = IdKind("user", list_pattern=r"^user:[a-zA-Z0-9][a-zA-Z0-9_]*$")
@@ -174,83 +157,5 @@ RESOURCE = Resource(
             ),
             _distinct,
         ),
-    ),
-)
-
-
-class UserRoleBody(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    user_id: str = Field(pattern=r"^user:\d+$")
-    role_id: str = Field(pattern=r"^role:\d+$")
-    scope_id: str = Field(pattern=SCOPE_PATTERN, description="The scope the role applies in.")
-
-
-class UserRoleOfNewUser(BaseModel):
-    """``user_role`` of a user create: the role and scope (the user is the one created)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    role_id: str = Field(pattern=r"^role:\d+$")
-    scope_id: str = Field(pattern=SCOPE_PATTERN)
-
-
-async def grant(
-    ctx: V5Context, user_id: int, role_wire: str, scope_wire: str, *, key_prefix: str = ""
-) -> int:
-    """Grant a role in a scope (``user:update`` there); the same triple twice is a 409."""
-    scope_id = await ctx.scope_of(
-        parse_scope(scope_wire, f"{key_prefix}scope_id"), f"{key_prefix}scope_id"
-    )
-    await ctx.require("user:update", scope_id, f"{key_prefix}scope_id", scope_wire)
-    role_id = role.KIND.parse(role_wire, f"{key_prefix}role_id")
-    await role.usable_role(ctx, role_id, scope_id, f"{key_prefix}role_id")
-    duplicate = await ctx.session.scalar(
-        select(func.count()).where(
-            of_tenant(UserRole, ctx.tenant_id),
-            UserRole.user_id == user_id,
-            UserRole.role_id == role_id,
-            UserRole.scope_id.is_(None) if scope_id is None else UserRole.scope_id == scope_id,
-        )
-    )
-    if duplicate:
-        raise Conflict(
-            "The user already holds this role in this scope.",
-            [FieldError(f"{key_prefix}role_id", "taken", role_wire)],
-        )
-    row = UserRole(tenant_id=ctx.tenant_id, user_id=user_id, role_id=role_id, scope_id=scope_id)
-    try:
-        async with ctx.session.begin_nested():
-            ctx.session.add(row)
-            await ctx.session.flush()
-    except IntegrityError:
-        raise Conflict("The user already holds this role in this scope.") from None
-    return row.id
-
-
-async def _create(ctx: V5Context, body: UserRoleBody) -> int:
-    user_id = USER.parse(body.user_id, "user_id")
-    exists = await ctx.session.get(User, (ctx.tenant_id, user_id))
-    if exists is None:
-        raise forbidden("user_id", body.user_id, "user")
-    return await grant(ctx, user_id, body.role_id, body.scope_id)
-
-
-async def _delete(ctx: V5Context, key: int) -> None:
-    row = await ctx.session.get(UserRole, (ctx.tenant_id, key))
-    if row is None or not await ctx.can("user:update", row.scope_id):
-        raise forbidden("user_role_id", f"user_role:{key}", "user_role")
-    await ctx.session.delete(row)
-    await ctx.session.flush()
-
-
-router = resource_router(
-    RESOURCE,
-    create=Create(UserRoleBody, _create, "Grant a role to a user in a scope (`user:update`)."),
-    delete=Delete(_delete, "Revoke a user role."),
-    list_description=(
-        "User roles. With `scope_ids`, the grants that apply in those scopes: made there,"
-        " inherited from above (unless `exclude_hierarchical`), and below them with"
-        " `extend_scopes`."
     ),
 )

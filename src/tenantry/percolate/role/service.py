@@ -1,4 +1,4 @@
-"""``/api/v5/role/``: roles as named lists of capability codes (reference §3.17).
+"""Role rules: create, change, delete, which roles a scope may use, and the built-ins.
 
 A role is a core role plus its Percolate profile (``code``, built-in or not, owning scope).
 The four built-ins of ``builtin_scope:system`` are provisioned into every account on first
@@ -8,139 +8,22 @@ use and are read-only; so are the core ``admin``/``member`` presets, shown as ac
 from __future__ import annotations
 
 import re
-from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import ColumnElement, Select, and_, delete, false, func, or_, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core.base import utcnow
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.identity.models import Role, RolePermission, UserRole
-from tenantry.core.identity.permissions import catalogue
-from tenantry.core.resources.scoped import of_tenant, same_tenant
-from tenantry.core.scopes import ancestor_ids, ancestors_select
+from tenantry.core.resources.scoped import of_tenant
+from tenantry.core.scopes import ancestor_ids
 from tenantry.core.tenancy import tenant_of
 from tenantry.percolate.api.context import V5Context, forbidden
-from tenantry.percolate.api.fields import column, constant, scope, timestamp, typed_id
-from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
-from tenantry.percolate.api.params import scope_ids_param
-from tenantry.percolate.api.resource import ListFilter, OrderField, Resource, date_range
-from tenantry.percolate.api.routes import Create, Delete, Update, resource_router
+from tenantry.percolate.api.ids import invalid, parse_scope
+from tenantry.percolate.role.bodies import RoleCreate, RoleUpdate
 from tenantry.percolate.role.capabilities import BUILTIN_ROLES, CAPABILITIES
 from tenantry.percolate.role.models import RoleProfile
-
-__all__ = ["KIND", "RESOURCE", "ensure_builtin_roles", "router", "usable_role"]
-
-KIND = IdKind("role", list_pattern=r"^role:[a-zA-Z0-9][a-zA-Z0-9_]*$")
-CODE_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
-_CODE = re.compile(CODE_PATTERN)
-_JOIN = and_(same_tenant(RoleProfile, Role), RoleProfile.role_id == Role.id)
-
-
-async def _capabilities(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
-    """Capabilities of a page of roles: presets expanded, the rest in one query."""
-    explicit = [row["id"] for row in rows if row["preset"] is None]
-    granted: dict[int, list[str]] = {}
-    if explicit:
-        found = await ctx.db.rows(
-            select(RolePermission.role_id, RolePermission.permission).where(
-                of_tenant(RolePermission, ctx.tenant_id), RolePermission.role_id.in_(explicit)
-            )
-        )
-        for role_id, permission in found:
-            granted.setdefault(role_id, []).append(permission)
-    out: dict[int, dict[str, Any]] = {}
-    for row in rows:
-        if row["preset"] is not None:
-            caps = sorted(catalogue.expand_preset(row["preset"]))
-        else:
-            caps = sorted(granted.get(row["id"], []))
-        out[row["id"]] = {"capabilities": caps}
-    return out
-
-
-async def _visible(stmt: Select[Any], ctx: V5Context) -> Select[Any]:
-    if not ctx.holds_anywhere("role:read"):
-        return stmt.where(false())
-    reach = await ctx.reach("role:read")
-    if reach.everywhere:
-        return stmt
-    return stmt.where(or_(RoleProfile.system.is_(True), reach.condition(RoleProfile.scope_id)))
-
-
-async def _usable_in(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
-    """Roles usable in the given scopes: built-ins, the account's, and those of each scope
-    and its ancestors."""
-    if "scope_ids" not in values:
-        return stmt
-    rows, account, system = await ctx.filter_scopes(values["scope_ids"])
-    clauses: list[ColumnElement[bool]] = []
-    if rows or account or system:
-        clauses.append(RoleProfile.system.is_(True))
-    if rows or account:
-        clauses.append(
-            and_(
-                RoleProfile.scope_id.is_(None),
-                or_(RoleProfile.system.is_(None), RoleProfile.system.is_(False)),
-            )
-        )
-    if rows:
-        clauses.append(RoleProfile.scope_id.in_(ancestors_select(ctx.tenant_id, rows)))
-    return stmt.where(or_(*clauses) if clauses else false())
-
-
-CAPABILITY_LIST = {"type": "array", "items": {"type": "string"}}
-
-RESOURCE = Resource(
-    kind=KIND,
-    model=Role,
-    title="Role",
-    source=Role.__table__.outerjoin(RoleProfile.__table__, _JOIN),
-    fields=(
-        typed_id("role", Role.id),
-        column(RoleProfile.code, {"type": "string"}, fallback=Role.name),
-        column(Role.name, {"type": "string"}),
-        column(Role.description, {"type": "string"}),
-        constant("capabilities", [], CAPABILITY_LIST),
-        scope(RoleProfile.scope_id, system=RoleProfile.system),
-        timestamp(Role.created_at),
-        timestamp(Role.updated_at),
-    ),
-    enrich=_capabilities,
-    also_select=(Role.preset,),
-    visible=_visible,
-    order_fields={"name": OrderField(Role.name)},
-    required_any=("scope_ids",),
-    filters=(
-        ListFilter(
-            (scope_ids_param("A CSV of scope IDs; roles usable in them are returned (required)."),),
-            _usable_in,
-        ),
-        date_range("created_at", Role.created_at),
-    ),
-)
-
-
-class RoleCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    name: str = Field(min_length=1, max_length=100)
-    code: str | None = Field(default=None, max_length=100, pattern=CODE_PATTERN)
-    description: str = Field(default="", max_length=500)
-    capabilities: list[str] = Field(default_factory=list, max_length=500)
-    scope_id: str | None = Field(
-        default=None, pattern=SCOPE_PATTERN, description="Owning scope (default: the account)."
-    )
-
-
-class RoleUpdate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    name: str | None = Field(default=None, min_length=1, max_length=100)
-    description: str | None = Field(default=None, max_length=500)
-    capabilities: list[str] | None = Field(default=None, max_length=500)
 
 
 def _checked_capabilities(capabilities: list[str]) -> list[str]:
@@ -170,7 +53,7 @@ async def _taken(session: AsyncSession, tenant_id: int, name: str | None, code: 
             raise Conflict("A role with this code exists.", [FieldError("code", "taken", code)])
 
 
-async def _create(ctx: V5Context, body: RoleCreate) -> int:
+async def create_role(ctx: V5Context, body: RoleCreate) -> int:
     scope_id: int | None = None
     if body.scope_id is not None:
         scope_id = await ctx.scope_of(parse_scope(body.scope_id, "scope_id"), "scope_id")
@@ -202,7 +85,7 @@ async def _editable(ctx: V5Context, key: int) -> tuple[Role, RoleProfile | None]
     return role, profile
 
 
-async def _update(ctx: V5Context, key: int, body: RoleUpdate) -> None:
+async def update_role(ctx: V5Context, key: int, body: RoleUpdate) -> None:
     role, _profile = await _editable(ctx, key)
     if body.name is not None and body.name.strip() != role.name:
         await _taken(ctx.session, ctx.tenant_id, body.name.strip(), None)
@@ -222,7 +105,7 @@ async def _update(ctx: V5Context, key: int, body: RoleUpdate) -> None:
     await ctx.session.flush()
 
 
-async def _delete(ctx: V5Context, key: int) -> None:
+async def delete_role(ctx: V5Context, key: int) -> None:
     role, profile = await _editable(ctx, key)
     assigned = await ctx.session.scalar(
         select(func.count()).where(of_tenant(UserRole, ctx.tenant_id), UserRole.role_id == key)
@@ -282,12 +165,3 @@ async def ensure_builtin_roles(session: AsyncSession) -> None:
                 await session.flush()
         except IntegrityError:
             continue  # another request provisioned it (or a custom role took the name)
-
-
-router = resource_router(
-    RESOURCE,
-    create=Create(RoleCreate, _create, "Create a custom role (capability `role:manage`)."),
-    update=Update(RoleUpdate, _update, "Change a custom role; built-in roles are read-only."),
-    delete=Delete(_delete, "Delete a custom role that nobody holds (409 otherwise)."),
-    list_description="Roles usable in the given scopes (`scope_ids` is required).",
-)

@@ -1,4 +1,4 @@
-"""``/api/v5/channel/`` (reference §3.7): publishing destinations in a scope, on a platform.
+"""The channel resource (reference §3.7): wire fields, capability filters and visibility.
 
 A channel's capabilities follow from its type (a table below, inferred: the seed lists the
 values, not which type has which), so the ``capabilities``/``has_capabilities`` filters are
@@ -9,12 +9,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import Select, false, func, select
+from sqlalchemy import Select, false
 
-from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
-from tenantry.percolate.api.context import V5Context, forbidden
+from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.fields import (
     column,
     constant,
@@ -24,7 +22,7 @@ from tenantry.percolate.api.fields import (
     typed_id,
     typed_ids,
 )
-from tenantry.percolate.api.ids import SCOPE_PATTERN, IdKind, invalid, parse_scope
+from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import bool_param, csv_param, ids_param
 from tenantry.percolate.api.resource import (
     Include,
@@ -35,13 +33,8 @@ from tenantry.percolate.api.resource import (
     column_in,
     date_range,
 )
-from tenantry.percolate.api.routes import Create, Update, resource_router
 from tenantry.percolate.channel.models import Channel
-from tenantry.percolate.platform.models import Platform
-from tenantry.percolate.platform.resource import KIND as PLATFORM
-from tenantry.percolate.term.models import Term
-
-__all__ = ["CHANNEL_CAPABILITIES", "KIND", "RESOURCE", "router"]
+from tenantry.percolate.platform.declaration import KIND as PLATFORM
 
 KIND = IdKind("channel")
 TERM = IdKind("term", list_pattern=r"^term:[a-zA-Z\d]+$")
@@ -203,105 +196,4 @@ RESOURCE = Resource(
         column_eq(bool_param("active", "Filter by active or inactive channels."), Channel.active),
         date_range("created_at", Channel.created_at),
     ),
-)
-
-
-class ChannelCreate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    name: str = Field(min_length=1, max_length=200, description="The display name.")
-    platform_id: str = Field(pattern=r"^platform:\d+$")
-    scope_id: str = Field(pattern=SCOPE_PATTERN, description="A license ID.")
-    term_ids: list[str] = Field(default_factory=list, max_length=200)
-    type: ChannelType
-    xid: str = Field(default="", max_length=200, description="The external channel identifier.")
-
-
-class ChannelUpdate(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    active: bool | None = None
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    platform_id: str | None = Field(default=None, pattern=r"^platform:\d+$")
-    scope_id: str | None = Field(default=None, pattern=SCOPE_PATTERN)
-    term_ids: list[str] | None = Field(default=None, max_length=200)
-    type: ChannelType | None = None
-    xid: str | None = Field(default=None, max_length=200)
-
-
-async def _platform(ctx: V5Context, wire: str, scope_id: int | None) -> int:
-    """A platform usable for a channel in ``scope_id``: native, or custom in a scope at or
-    above it."""
-    key = PLATFORM.parse(wire, "platform_id")
-    platform = await ctx.session.get(Platform, (ctx.tenant_id, key))
-    if platform is None:
-        raise forbidden("platform_id", wire, "platform")
-    if not platform.system and platform.scope_id is not None:
-        from tenantry.core.scopes import ancestor_ids
-
-        above = await ancestor_ids(ctx.session, [scope_id]) if scope_id is not None else set()
-        if platform.scope_id not in above:
-            raise forbidden("platform_id", wire, "platform")
-    return key
-
-
-async def _terms(ctx: V5Context, wires: list[str]) -> list[int]:
-    keys = [TERM.parse(wire, "term_ids") for wire in wires]
-    keys = list(dict.fromkeys(keys))
-    if keys:
-        found = await ctx.session.scalar(
-            select(func.count()).where(of_tenant(Term, ctx.tenant_id), Term.id.in_(keys))
-        )
-        if found != len(keys):
-            raise forbidden("term_ids", ",".join(wires), "term")
-    return keys
-
-
-async def _create(ctx: V5Context, body: ChannelCreate) -> int:
-    scope_id = await ctx.scope_of(parse_scope(body.scope_id, "scope_id"), "scope_id")
-    await ctx.require("license_channel:create", scope_id, "scope_id", body.scope_id)
-    channel = Channel(
-        tenant_id=ctx.tenant_id,
-        name=body.name.strip() or body.name,
-        type=body.type,
-        xid=body.xid,
-        scope_id=scope_id,
-        platform_id=await _platform(ctx, body.platform_id, scope_id),
-        term_ids=await _terms(ctx, body.term_ids),
-    )
-    ctx.session.add(channel)
-    await ctx.session.flush()
-    return channel.id
-
-
-async def _update(ctx: V5Context, key: int, body: ChannelUpdate) -> None:
-    channel = await ctx.session.get(Channel, (ctx.tenant_id, key))
-    wire = f"channel:{key}"
-    if channel is None:
-        raise forbidden("channel_id", wire, "channel")
-    await ctx.require("license_channel:update", channel.scope_id, "channel_id", wire)
-    if body.scope_id is not None:
-        scope_id = await ctx.scope_of(parse_scope(body.scope_id, "scope_id"), "scope_id")
-        await ctx.require("license_channel:update", scope_id, "scope_id", body.scope_id)
-        channel.scope_id = scope_id
-    if body.platform_id is not None:
-        channel.platform_id = await _platform(ctx, body.platform_id, channel.scope_id)
-    if body.term_ids is not None:
-        channel.term_ids = await _terms(ctx, body.term_ids)
-    if body.name is not None:
-        channel.name = body.name.strip() or body.name
-    if body.type is not None:
-        channel.type = body.type
-    if body.xid is not None:
-        channel.xid = body.xid
-    if body.active is not None:
-        channel.active = body.active
-    await ctx.session.flush()
-
-
-router = resource_router(
-    RESOURCE,
-    create=Create(ChannelCreate, _create, "Create a channel (`license_channel:create`)."),
-    update=Update(ChannelUpdate, _update, "Update a channel; `active: false` deactivates it."),
-    list_description="Channels of the account's scopes.",
 )

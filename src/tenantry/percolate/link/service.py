@@ -23,45 +23,14 @@ from sqlalchemy.exc import IntegrityError
 
 from tenantry.core.errors import Conflict
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.percolate.api.common import (
-    owned_by_scopes,
-    visible_in_reach,
-)
 from tenantry.percolate.api.context import V5Context
-from tenantry.percolate.api.fields import column, computed, scope, timestamp, typed_id, typed_ids
-from tenantry.percolate.api.ids import IdKind
-from tenantry.percolate.api.params import ids_param
-from tenantry.percolate.api.resource import (
-    Enricher,
-    Include,
-    OrderField,
-    Resource,
-    Row,
-    column_in,
-)
-from tenantry.percolate.api.routes import resource_router
+from tenantry.percolate.api.resource import Enricher, Row
+from tenantry.percolate.link.declaration import REDIRECT_PATH, short_url
 from tenantry.percolate.link.models import ShortLink, ShortLinkCode
 from tenantry.percolate.post.models import Post
-from tenantry.percolate.schema import resource as schemas
+from tenantry.percolate.schema import service as schema_rules
 from tenantry.percolate.schema.models import SchemaVersion
 
-__all__ = [
-    "KIND",
-    "REDIRECT_PATH",
-    "RESOURCE",
-    "TRACKING_PARAMETER",
-    "new_code",
-    "post_link_ids",
-    "router",
-    "short_url",
-    "shorten",
-    "shorten_new_post",
-    "with_link_ids",
-]
-
-KIND = IdKind("link")
-POST = IdKind("post")
-REDIRECT_PATH = "/l/"
 TRACKING_PARAMETER = "__prclt"
 CODE_BYTES = 6
 """8 URL-safe characters: 48 random bits, so guessing one live code among a billion takes
@@ -75,10 +44,6 @@ LinkIdentity = tuple[str, bool, tuple[int, ...]]
 def new_code() -> str:
     """A fresh random code (its uniqueness across tenants is the code directory's key)."""
     return secrets.token_urlsafe(CODE_BYTES)
-
-
-def short_url(base_url: str, code: str) -> str:
-    return f"{base_url.rstrip('/')}{REDIRECT_PATH}{code}"
 
 
 def tracking_url(url: str) -> str:
@@ -126,7 +91,7 @@ async def _new_link(
 
 
 def _links_keys(version: SchemaVersion) -> list[str]:
-    definition = schemas.compiled(version).definition
+    definition = schema_rules.compiled(version).definition
     return [plugin.key for plugin in definition.plugins if plugin.type == "links"]
 
 
@@ -227,47 +192,3 @@ def with_link_ids(enrich: Enricher | None = None) -> Enricher:
         return extra
 
     return enriched
-
-
-# --- /api/v5/link/ ---------------------------------------------------------------------------
-
-
-RESOURCE = Resource(
-    kind=KIND,
-    model=ShortLink,
-    title="Link",
-    fields=(
-        typed_id("link", ShortLink.id),
-        typed_id("post", ShortLink.post_id, name="object_id"),
-        scope(ShortLink.scope_id),
-        column(ShortLink.url, {"type": "string", "format": "uri"}),
-        computed(
-            "short_url",
-            lambda row, ctx: short_url(ctx.platform.settings.base_url, row["code"]),
-            {"type": "string", "format": "uri"},
-            needs=(ShortLink.code,),
-        ),
-        column(ShortLink.tracking_url, {"type": "string"}),
-        typed_ids("tracking_tag", ShortLink.tracking_tag_ids),
-        column(ShortLink.clicks, {"type": "integer", "minimum": 0}),
-        timestamp(ShortLink.created_at),
-    ),
-    visible=visible_in_reach("post:read", ShortLink.scope_id),
-    order_fields={"created_at": OrderField(ShortLink.created_at)},
-    includes={"object_id": Include("post", lambda row: [row["post_id"]])},
-    filters=(
-        owned_by_scopes(ShortLink.scope_id),
-        column_in(
-            ids_param("object_ids", POST, "A CSV of post IDs whose links to list."),
-            ShortLink.post_id,
-        ),
-    ),
-)
-
-router = resource_router(
-    RESOURCE,
-    list_description=(
-        "A Tenantry addition: the short links the links plugin made for posts, with their"
-        " click counts (`clicks`); readable by whoever may read the post."
-    ),
-)

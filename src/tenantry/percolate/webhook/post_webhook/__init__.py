@@ -1,0 +1,1 @@
+"""Posts associated with webhooks: ``/api/v5/postwebhook/`` (reference §3.10)."""
