@@ -39,11 +39,11 @@ class PercolateFace:
         # Alembic) does not pull in the web stack.
         from tenantry import __version__
         from tenantry.core.identity.permissions import catalogue
+        from tenantry.core.oauth.errors import render_token_error
         from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
         from tenantry.percolate.api import spec
         from tenantry.percolate.errors import render_percolate_error
         from tenantry.percolate.oauth import endpoints, pages
-        from tenantry.percolate.oauth.errors import render_token_error
         from tenantry.percolate.permissions import PERMISSIONS
         from tenantry.percolate.role.capabilities import PERMISSIONS as CAPABILITIES
         from tenantry.percolate.user import me

@@ -41,8 +41,9 @@ class PerscomFace:
 
     def commands(self) -> Commands:
         from tenantry.perscom.cli import apikey_app
+        from tenantry.perscom.oauth.cli import perscom_app
 
-        return Commands(groups={"apikey": apikey_app})
+        return Commands(groups={"apikey": apikey_app, "perscom": perscom_app})
 
     def demo_seeders(self) -> Sequence[DemoSeeder]:
         from tenantry.perscom.demo import seed_demo

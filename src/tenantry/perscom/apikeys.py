@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
 from sqlalchemy import JSON, BigInteger, Index, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tenantry.core.base import Base, TenantOwned, tenant_fk, utcnow
 from tenantry.core.errors import FieldError, NotFound, ValidationFailed
@@ -188,6 +188,7 @@ def check_scopes(scopes: Iterable[str]) -> list[str]:
 class IssuedKey:
     id: int
     token: str
+    expires_at: datetime | None = None
 
 
 class ApiKeyIssuer:
@@ -209,6 +210,34 @@ class ApiKeyIssuer:
         algorithm: str = "RS256",
     ) -> IssuedKey:
         """Issue a key in ``session`` (a tenant session for ``tenant_id``)."""
+        lifetime = timedelta(days=expires_in_days) if expires_in_days else None
+
+        def issue(sync_session: Session) -> IssuedKey:
+            return self.issue_sync(
+                sync_session,
+                tenant_id,
+                name=name,
+                scopes=scopes,
+                user_id=user_id,
+                lifetime=lifetime,
+                algorithm=algorithm,
+            )
+
+        return await session.run_sync(issue)
+
+    def issue_sync(
+        self,
+        session: Session,
+        tenant_id: int,
+        *,
+        name: str,
+        scopes: Sequence[str],
+        user_id: int | None = None,
+        lifetime: timedelta | None,
+        algorithm: str = "RS256",
+        audience: str = PERSONAL_ACCESS_CLIENT,
+    ) -> IssuedKey:
+        """The same on a synchronous session (OAuth's token endpoint runs inside Authlib)."""
         if algorithm not in ALGORITHMS:
             raise ValidationFailed(f"Unknown algorithm {algorithm!r}.")
         name = name.strip()
@@ -216,10 +245,10 @@ class ApiKeyIssuer:
             raise ValidationFailed("A key needs a name of 1 to 255 characters.")
         granted = check_scopes(scopes)
         now = utcnow().replace(microsecond=0)
-        expires = now + timedelta(days=expires_in_days) if expires_in_days else None
+        expires = now + lifetime if lifetime else None
         jti = uuid.uuid4().hex + uuid.uuid4().hex
         claims: dict[str, Any] = {
-            "aud": PERSONAL_ACCESS_CLIENT,
+            "aud": audience,
             "jti": jti,
             "iat": int(now.timestamp()),
             "nbf": int(now.timestamp()),
@@ -229,7 +258,7 @@ class ApiKeyIssuer:
         if expires is not None:
             claims["exp"] = int(expires.timestamp())
         if user_id is not None:
-            claims.update(await self._user_claims(session, user_id))
+            claims.update(self.user_claims(session, user_id))
         row = ApiKey(
             tenant_id=tenant_id,
             name=name,
@@ -240,16 +269,17 @@ class ApiKeyIssuer:
             expires_at=expires,
         )
         session.add(row)
-        await session.flush()
+        session.flush()
         signing_key: Any = self.keys.private_key if algorithm == "RS256" else self.keys.secret
         token = jwt.encode(claims, signing_key, algorithm=algorithm)
-        return IssuedKey(row.id, token)
+        return IssuedKey(row.id, token, expires)
 
-    async def _user_claims(self, session: AsyncSession, user_id: int) -> dict[str, Any]:
-        user = await session.scalar(select(User).where(User.id == user_id))
+    def user_claims(self, session: Session, user_id: int) -> dict[str, Any]:
+        """The user's claims as PERSCOM puts them in tokens (and OIDC's userinfo returns)."""
+        user = session.scalar(select(User).where(User.id == user_id))
         if user is None:
             raise NotFound(f"No user with id {user_id} in this tenant.")
-        roles = await session.scalars(
+        roles = session.scalars(
             select(Role.name)
             .join(UserRole, (UserRole.role_id == Role.id) & (same_tenant(UserRole, Role)))
             .where(UserRole.user_id == user_id, UserRole.scope_id.is_(None))

@@ -102,11 +102,33 @@ def install(
                 version=version,
             )
         )
+    _install_oauth(app, platform, keys, gate.reader)
     app.add_middleware(PerscomMiddleware)
     app.router.routes.append(Route("/health", health, methods=["GET"], include_in_schema=False))
     runtime = PerscomRuntime(registry, keys, gate, actions, found, specs)
     app.state.perscom = runtime
     return runtime
+
+
+def _install_oauth(
+    app: FastAPI, platform: Platform, keys: SigningKeys, reader: TokenReader
+) -> None:
+    """The OAuth 2.0 / OpenID Connect routes on top of the shared sign-in pages."""
+    from tenantry.core.oauth.errors import render_token_error
+    from tenantry.perscom.apikeys import ApiKeyIssuer
+    from tenantry.perscom.oauth import endpoints
+    from tenantry.perscom.oauth.clients import client_secret_box
+    from tenantry.web.face import ensure_installed
+    from tenantry.web.templating import render_error_page
+
+    ensure_installed(app, platform)
+    runtime = endpoints.OAuthRuntime(
+        client_secret_box(platform.settings), ApiKeyIssuer(keys, platform.settings), reader
+    )
+    endpoints.install_routes(app, runtime)
+    for path in (endpoints.TOKEN_PATH, endpoints.REVOKE_PATH, endpoints.USERINFO_PATH):
+        platform.error_renderers.register(path, render_token_error)
+    platform.error_renderers.register(endpoints.AUTHORIZE_PATH, render_error_page)
 
 
 def _spec_builder(registry: Registry, found: list[Operation], version: str, base_url: str):  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tenantry.perscom import apikeys
+from tenantry.perscom.oauth import models as oauth
 from tenantry.perscom.resources import (
     calendars,
     categories,
@@ -25,6 +26,7 @@ __all__ = [
     "documents",
     "form_models",
     "images",
+    "oauth",
     "organization",
     "people",
     "recognition",

@@ -16,6 +16,7 @@ from tenantry.perscom.engine.query import LIMIT, PAGE, SearchBody
 from tenantry.perscom.engine.routes import Operation
 from tenantry.perscom.engine.runtime import INT64_MAX, Compiled, Registry
 from tenantry.perscom.errors import FIXED_MESSAGES
+from tenantry.perscom.oauth.spec import CLIENT_BASIC, oauth_paths
 
 REF = "#/components/schemas/"
 JSON = "application/json"
@@ -74,6 +75,7 @@ def build_spec(
         path = f"/{version}{operation.spec_path}"
         paths.setdefault(path, {})[operation.method.lower()] = _operation(operation, version)
     paths[f"/{version}/me"] = {"get": _me(version)}
+    paths.update(oauth_paths())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -91,11 +93,13 @@ def build_spec(
             {"name": r.name, "description": f"{r.decl.label} resources."}
             for r in registry
             if r.decl.routed
-        ],
+        ]
+        + [{"name": "oauth", "description": "OAuth 2.0 and OpenID Connect (dashboard host)."}],
         "paths": paths,
         "components": {
             "securitySchemes": {
-                "ApiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+                "ApiKey": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "ClientBasic": CLIENT_BASIC,
             },
             "parameters": _parameters(),
             "schemas": schemas,

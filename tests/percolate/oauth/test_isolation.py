@@ -5,7 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from tests.percolate.support.oauth import CSRF, People, csrf_of, issued_token, me, sign_in
+from tests.percolate.support.oauth import People, csrf_of, issued_token, me, sign_in
+from tests.signin import CSRF
 
 from tenantry.core.errors import NotFound
 from tenantry.percolate.oauth.apikeys import create_api_key

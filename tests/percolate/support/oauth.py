@@ -9,24 +9,23 @@ from __future__ import annotations
 
 import base64
 import itertools
-import re
 import socket
 import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlencode, urlsplit
+from urllib.parse import urlencode
 
 import httpx
-import pyotp
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tests.signin import PASSWORD, Person, csrf_of, query_of, sign_in
 
 from tenantry import percolate
 from tenantry.app import create_app
@@ -40,7 +39,6 @@ from tenantry.percolate.oauth.models import OAuthCode, OAuthToken
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
 
-PASSWORD = "correct horse battery staple"
 REDIRECT_URI = "https://client.example.org/callback"
 TOKEN_URL = "/auth/v5/token/"
 OUTPUT_DIR = Path(__file__).resolve().parents[3] / "test-output"
@@ -74,30 +72,6 @@ def client_for(app: FastAPI, base_url: str = "http://testserver") -> httpx.Async
 async def http(percolate_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_for(percolate_app) as client:
         yield client
-
-
-@dataclass
-class Person:
-    tenant_id: int
-    user_id: int
-    email: str
-    password: str = PASSWORD
-    totp_seed: str | None = None
-    _last_step: int = field(default=0, repr=False)
-
-    def totp(self) -> str:
-        """A code for a step not used before (the server refuses replays): the window
-        around now holds three, which is all any test needs."""
-        assert self.totp_seed is not None
-        totp = pyotp.TOTP(self.totp_seed)
-        left = totp.interval - time.time() % totp.interval
-        if left < 3:  # the code would be verified in the next window, where step-1 is gone
-            time.sleep(left + 0.05)
-        current = totp.timecode(utcnow())
-        step = max(current - 1, self._last_step + 1)
-        assert step <= current + 1, "this test used more TOTP codes than a window holds"
-        self._last_step = step
-        return totp.generate_otp(step)
 
 
 @dataclass
@@ -172,51 +146,12 @@ def people(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Pe
     return People(settings, sessions)
 
 
-CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-def csrf_of(html: str) -> str:
-    match = CSRF.search(html)
-    assert match, "the page has no CSRF field"
-    return match.group(1)
-
-
 def authorize_url(client: Client, state: str | None = "st-123", **extra: str) -> str:
     params = {"response_type": "code", "client_id": client.client_id}
     if state is not None:
         params["state"] = state
     params.update(extra)
     return "/auth/oauth2?" + urlencode(params)
-
-
-def query_of(location: str) -> dict[str, str]:
-    return {k: v[0] for k, v in parse_qs(urlsplit(location).query).items()}
-
-
-async def sign_in(http: httpx.AsyncClient, person: Person, next_path: str = "/settings") -> None:
-    """Password (and TOTP when on) through the pages; ends fully signed in."""
-    page = await http.get("/login", params={"next": next_path, "account": person.tenant_id})
-    assert page.status_code == 200, page.text
-    done = await http.post(
-        "/login",
-        data={
-            "csrf_token": csrf_of(page.text),
-            "account": str(person.tenant_id),
-            "email": person.email,
-            "password": person.password,
-            "next": next_path,
-        },
-    )
-    assert done.status_code == 303, done.text
-    if person.totp_seed is not None:
-        assert done.headers["location"].startswith("/login/two-factor")
-        prompt = await http.get(done.headers["location"])
-        done = await http.post(
-            "/login/two-factor",
-            data={"csrf_token": csrf_of(prompt.text), "code": person.totp(), "next": next_path},
-        )
-        assert done.status_code == 303, done.text
-    assert done.headers["location"] == next_path
 
 
 async def form_dance(

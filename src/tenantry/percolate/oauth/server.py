@@ -13,18 +13,14 @@ differs from the RFC defaults:
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-from collections.abc import Mapping
 from typing import Any
-from urllib.parse import unquote
 
-from authlib.oauth2.rfc6749 import AuthorizationServer, OAuth2Payload, OAuth2Request
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
-from starlette.responses import Response
 
+from tenantry.core.oauth.basic import client_id_from_request, parse_basic_credentials
+from tenantry.core.oauth.request import OAuthRequest
+from tenantry.core.oauth.server import TOKEN_AUTH_METHODS, StarletteAuthorizationServer
 from tenantry.percolate.oauth.store import (
     ClientRef,
     CodeRef,
@@ -34,103 +30,12 @@ from tenantry.percolate.oauth.store import (
     new_token_values,
 )
 
-TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
-
 __all__ = [
     "OAuthRequest",
     "PercolateAuthorizationServer",
     "client_id_from_request",
     "parse_basic_credentials",
 ]
-
-
-class _Payload(OAuth2Payload):  # type: ignore[misc]
-    def __init__(self, data: dict[str, str], datalist: dict[str, list[str]]) -> None:
-        self._data = data
-        self._datalist = datalist
-
-    @property
-    def data(self) -> dict[str, str]:
-        return self._data
-
-    @property
-    def datalist(self) -> dict[str, list[str]]:
-        return self._datalist
-
-
-class OAuthRequest(OAuth2Request):  # type: ignore[misc]
-    """An already-parsed request (query string or body) in Authlib's terms.
-
-    Starlette reads bodies asynchronously and Authlib runs synchronously, so the endpoint
-    reads and parses first; this object only carries the result.
-    """
-
-    def __init__(
-        self,
-        method: str,
-        uri: str,
-        headers: Mapping[str, str],
-        data: dict[str, str],
-        datalist: dict[str, list[str]],
-    ) -> None:
-        super().__init__(method, uri, headers=headers)
-        self.payload = _Payload(data, datalist)
-
-    @property
-    def args(self) -> dict[str, str]:
-        return self.payload.data
-
-    @property
-    def form(self) -> dict[str, str]:
-        return self.payload.data
-
-
-def parse_basic_credentials(header: str | None) -> tuple[str, str] | None:
-    """``(client_id, secret)`` from ``Basic base64(id:secret)``, split on the last colon.
-
-    Typed client ids contain a colon, so splitting on the first one (RFC 7617) would read
-    ``client:4:s3cret`` as user ``client``. Padding is optional (Percolate's own example
-    omits it); a URL-safe alphabet is tolerated; values may be form-encoded (RFC 6749
-    §2.3.1).
-    """
-    if not header:
-        return None
-    scheme, _, encoded = header.strip().partition(" ")
-    encoded = encoded.strip()
-    if scheme.lower() != "basic" or not encoded or len(encoded) > 4096:
-        return None
-    padded = encoded + "=" * (-len(encoded) % 4)
-    try:
-        if "-" in padded or "_" in padded:
-            raw = base64.urlsafe_b64decode(padded)
-        else:
-            raw = base64.b64decode(padded, validate=True)
-        text = raw.decode("utf-8")
-    except (binascii.Error, ValueError):
-        return None
-    client_id, sep, secret = text.rpartition(":")
-    if not sep or not client_id or not secret:
-        return None
-    return unquote(client_id), unquote(secret)
-
-
-def client_id_from_request(headers: Mapping[str, str], data: Mapping[str, str]) -> str | None:
-    """The client id the caller claims: from Basic credentials, else from the body."""
-    credentials = parse_basic_credentials(headers.get("authorization"))
-    if credentials is not None:
-        return credentials[0]
-    value = data.get("client_id")
-    return value if isinstance(value, str) else None
-
-
-def _authenticate_basic(query_client: Any, request: OAuthRequest) -> ClientRef | None:
-    credentials = parse_basic_credentials(request.headers.get("authorization"))
-    if credentials is None:
-        return None
-    client = query_client(credentials[0])
-    if client is not None and client.check_client_secret(credentials[1]):
-        return client  # type: ignore[no-any-return]
-    return None
 
 
 class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
@@ -175,14 +80,13 @@ class RefreshGrant(RefreshTokenGrant):  # type: ignore[misc]
         """Nothing to do: issuing the new token disabled the old one (one live token)."""
 
 
-class PercolateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
+class PercolateAuthorizationServer(StarletteAuthorizationServer):
     """One per request, bound to the request's tenant-scoped synchronous session."""
 
     def __init__(self, store: OAuthStore) -> None:
         super().__init__()
         self.store = store
         self.register_token_generator("default", self._generate_token)
-        self.register_client_auth_method("client_secret_basic", _authenticate_basic)
         self.register_grant(CodeGrant)
         self.register_grant(RefreshGrant)
 
@@ -208,17 +112,3 @@ class PercolateAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
             origin_code_id=origin,
             replaces=refreshed.row if refreshed is not None else None,
         )
-
-    def create_oauth2_request(self, request: object) -> OAuthRequest:
-        if not isinstance(request, OAuthRequest):
-            raise TypeError("build an OAuthRequest from the Starlette request first")
-        return request
-
-    def send_signal(self, name: str, *args: Any, **kwargs: Any) -> None:
-        """Authlib's signals are not used."""
-
-    def handle_response(
-        self, status: int, body: dict[str, Any] | str, headers: list[tuple[str, str]]
-    ) -> Response:
-        content = json.dumps(body) if isinstance(body, dict) else body
-        return Response(content, status_code=status, headers=dict(headers))

@@ -5,19 +5,17 @@ Functions take the tenant-scoped session first; the caller owns the transaction.
 
 from __future__ import annotations
 
-import ipaddress
-import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tenantry.core.base import utcnow
 from tenantry.core.errors import FieldError, NotFound, ValidationFailed
+from tenantry.core.oauth.clients import new_client_secret, validate_redirect_uri
 from tenantry.core.resources.scoped import same_tenant
 from tenantry.core.sealing import SecretBox
 from tenantry.core.tenancy import tenant_of
@@ -31,7 +29,6 @@ from tenantry.percolate.oauth.store import OAuthStore
 from tenantry.settings import Settings
 
 MAX_NAME = 100
-MAX_REDIRECT_URI = 2000
 
 __all__ = [
     "ConnectedApplication",
@@ -59,11 +56,6 @@ def client_secret_box(settings: Settings) -> SecretBox:
     return _client_secret_box(settings.effective_secret_key)
 
 
-def new_client_secret() -> str:
-    """43 URL-safe characters: no ``:``, so Basic credentials split cleanly on the last one."""
-    return secrets.token_urlsafe(32)
-
-
 async def tenant_of_client(
     sessions: async_sessionmaker[AsyncSession], client_id: str | None
 ) -> int | None:
@@ -75,41 +67,6 @@ async def tenant_of_client(
         return await session.scalar(
             select(OAuthClientDirectory.tenant_id).where(OAuthClientDirectory.client_id == key)
         )
-
-
-def _loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def validate_redirect_uri(value: str) -> str:
-    """An absolute ``https`` URL (``http`` only on loopback, for local development)."""
-    uri = value.strip()
-    problem = None
-    try:
-        parts = urlsplit(uri)
-        host = parts.hostname or ""
-    except ValueError:
-        parts, host = None, ""
-    if not uri:
-        problem = "A redirect URL is required."
-    elif len(uri) > MAX_REDIRECT_URI:
-        problem = f"The redirect URL is longer than {MAX_REDIRECT_URI} characters."
-    elif parts is None or not host or any(ch.isspace() for ch in uri):
-        problem = "The redirect URL must be an absolute URL."
-    elif parts.fragment or "#" in uri:
-        problem = "The redirect URL must not contain a fragment (#...)."
-    elif parts.username or parts.password:
-        problem = "The redirect URL must not contain credentials."
-    elif not (parts.scheme == "https" or (parts.scheme == "http" and _loopback(host))):
-        problem = "The redirect URL must use https (http only for localhost)."
-    if problem:
-        raise ValidationFailed(problem, [FieldError("redirect_uri", problem, uri)])
-    return uri
 
 
 def validate_name(value: str) -> str:

@@ -13,7 +13,7 @@ __all__ = ["render_token_error"]
 
 
 def render_token_error(request: Request, error: TenantryError) -> Response:
-    """Anything the platform raises under ``/auth/v5`` (a wrong method, a crash)."""
+    """Anything the platform raises under a token endpoint (a wrong method, a crash)."""
     if error.status >= 500:
         code = "server_error"
     else:
