@@ -8,7 +8,7 @@ test so that tests do not spend each other's per-IP allowance.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +17,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tests.live import free_port, serving
 
 from tenantry.core.identity import service as identity
 from tenantry.core.tenancy import tenant_session
@@ -179,3 +180,22 @@ async def shared_api_b(app: FastAPI, shared_other_org: Org) -> AsyncIterator[htt
         transport=transport, base_url="http://testserver", headers=shared_other_org.headers
     ) as http:
         yield http
+
+
+@pytest.fixture
+def orgs(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Any:
+    """Tenants, people who sign in and OAuth clients (``tests/perscom/oauth_support.py``)."""
+    from tests.perscom.oauth_support import Orgs
+
+    return Orgs(settings, sessions)
+
+
+@pytest.fixture(scope="module")
+def dashboard(settings: Settings, migrated: None) -> Iterator[str]:
+    """The PERSCOM app on a real socket (its base URL), for browsers and real clients."""
+    from tenantry.app import create_app
+
+    port = free_port()
+    live = settings.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})
+    with serving(create_app(live, faces=[PerscomFace()]), port) as base:
+        yield base

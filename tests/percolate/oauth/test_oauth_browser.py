@@ -9,10 +9,10 @@ from __future__ import annotations
 import shutil
 import warnings
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browser import arrive, chromium, new_page
 from tests.percolate.support.oauth import OUTPUT_DIR, TOKEN_URL, People
 
 with warnings.catch_warnings():
@@ -22,18 +22,6 @@ with warnings.catch_warnings():
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-HAVE_CHROMIUM = Path(CHROMIUM).exists()
 CALLBACK = "http://127.0.0.1:9/callback"
 """Nothing listens there: the browser's request is intercepted and answered by the test."""
 
@@ -42,31 +30,8 @@ SHOTS = OUTPUT_DIR / "oauth-browser"
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Any]:
-    playwright_api = pytest.importorskip("playwright.async_api")
-    if not HAVE_CHROMIUM:
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install chromium")
-    async with playwright_api.async_playwright() as playwright:
-        launched = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield launched
-        finally:
-            await launched.close()
-
-
-async def new_page(browser: Any, *, javascript: bool = True) -> Any:
-    context = await browser.new_context(
-        viewport={"width": 1000, "height": 800}, java_script_enabled=javascript
-    )
-    return await context.new_page()
-
-
-async def arrive(page: Any, pattern: str) -> None:
-    """Wait for a navigation to ``pattern``; on timeout say where the browser is instead."""
-    try:
-        await page.wait_for_url(pattern, timeout=15_000)
-    except Exception as exc:
-        body = await page.locator("body").inner_text()
-        raise AssertionError(f"expected {pattern}, at {page.url}: {body[:300]}") from exc
+    async with chromium() as launched:
+        yield launched
 
 
 async def shot(page: Any, name: str) -> None:

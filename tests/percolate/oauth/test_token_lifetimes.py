@@ -10,7 +10,6 @@ import httpx
 import pytest
 import time_machine
 from tests.percolate.support.oauth import (
-    CSRF,
     Client,
     People,
     Person,
@@ -20,6 +19,7 @@ from tests.percolate.support.oauth import (
     me,
     refresh,
 )
+from tests.signin import CSRF
 
 pytestmark = pytest.mark.anyio
 

@@ -9,9 +9,6 @@ from __future__ import annotations
 
 import base64
 import itertools
-import socket
-import threading
-import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
@@ -25,6 +22,7 @@ from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from tests.live import free_port, serving
 from tests.signin import PASSWORD, Person, csrf_of, query_of, sign_in
 
 from tenantry import percolate
@@ -208,31 +206,10 @@ async def issued_token(http: httpx.AsyncClient, client: Client, person: Person) 
     return token
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def live_server(settings: Settings, migrated: None) -> Iterator[str]:
-    """The app on a real socket (uvicorn in a thread), for a browser and a real OAuth client."""
-    import uvicorn
-
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    live_settings = settings.model_copy(update={"base_url": base})
-    server = uvicorn.Server(
-        uvicorn.Config(build_app(live_settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the live server did not start")
-        time.sleep(0.05)
-    yield base
-    server.should_exit = True
-    thread.join(timeout=15)
+    """The app on a real socket, for a browser and a real OAuth client."""
+    port = free_port()
+    live_settings = settings.model_copy(update={"base_url": f"http://127.0.0.1:{port}"})
+    with serving(build_app(live_settings), port) as base:
+        yield base

@@ -8,7 +8,7 @@ import anyio
 import httpx
 import pytest
 from tests.perscom.conftest import bearer
-from tests.perscom.oauth.conftest import REDIRECT_URI, Client, Orgs, tokens_for
+from tests.perscom.oauth_support import REDIRECT_URI, Client, Orgs, tokens_for
 from typer.testing import CliRunner
 
 from tenantry.perscom.oauth.cli import perscom_app

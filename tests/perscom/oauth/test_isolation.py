@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from tests.perscom.conftest import bearer
-from tests.perscom.oauth.conftest import Orgs, authorize, exchange, tokens_for
+from tests.perscom.oauth_support import Orgs, authorize, exchange, tokens_for
 
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.oauth import clients

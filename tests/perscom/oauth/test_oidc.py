@@ -6,7 +6,7 @@ import httpx
 import jwt
 import pytest
 from tests.perscom.conftest import bearer
-from tests.perscom.oauth.conftest import Orgs, tokens_for
+from tests.perscom.oauth_support import Orgs, tokens_for
 
 pytestmark = pytest.mark.anyio
 

@@ -9,7 +9,7 @@ import hashlib
 import httpx
 import pytest
 from tests.perscom.conftest import bearer
-from tests.perscom.oauth.conftest import Orgs, authorize, authorize_url, exchange, tokens_for
+from tests.perscom.oauth_support import Orgs, authorize, authorize_url, exchange, tokens_for
 from tests.signin import csrf_of, query_of, sign_in
 
 pytestmark = pytest.mark.anyio

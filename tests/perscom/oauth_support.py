@@ -1,4 +1,4 @@
-"""Fixtures for PERSCOM's OAuth tests: tenants with people who can sign in, and clients."""
+"""Helpers for PERSCOM's OAuth tests: tenants with people who sign in, clients, the dance."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.signin import PASSWORD, Person, csrf_of, query_of, sign_in
 
@@ -71,11 +70,6 @@ class Orgs:
         )
         first = redirect_uris[0] if redirect_uris else ""
         return Client(tenant_id, made["client_id"], made["client_secret"], first)
-
-
-@pytest.fixture
-def orgs(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Orgs:
-    return Orgs(settings, sessions)
 
 
 def authorize_url(client: Client, state: str | None = "st-123", **extra: str) -> str:
