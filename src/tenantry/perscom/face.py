@@ -116,12 +116,16 @@ def _install_oauth(
     """The OAuth 2.0 / OpenID Connect routes on top of the shared sign-in pages."""
     from tenantry.core.oauth.errors import render_token_error
     from tenantry.perscom.apikeys import ApiKeyIssuer
-    from tenantry.perscom.oauth import endpoints
+    from tenantry.perscom.oauth import endpoints, pages
     from tenantry.perscom.oauth.clients import client_secret_box
     from tenantry.web.face import ensure_installed
     from tenantry.web.templating import render_error_page
 
-    ensure_installed(app, platform)
+    ui = ensure_installed(app, platform)
+    ui.add_templates(pages.TEMPLATES)
+    if pages.SETTINGS_LINK not in ui.settings_links:
+        ui.settings_links.append(pages.SETTINGS_LINK)
+    app.include_router(pages.router)
     runtime = endpoints.OAuthRuntime(
         client_secret_box(platform.settings), ApiKeyIssuer(keys, platform.settings), reader
     )
