@@ -207,6 +207,19 @@ async def test_a_missing_state_is_an_invalid_request(client: httpx.AsyncClient, 
     assert "code" not in query
 
 
+async def test_an_overlong_nonce_is_an_invalid_request(
+    client: httpx.AsyncClient, orgs: Orgs
+) -> None:
+    tenant = await orgs.tenant()
+    person = await orgs.person(tenant)
+    app_client = await orgs.client(tenant)
+    url = authorize_url(app_client, nonce="n" * 256)
+    await sign_in(client, person, next_path=url)
+    response = await client.get(url)
+    assert response.status_code == 302
+    assert query_of(response.headers["location"])["error"] == "invalid_request"
+
+
 async def test_a_denied_consent_issues_nothing(client: httpx.AsyncClient, orgs: Orgs) -> None:
     tenant = await orgs.tenant()
     person = await orgs.person(tenant)

@@ -25,6 +25,8 @@ from tenantry.core.oauth.request import OAuthRequest
 from tenantry.core.oauth.server import TOKEN_AUTH_METHODS, StarletteAuthorizationServer
 from tenantry.perscom.oauth.store import ClientRef, CodeRef, OAuthStore, TokenRef, UserRef
 
+MAX_NONCE = 255
+
 __all__ = ["PerscomAuthorizationServer"]
 
 
@@ -37,6 +39,11 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
         if not self.request.payload.state:
             raise InvalidRequestError(
                 "The 'state' parameter is required.", redirect_uri=redirect_uri
+            )
+        if len(self.request.payload.data.get("nonce") or "") > MAX_NONCE:
+            raise InvalidRequestError(
+                f"The 'nonce' parameter is longer than {MAX_NONCE} characters.",
+                redirect_uri=redirect_uri,
             )
         return redirect_uri
 
