@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749 import AuthorizationServer
 from starlette.responses import Response
 
@@ -39,3 +40,16 @@ class StarletteAuthorizationServer(AuthorizationServer):  # type: ignore[misc]
     ) -> Response:
         content = json.dumps(body) if isinstance(body, dict) else body
         return Response(content, status_code=status, headers=dict(headers))
+
+    def consent_grant(
+        self, request: OAuthRequest, user: object | None
+    ) -> tuple[Any, Response | OAuth2Error | None]:
+        """Authlib's validation of an authorization request: ``(grant, None)``, or
+        ``(None, problem)`` where the problem is a redirect back to the client (the redirect
+        URI was valid) or an error to show on a page (it was not: never follow it)."""
+        try:
+            return self.get_consent_grant(request, end_user=user), None
+        except OAuth2Error as error:
+            if error.redirect_uri:
+                return None, self.handle_error_response(request, error)
+            return None, error

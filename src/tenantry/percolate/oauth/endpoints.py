@@ -9,21 +9,18 @@ pass the TOTP step when enabled, and consent.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from fastapi import APIRouter, Request
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from tenantry.core.db import transaction
 from tenantry.core.oauth.basic import client_id_from_request
 from tenantry.core.oauth.body import MAX_TOKEN_BODY, oauth_error_response, read_token_body
 from tenantry.core.oauth.request import OAuthRequest, flatten, oauth_uri
-from tenantry.core.platform import Platform, PlatformDep
+from tenantry.core.oauth.session import client_session
+from tenantry.core.platform import PlatformDep
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.oauth.server import PercolateAuthorizationServer
 from tenantry.percolate.oauth.service import client_secret_box, tenant_of_client
@@ -86,18 +83,7 @@ TOKEN_OPENAPI: dict[str, Any] = {
 }
 """The token endpoint reads its body itself (form or JSON): its OpenAPI text is spelled out."""
 
-__all__ = ["AUTHORIZE_PATH", "MAX_TOKEN_BODY", "TOKEN_PATH", "oauth_session", "router"]
-
-
-@asynccontextmanager
-async def oauth_session(platform: Platform, tenant_id: int | None) -> AsyncIterator[AsyncSession]:
-    """The client's tenant session; an unscoped one (which finds no client) when unknown."""
-    if tenant_id is None:
-        async with transaction(platform.sessions) as session:
-            yield session
-    else:
-        async with tenant_session(platform.sessions, tenant_id) as session:
-            yield session
+__all__ = ["AUTHORIZE_PATH", "MAX_TOKEN_BODY", "TOKEN_PATH", "router"]
 
 
 @router.post(
@@ -128,20 +114,8 @@ async def token_endpoint(request: Request, platform: PlatformDep) -> Response:
         response: Response = server.create_token_response(oauth_request)
         return response
 
-    async with oauth_session(platform, tenant_id) as session:
+    async with client_session(platform, tenant_id) as session:
         return await session.run_sync(respond)
-
-
-def _validated(
-    server: PercolateAuthorizationServer, request: OAuthRequest, user: UserRef | None
-) -> tuple[Any, Response | OAuth2Error | None]:
-    """Authlib's validation: (grant, None), or (None, redirect to the client | error to show)."""
-    try:
-        return server.get_consent_grant(request, end_user=user), None
-    except OAuth2Error as error:
-        if error.redirect_uri:
-            return None, server.handle_error_response(request, error)
-        return None, error
 
 
 @router.api_route(AUTHORIZE_PATH, methods=["GET", "POST"], include_in_schema=False)
@@ -161,7 +135,7 @@ async def authorize(request: Request, page: PageDep) -> Response:
     async def validate() -> ConsentRequest | Response | OAuth2Error:
         def run(sync_session: Any) -> ConsentRequest | Response | OAuth2Error:
             server = PercolateAuthorizationServer(OAuthStore(sync_session, box))
-            grant, problem = _validated(server, oauth_request, None)
+            grant, problem = server.consent_grant(oauth_request, None)
             if problem is not None:
                 return problem
             client: ClientRef = grant.client
@@ -174,7 +148,7 @@ async def authorize(request: Request, page: PageDep) -> Response:
                 manage_hint="Connected applications",
             )
 
-        async with oauth_session(platform, tenant_id) as db:
+        async with client_session(platform, tenant_id) as db:
             return await db.run_sync(run)
 
     async def decide(user: SignedInUser, allowed: bool) -> Response | OAuth2Error:
@@ -182,7 +156,7 @@ async def authorize(request: Request, page: PageDep) -> Response:
 
         def run(sync_session: Any) -> Response | OAuth2Error:
             server = PercolateAuthorizationServer(OAuthStore(sync_session, box))
-            grant, problem = _validated(server, oauth_request, grant_user)
+            grant, problem = server.consent_grant(oauth_request, grant_user)
             if problem is not None:
                 return problem
             response: Response = server.create_authorization_response(

@@ -7,8 +7,6 @@ from the bearer token's ``tenant`` claim), then works inside that tenant's sessi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
@@ -17,15 +15,14 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from tenantry.core.base import utcnow
-from tenantry.core.db import transaction
 from tenantry.core.oauth.basic import client_id_from_request
 from tenantry.core.oauth.body import oauth_error_response, read_token_body
 from tenantry.core.oauth.request import OAuthRequest, flatten, oauth_uri
+from tenantry.core.oauth.session import client_session
 from tenantry.core.platform import Platform, PlatformDep
 from tenantry.core.sealing import SecretBox
 from tenantry.core.tenancy import tenant_session
@@ -93,17 +90,6 @@ def install_routes(app: FastAPI, runtime: OAuthRuntime) -> None:
     app.include_router(router)
 
 
-@asynccontextmanager
-async def client_session(platform: Platform, tenant_id: int | None) -> AsyncIterator[AsyncSession]:
-    """The client's tenant session; an unscoped one (which finds no client) when unknown."""
-    if tenant_id is None:
-        async with transaction(platform.sessions) as session:
-            yield session
-    else:
-        async with tenant_session(platform.sessions, tenant_id) as session:
-            yield session
-
-
 async def _endpoint(request: Request, platform: Platform, name: str | None) -> Response:
     """Read the body (form or JSON), find the client's tenant, run Authlib there."""
     try:
@@ -144,18 +130,6 @@ async def revoke(request: Request, platform: PlatformDep) -> Response:
     return await _endpoint(request, platform, "revocation")
 
 
-def _validated(
-    server: PerscomAuthorizationServer, request: OAuthRequest, user: UserRef | None
-) -> tuple[Any, Response | OAuth2Error | None]:
-    """Authlib's validation: (grant, None), or (None, redirect to the client | error to show)."""
-    try:
-        return server.get_consent_grant(request, end_user=user), None
-    except OAuth2Error as error:
-        if error.redirect_uri:
-            return None, server.handle_error_response(request, error)
-        return None, error
-
-
 @router.api_route(AUTHORIZE_PATH, methods=["GET", "POST"], include_in_schema=False)
 async def authorize(request: Request, page: PageDep) -> Response:
     """Sign in (in the client's tenant), TOTP when enabled, consent, redirect with a code."""
@@ -172,7 +146,7 @@ async def authorize(request: Request, page: PageDep) -> Response:
 
     async def validate() -> ConsentRequest | Response | OAuth2Error:
         def run(sync_session: Session) -> ConsentRequest | Response | OAuth2Error:
-            grant, problem = _validated(runtime.server(sync_session), oauth_request, None)
+            grant, problem = runtime.server(sync_session).consent_grant(oauth_request, None)
             if problem is not None:
                 return problem
             client: ClientRef = grant.client
@@ -193,7 +167,7 @@ async def authorize(request: Request, page: PageDep) -> Response:
 
         def run(sync_session: Session) -> Response | OAuth2Error:
             server = runtime.server(sync_session)
-            grant, problem = _validated(server, oauth_request, grant_user)
+            grant, problem = server.consent_grant(oauth_request, grant_user)
             if problem is not None:
                 return problem
             response: Response = server.create_authorization_response(
