@@ -537,6 +537,11 @@ async def test_document_parsed_fills_the_records_tags(
     assert plain.json()["data"]["document_parsed"] is None
     listed = await api.get(f"/v1/users/{user_id}?include=award_records")
     assert listed.json()["data"]["award_records"][0]["document_parsed"].startswith("<p>Sam")
+    await api.post(f"/v1/users/{user_id}/award-records", json={"award_id": award["id"]})
+    nested = (await api.get(f"/v1/users/{user_id}/award-records")).json()
+    assert [r["document_parsed"] is None for r in nested["data"]] == [True, False]
+    assert nested["data"][1]["document_parsed"] == data["document_parsed"]
+    assert nested["meta"]["total"] == 2
 
     theirs = await make(api_b, "documents")
     refused = await api.post(

@@ -19,6 +19,7 @@ from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.perscom.engine.context import Call, CallOpener
 from tenantry.perscom.engine.declaration import BelongsToMany
+from tenantry.perscom.engine.deferred import present
 from tenantry.perscom.engine.includes import IncludeTree, load_includes, parse_includes
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.query import (
@@ -27,10 +28,12 @@ from tenantry.perscom.engine.query import (
     SearchBody,
     fetch_default_page,
     fetch_page,
+    fetch_prepared_page,
     page_request,
     parse_search_body,
 )
 from tenantry.perscom.engine.rowsets import (
+    HasManyRowSet,
     ManyRowSet,
     RowSet,
     attach_rows,
@@ -42,7 +45,7 @@ from tenantry.perscom.engine.rowsets import (
     update_pivot,
 )
 from tenantry.perscom.engine.runtime import INT64_MAX, Compiled, Registry
-from tenantry.perscom.engine.serialize import entity, paginated, respond
+from tenantry.perscom.engine.serialize import paginated, respond
 from tenantry.perscom.engine.writes import (
     Values,
     as_id,
@@ -111,9 +114,7 @@ class Actions:
 
     async def _require_parent(self, call: Call, resource: Compiled, parent_id: int) -> None:
         found = await call.db.scalar(
-            select(resource.id_col).where(
-                resource.tenant_col == call.tenant_id, resource.id_col == parent_id
-            )
+            resource.exists_statement, {"tenant": call.tenant_id, "row_id": parent_id}
         )
         if found is None:
             raise missing_row()
@@ -135,11 +136,10 @@ class Actions:
         )
         if limit is not None:
             statement = statement.limit(limit)
-        items = []
-        for row in await call.db.rows(statement):
-            item = entity(target, row, call.render)
+        rows = await call.db.rows(statement)
+        items = await present(call.db, target, call.tenant_id, rows, call.render)
+        for item, row in zip(items, rows, strict=True):
             rowset.decorate(item, row)
-            items.append(item)
         await load_includes(call.db, self.registry, call.tenant_id, tree, items, call.render)
         return items
 
@@ -153,7 +153,7 @@ class Actions:
             row = await call.db.first(target.show_statement, params)
             if row is None:
                 raise missing_row()
-            item = entity(target, row, call.render)
+            [item] = await present(call.db, target, call.tenant_id, [row], call.render)
             await load_includes(call.db, self.registry, call.tenant_id, tree, [item], call.render)
             return item
         conditions = [] if row_id is None else [target.id_col == row_id]
@@ -198,8 +198,14 @@ class Actions:
         extra: Sequence[ColumnElement[bool]] = (),
     ) -> Response:
         target = rowset.resource
+        prepared = rowset.page_params(call.tenant_id) if body is None and not extra else None
         if body is None and not extra and type(rowset) is RowSet:
             result = await fetch_default_page(call.db, target, call.tenant_id, page)
+        elif prepared is not None and isinstance(rowset, HasManyRowSet):
+            relation = rowset.relation
+            result = await fetch_prepared_page(
+                call.db, relation.page_statement, relation.count_statement, prepared, page
+            )
         else:
             query = Compiler(target, call.dialect).list_query(
                 call.tenant_id, body, [*rowset.conditions(), *extra]
@@ -212,11 +218,9 @@ class Actions:
                 source=rowset.source(),
                 extra_columns=rowset.extra_columns(),
             )
-        data = []
-        for row in result.rows:
-            item = entity(target, row, call.render)
+        data = await present(call.db, target, call.tenant_id, result.rows, call.render)
+        for item, row in zip(data, result.rows, strict=True):
             rowset.decorate(item, row)
-            data.append(item)
         await load_includes(call.db, self.registry, call.tenant_id, tree, data, call.render)
         body_out = paginated(data, result, list_path(call.request))
         return respond(body_out, 200, call.response_headers)

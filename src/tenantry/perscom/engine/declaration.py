@@ -132,6 +132,19 @@ class RenderContext:
 
 
 @dataclass(frozen=True)
+class Later:
+    """Private values a computed field needs for only a few rows (a record's document tags).
+
+    They are read by a second query, for the rows ``wanted`` picks, instead of riding along
+    as correlated look-ups in every row query: a dozen sub-selects cost PostgreSQL more to
+    plan than the whole page costs to run.
+    """
+
+    sql: Callable[[Compiled], Mapping[str, ColumnElement[Any]]]
+    wanted: Callable[[Mapping[str, Any]], bool]
+
+
+@dataclass(frozen=True)
 class Computed:
     """An appended accessor (Laravel ``$appends``): derived from the row when serialized.
 
@@ -146,6 +159,8 @@ class Computed:
     spread: bool = False
     """``compute`` returns a mapping merged into the entity's top level (custom-field
     values); keys the entity already has are kept."""
+    later: Later | None = None
+    """Values read afterwards for the rows that need them; ``compute`` sees them too."""
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ correlated ``EXISTS`` sub-queries (Laravel's ``whereHas``), so a filter never mu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -571,11 +571,19 @@ async def fetch_default_page(
     db: Database, resource: Compiled, tenant_id: int, page: PageRequest
 ) -> Page:
     """:func:`fetch_page` for a plain index, on the statements prepared at start-up."""
-    params = {"tenant": tenant_id, "limit": page.size, "offset": page.offset}
-    rows = list(await db.rows(resource.page_statement, params))
+    return await fetch_prepared_page(
+        db, resource.page_statement, resource.count_statement, {"tenant": tenant_id}, page
+    )
+
+
+async def fetch_prepared_page(
+    db: Database, statement: Any, count: Any, params: Mapping[str, Any], page: PageRequest
+) -> Page:
+    """A page (and, when needed, the total) of prepared ``statement`` and ``count``."""
+    rows = list(await db.rows(statement, {**params, "limit": page.size, "offset": page.offset}))
     total = known_total(page.offset, page.size, len(rows))
     if total is None:
-        total = int(await db.scalar(resource.count_statement, {"tenant": tenant_id}))
+        total = int(await db.scalar(count, params))
     return Page(rows, total, page)
 
 
