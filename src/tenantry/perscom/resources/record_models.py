@@ -119,7 +119,8 @@ class ServiceRecord(TenantOwned, Base):
 
 class TrainingRecord(TenantOwned, Base):
     """``instructor_id`` is required on create but nullable: deleting the instructor keeps
-    the trainee's record. ``event_id`` names nothing until events exist (never written)."""
+    the trainee's record. ``event_id`` (an event of the tenant, checked on write) has no
+    foreign key: the events table came later; deleting the event nulls it."""
 
     __tablename__ = "perscom_records_trainings"
     __table_args__ = _record_args(
