@@ -334,6 +334,17 @@ async def test_assignment_to_a_unit_slot_takes_its_unit_position_and_specialty(
         position["id"],
         specialty["id"],
     )
+    held = await api.get(f"/v1/slots/{slot['id']}?include=users.rank,assignment_records.user")
+    assert held.status_code == 200, held.text
+    data = held.json()["data"]
+    assert [u["id"] for u in data["users"]] == [user_id]
+    assert [r["id"] for r in data["assignment_records"]] == [response.json()["data"]["id"]]
+    assert data["assignment_records"][0]["user"]["id"] == user_id
+    empty = await make(api, "slots")
+    listed = await api.get("/v1/slots?include=users,assignment_records&limit=100")
+    by_id = {s["id"]: s for s in listed.json()["data"]}
+    assert (by_id[empty["id"]]["users"], by_id[empty["id"]]["assignment_records"]) == ([], [])
+    assert len(by_id[slot["id"]]["users"]) == 1
     bad = await api.post(
         "/v1/assignment-records", json={"user_id": user_id, "unit_slot_id": 999999999}
     )

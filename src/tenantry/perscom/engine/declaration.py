@@ -77,6 +77,19 @@ class HasMany:
 
 
 @dataclass(frozen=True)
+class HasManyThrough:
+    """``target`` rows whose ``key`` names a ``through`` row that names this row by
+    ``through_key``: a slot's users (``users.unit_slot_id -> unit_slots.id``, whose
+    ``slot_id`` is the slot). Read only: an include, never an endpoint."""
+
+    name: str
+    target: str
+    through: Table
+    through_key: str
+    key: str
+
+
+@dataclass(frozen=True)
 class BelongsToMany:
     """``target`` rows linked through ``pivot`` (``groups <-> units``, pivot field ``order``).
 
@@ -120,7 +133,7 @@ class MorphTo:
     id_field: str = "model_id"
 
 
-Relation = BelongsTo | HasMany | BelongsToMany | MorphOne | MorphTo
+Relation = BelongsTo | HasMany | HasManyThrough | BelongsToMany | MorphOne | MorphTo
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
     HasMany,
+    HasManyThrough,
     MorphOne,
     MorphTo,
     RenderContext,
@@ -32,6 +33,8 @@ from tenantry.perscom.engine.query import IncludeItem, include_filters
 from tenantry.perscom.engine.runtime import BoundRelation, Compiled, Registry, format_datetime
 
 MAX_INCLUDES = 50
+THROUGH_LINK = "through__parent"
+"""The label of a has-many-through row's parent id (the through row's pointer)."""
 
 
 @dataclass
@@ -150,6 +153,22 @@ def relation_statement(
             )
             .order_by(*target.default_order)
         )
+    if isinstance(spec, HasManyThrough):
+        through = spec.through
+        return (
+            select(*target.select_columns, through.c[spec.through_key].label(THROUGH_LINK))
+            .select_from(
+                target.from_clause.join(
+                    through,
+                    and_(
+                        same_tenant(through, target.table),
+                        through.c.id == target.columns[spec.key],
+                    ),
+                )
+            )
+            .where(among(through.c[spec.through_key]), *where)
+            .order_by(*target.default_order)
+        )
     if isinstance(spec, MorphOne):
         return (
             select(*target.select_columns)
@@ -240,7 +259,13 @@ async def load_includes(
             loaded = list(found.values())
         else:
             grouped: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-            link = f"pivot__{spec.parent_key}" if isinstance(spec, BelongsToMany) else spec.key
+            link = (
+                f"pivot__{spec.parent_key}"
+                if isinstance(spec, BelongsToMany)
+                else THROUGH_LINK
+                if isinstance(spec, HasManyThrough)
+                else spec.key
+            )
             for row, item in zip(rows, items, strict=True):
                 if isinstance(spec, BelongsToMany):
                     item["pivot"] = pivot_of(spec, row)

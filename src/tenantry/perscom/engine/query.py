@@ -39,6 +39,7 @@ from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
     HasMany,
+    HasManyThrough,
     Kind,
     MorphOne,
 )
@@ -484,6 +485,15 @@ def link(relation: BoundRelation) -> tuple[FromClause, ColumnElement[bool]]:
         return target.from_clause, and_(within, target.id_col == owner.columns[spec.key])
     if isinstance(spec, HasMany):
         return target.from_clause, and_(within, target.columns[spec.key] == owner.id_col)
+    if isinstance(spec, HasManyThrough):
+        through = spec.through
+        joined = target.from_clause.join(
+            through,
+            and_(same_tenant(through, target.table), through.c.id == target.columns[spec.key]),
+        )
+        return joined, and_(
+            same_tenant(through, owner.table), through.c[spec.through_key] == owner.id_col
+        )
     if isinstance(spec, MorphOne):
         return target.from_clause, and_(
             within,
