@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, FromClause, Table
 
 from tenantry.core.base import Base
 
@@ -84,7 +84,8 @@ class HasManyThrough:
 
     name: str
     target: str
-    through: Table
+    through: FromClause
+    """A table, or a derived one (a user's credentials through their training records)."""
     through_key: str
     key: str
 

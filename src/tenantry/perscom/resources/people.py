@@ -28,6 +28,7 @@ from tenantry.perscom.engine.declaration import (
     Computed,
     FileField,
     HasMany,
+    HasManyThrough,
     RenderContext,
     Resource,
     ResourceRules,
@@ -49,6 +50,7 @@ from tenantry.perscom.resources.record_models import (
     AWARD_RECORDS,
     QUALIFICATION_RECORDS,
     STATUS_RECORDS,
+    USER_CREDENTIALS,
 )
 from tenantry.perscom.resources.tasks import USER_TASKS
 
@@ -364,6 +366,7 @@ users = Resource(
             pivot_fields=("order",),
             pivot_where=(("model_type", USER_TYPE),),
         ),
+        HasManyThrough("credentials", "credentials", USER_CREDENTIALS, "user_id", "id"),
         USER_TASKS,
     ),
     includes=(
@@ -377,6 +380,7 @@ users = Resource(
         *RECORD_INCLUDES,
         "awards",
         "qualifications",
+        "credentials",
         "fields",
         "tasks",
     ),

@@ -8,7 +8,7 @@ record rules that write to profiles.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
@@ -188,3 +188,19 @@ QUALIFICATION_RECORDS = Base.metadata.tables["perscom_records_qualifications"]
 TRAINING_COMPETENCIES = Base.metadata.tables["perscom_records_trainings_competencies"]
 TRAINING_CREDENTIALS = Base.metadata.tables["perscom_records_trainings_credentials"]
 STATUS_RECORDS = Base.metadata.tables["perscom_model_has_statuses"]
+_TRAININGS = Base.metadata.tables["perscom_records_trainings"]
+USER_CREDENTIALS = (
+    select(
+        TRAINING_CREDENTIALS.c.tenant_id,
+        TRAINING_CREDENTIALS.c.credential_id.label("id"),
+        _TRAININGS.c.user_id,
+    )
+    .join(
+        _TRAININGS,
+        (_TRAININGS.c.tenant_id == TRAINING_CREDENTIALS.c.tenant_id)
+        & (_TRAININGS.c.id == TRAINING_CREDENTIALS.c.training_record_id),
+    )
+    .distinct()
+    .subquery("user_credentials")
+)
+"""Which credentials each user holds: those their training records granted (once each)."""
