@@ -211,9 +211,8 @@ async def test_training_records_competencies_and_credentials(api: httpx.AsyncCli
     synced = await api.patch(f"{base}/credentials/sync", json={"resources": [credential["id"]]})
     assert synced.json()["attached"] == [credential["id"]]
     shown = await api.get(f"{base}?include=competencies,credentials.issuer,instructor,event")
-    assert shown.status_code == 422  # no events: ``event`` is not an include
-    shown = await api.get(f"{base}?include=competencies,credentials.issuer,instructor")
     data = shown.json()["data"]
+    assert data["event"] is None
     assert [c["id"] for c in data["competencies"]] == [competency["id"]]
     assert data["credentials"][0]["issuer"]["id"] == credential["issuer_id"]
     assert data["instructor"]["id"] == instructor
@@ -334,6 +333,17 @@ async def test_assignment_to_a_unit_slot_takes_its_unit_position_and_specialty(
         position["id"],
         specialty["id"],
     )
+    held = await api.get(f"/v1/slots/{slot['id']}?include=users.rank,assignment_records.user")
+    assert held.status_code == 200, held.text
+    data = held.json()["data"]
+    assert [u["id"] for u in data["users"]] == [user_id]
+    assert [r["id"] for r in data["assignment_records"]] == [response.json()["data"]["id"]]
+    assert data["assignment_records"][0]["user"]["id"] == user_id
+    empty = await make(api, "slots")
+    listed = await api.get("/v1/slots?include=users,assignment_records&limit=100")
+    by_id = {s["id"]: s for s in listed.json()["data"]}
+    assert (by_id[empty["id"]]["users"], by_id[empty["id"]]["assignment_records"]) == ([], [])
+    assert len(by_id[slot["id"]]["users"]) == 1
     bad = await api.post(
         "/v1/assignment-records", json={"user_id": user_id, "unit_slot_id": 999999999}
     )
@@ -537,6 +547,11 @@ async def test_document_parsed_fills_the_records_tags(
     assert plain.json()["data"]["document_parsed"] is None
     listed = await api.get(f"/v1/users/{user_id}?include=award_records")
     assert listed.json()["data"]["award_records"][0]["document_parsed"].startswith("<p>Sam")
+    await api.post(f"/v1/users/{user_id}/award-records", json={"award_id": award["id"]})
+    nested = (await api.get(f"/v1/users/{user_id}/award-records")).json()
+    assert [r["document_parsed"] is None for r in nested["data"]] == [True, False]
+    assert nested["data"][1]["document_parsed"] == data["document_parsed"]
+    assert nested["meta"]["total"] == 2
 
     theirs = await make(api_b, "documents")
     refused = await api.post(

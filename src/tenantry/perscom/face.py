@@ -19,7 +19,7 @@ from tenantry.core.platform import Platform, get_platform
 from tenantry.core.resources.sql import StatementTexts
 from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
 from tenantry.perscom.apikeys import SigningKeys, TokenReader, permissions
-from tenantry.perscom.engine import includes
+from tenantry.perscom.engine import deferred, includes, rowsets
 from tenantry.perscom.engine.actions import Actions
 from tenantry.perscom.engine.context import FORBIDDEN, Call
 from tenantry.perscom.engine.routes import Operation, build_root, operations
@@ -53,7 +53,11 @@ def install(
     catalogue.register(permissions())
     registry = Registry(DECLARATIONS)
     dialect = "sqlite" if platform.settings.is_sqlite else "postgresql"
-    relation_statements = includes.prepare(registry, dialect)
+    relation_statements = [
+        *includes.prepare(registry, dialect),
+        *rowsets.prepare(registry),
+        *deferred.prepare(registry, dialect),
+    ]
     keys = SigningKeys.load(platform.settings)
     configured = PerscomSettings()
     gate = Gate(
@@ -71,6 +75,7 @@ def install(
                 resource.page_statement,
                 resource.count_statement,
                 resource.show_statement,
+                resource.exists_statement,
             )
         ]
         gate.prepare_reads(

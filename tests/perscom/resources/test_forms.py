@@ -272,3 +272,46 @@ async def test_another_tenants_form_cannot_take_a_submission(
     )
     assert response.status_code in (403, 422)
     assert (await api_b.get("/v1/submissions")).json()["meta"]["total"] == 0
+
+
+async def test_batches_on_public_forms_need_no_scope(
+    api: httpx.AsyncClient, client: httpx.AsyncClient, org: Org, make_key: Any
+) -> None:
+    public = await application(api, public=True)
+    private = await post(api, "/v1/forms", name="Leave", slug="leave", is_public=False)
+    _, token = await make_key(org.tenant_id, ["view:form"])
+    headers = bearer(token, org.tenant_id)
+    answers = [{"user_id": None, "full_name": name} for name in ("Al", "Bo")]
+    taken = await client.post(
+        "/v1/submissions/batch",
+        json={"resources": [{"form_id": public["id"], **a} for a in answers]},
+        headers=headers,
+    )
+    assert taken.status_code == 200, taken.text
+    assert [s["full_name"] for s in taken.json()["data"]] == ["Al", "Bo"]
+    nested = await client.post(
+        f"/v1/forms/{public['id']}/submissions/batch",
+        json={"resources": answers[:1]},
+        headers=headers,
+    )
+    assert nested.status_code == 200, nested.text
+    mixed = await client.post(
+        "/v1/submissions/batch",
+        json={
+            "resources": [
+                {"form_id": public["id"], **answers[0]},
+                {"form_id": private["id"], "user_id": None},
+            ]
+        },
+        headers=headers,
+    )
+    assert mixed.status_code == 403, mixed.text
+    refused = await client.post(
+        f"/v1/forms/{private['id']}/submissions/batch",
+        json={"resources": [{"user_id": None}]},
+        headers=headers,
+    )
+    assert refused.status_code == 403
+    empty = await client.post("/v1/submissions/batch", json={"resources": []}, headers=headers)
+    assert empty.status_code in (403, 422)
+    assert (await api.get("/v1/submissions")).json()["meta"]["total"] == 3

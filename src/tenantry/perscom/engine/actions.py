@@ -19,6 +19,7 @@ from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.perscom.engine.context import Call, CallOpener
 from tenantry.perscom.engine.declaration import BelongsToMany
+from tenantry.perscom.engine.deferred import present
 from tenantry.perscom.engine.includes import IncludeTree, load_includes, parse_includes
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.query import (
@@ -27,10 +28,12 @@ from tenantry.perscom.engine.query import (
     SearchBody,
     fetch_default_page,
     fetch_page,
+    fetch_prepared_page,
     page_request,
     parse_search_body,
 )
 from tenantry.perscom.engine.rowsets import (
+    HasManyRowSet,
     ManyRowSet,
     RowSet,
     attach_rows,
@@ -42,7 +45,7 @@ from tenantry.perscom.engine.rowsets import (
     update_pivot,
 )
 from tenantry.perscom.engine.runtime import INT64_MAX, Compiled, Registry
-from tenantry.perscom.engine.serialize import entity, paginated, respond
+from tenantry.perscom.engine.serialize import paginated, respond
 from tenantry.perscom.engine.writes import (
     Values,
     as_id,
@@ -111,9 +114,7 @@ class Actions:
 
     async def _require_parent(self, call: Call, resource: Compiled, parent_id: int) -> None:
         found = await call.db.scalar(
-            select(resource.id_col).where(
-                resource.tenant_col == call.tenant_id, resource.id_col == parent_id
-            )
+            resource.exists_statement, {"tenant": call.tenant_id, "row_id": parent_id}
         )
         if found is None:
             raise missing_row()
@@ -135,11 +136,10 @@ class Actions:
         )
         if limit is not None:
             statement = statement.limit(limit)
-        items = []
-        for row in await call.db.rows(statement):
-            item = entity(target, row, call.render)
+        rows = await call.db.rows(statement)
+        items = await present(call.db, target, call.tenant_id, rows, call.render)
+        for item, row in zip(items, rows, strict=True):
             rowset.decorate(item, row)
-            items.append(item)
         await load_includes(call.db, self.registry, call.tenant_id, tree, items, call.render)
         return items
 
@@ -153,7 +153,7 @@ class Actions:
             row = await call.db.first(target.show_statement, params)
             if row is None:
                 raise missing_row()
-            item = entity(target, row, call.render)
+            [item] = await present(call.db, target, call.tenant_id, [row], call.render)
             await load_includes(call.db, self.registry, call.tenant_id, tree, [item], call.render)
             return item
         conditions = [] if row_id is None else [target.id_col == row_id]
@@ -198,8 +198,14 @@ class Actions:
         extra: Sequence[ColumnElement[bool]] = (),
     ) -> Response:
         target = rowset.resource
+        prepared = rowset.page_params(call.tenant_id) if body is None and not extra else None
         if body is None and not extra and type(rowset) is RowSet:
             result = await fetch_default_page(call.db, target, call.tenant_id, page)
+        elif prepared is not None and isinstance(rowset, HasManyRowSet):
+            relation = rowset.relation
+            result = await fetch_prepared_page(
+                call.db, relation.page_statement, relation.count_statement, prepared, page
+            )
         else:
             query = Compiler(target, call.dialect).list_query(
                 call.tenant_id, body, [*rowset.conditions(), *extra]
@@ -212,11 +218,9 @@ class Actions:
                 source=rowset.source(),
                 extra_columns=rowset.extra_columns(),
             )
-        data = []
-        for row in result.rows:
-            item = entity(target, row, call.render)
+        data = await present(call.db, target, call.tenant_id, result.rows, call.render)
+        for item, row in zip(data, result.rows, strict=True):
             rowset.decorate(item, row)
-            data.append(item)
         await load_includes(call.db, self.registry, call.tenant_id, tree, data, call.render)
         body_out = paginated(data, result, list_path(call.request))
         return respond(body_out, 200, call.response_headers)
@@ -330,10 +334,14 @@ class Actions:
         self, request: Request, resource: Compiled, relation: str | None = None
     ) -> Response:
         async with self.open_call(request) as call:
-            rowset = await self._rowset(call, resource, relation, "create")
+            target = resource if relation is None else resource.relations[relation].target
+            lenient = target is not None and target.decl.service.open_create
+            rowset = await self._rowset(call, resource, relation, None if lenient else "create")
             target = rowset.resource
             tree = self._includes(request, target)
             items = _batch_list(require_object(await read_payload(request)))
+            if lenient and not await self._all_unscoped(call, rowset, items):
+                call.allow("create", target)
             batch = await _validated_batch(call, rowset, enumerate(items), creating=True)
             ids = []
             for _index, values, pivot in batch:
@@ -342,6 +350,16 @@ class Actions:
                 ids.append(row_id)
             data = await self._many(call, rowset, ids, tree)
             return respond({"data": data}, 200, call.response_headers)
+
+    async def _all_unscoped(self, call: Call, rowset: RowSet, items: Sequence[Any]) -> bool:
+        """Whether every body of a batch may be stored without the create scope (each
+        names a public form); an empty batch needs the scope like any other."""
+        service = rowset.resource.decl.service
+        for item in items:
+            body = rowset.fill(item)
+            if not isinstance(body, dict) or not await service.may_create_unscoped(call, body):
+                return False
+        return bool(items)
 
     async def batch_update(
         self, request: Request, resource: Compiled, relation: str | None = None

@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
-from sqlalchemy import ColumnElement, Table
+from sqlalchemy import ColumnElement, FromClause, Table
 
 from tenantry.core.base import Base
 
@@ -77,6 +77,20 @@ class HasMany:
 
 
 @dataclass(frozen=True)
+class HasManyThrough:
+    """``target`` rows whose ``key`` names a ``through`` row that names this row by
+    ``through_key``: a slot's users (``users.unit_slot_id -> unit_slots.id``, whose
+    ``slot_id`` is the slot). Read only: an include, never an endpoint."""
+
+    name: str
+    target: str
+    through: FromClause
+    """A table, or a derived one (a user's credentials through their training records)."""
+    through_key: str
+    key: str
+
+
+@dataclass(frozen=True)
 class BelongsToMany:
     """``target`` rows linked through ``pivot`` (``groups <-> units``, pivot field ``order``).
 
@@ -120,7 +134,7 @@ class MorphTo:
     id_field: str = "model_id"
 
 
-Relation = BelongsTo | HasMany | BelongsToMany | MorphOne | MorphTo
+Relation = BelongsTo | HasMany | HasManyThrough | BelongsToMany | MorphOne | MorphTo
 
 
 @dataclass(frozen=True)
@@ -129,6 +143,19 @@ class RenderContext:
 
     public_url: Callable[[str], str]
     now_epoch: float
+
+
+@dataclass(frozen=True)
+class Later:
+    """Private values a computed field needs for only a few rows (a record's document tags).
+
+    They are read by a second query, for the rows ``wanted`` picks, instead of riding along
+    as correlated look-ups in every row query: a dozen sub-selects cost PostgreSQL more to
+    plan than the whole page costs to run.
+    """
+
+    sql: Callable[[Compiled], Mapping[str, ColumnElement[Any]]]
+    wanted: Callable[[Mapping[str, Any]], bool]
 
 
 @dataclass(frozen=True)
@@ -146,6 +173,8 @@ class Computed:
     spread: bool = False
     """``compute`` returns a mapping merged into the entity's top level (custom-field
     values); keys the entity already has are kept."""
+    later: Later | None = None
+    """Values read afterwards for the rows that need them; ``compute`` sees them too."""
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,19 @@ from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
     HasMany,
+    HasManyThrough,
     MorphOne,
     MorphTo,
     RenderContext,
 )
+from tenantry.perscom.engine.deferred import present
 from tenantry.perscom.engine.problems import failure, not_whitelisted
 from tenantry.perscom.engine.query import IncludeItem, include_filters
 from tenantry.perscom.engine.runtime import BoundRelation, Compiled, Registry, format_datetime
-from tenantry.perscom.engine.serialize import entity
 
 MAX_INCLUDES = 50
+THROUGH_LINK = "through__parent"
+"""The label of a has-many-through row's parent id (the through row's pointer)."""
 
 
 @dataclass
@@ -150,6 +153,22 @@ def relation_statement(
             )
             .order_by(*target.default_order)
         )
+    if isinstance(spec, HasManyThrough):
+        through = spec.through
+        return (
+            select(*target.select_columns, through.c[spec.through_key].label(THROUGH_LINK))
+            .select_from(
+                target.from_clause.join(
+                    through,
+                    and_(
+                        same_tenant(through, target.table),
+                        through.c.id == target.columns[spec.key],
+                    ),
+                )
+            )
+            .where(among(through.c[spec.through_key]), *where)
+            .order_by(*target.default_order)
+        )
     if isinstance(spec, MorphOne):
         return (
             select(*target.select_columns)
@@ -226,11 +245,12 @@ async def load_includes(
                 else relation_statement(relation, db_dialect(db), node.condition)
             )
             rows = list(await db.rows(statement, {"tenant": tenant_id, "keys": keys}))
+        items = await present(db, target, tenant_id, rows, context)
         if isinstance(spec, BelongsTo | MorphOne):
             found: dict[Any, dict[str, Any]] = {}
             link = "id" if isinstance(spec, BelongsTo) else spec.id_field
-            for row in rows:
-                found.setdefault(mapping(row)[link], entity(target, row, context))
+            for row, item in zip(rows, items, strict=True):
+                found.setdefault(mapping(row)[link], item)
             pointer = spec.key if isinstance(spec, BelongsTo) else "id"
             for parent in parents:
                 key = parent.get(pointer)
@@ -239,9 +259,14 @@ async def load_includes(
             loaded = list(found.values())
         else:
             grouped: dict[Any, list[dict[str, Any]]] = defaultdict(list)
-            link = f"pivot__{spec.parent_key}" if isinstance(spec, BelongsToMany) else spec.key
-            for row in rows:
-                item = entity(target, row, context)
+            link = (
+                f"pivot__{spec.parent_key}"
+                if isinstance(spec, BelongsToMany)
+                else THROUGH_LINK
+                if isinstance(spec, HasManyThrough)
+                else spec.key
+            )
+            for row, item in zip(rows, items, strict=True):
                 if isinstance(spec, BelongsToMany):
                     item["pivot"] = pivot_of(spec, row)
                     if node.pivot_alias is not None:
@@ -300,8 +325,8 @@ async def _morph_to(
             .select_from(target.from_clause)
             .where(target.tenant_col == tenant_id, target.id_col.in_(keys))
         )
-        for row in await db.rows(statement):
-            item = entity(target, row, context)
+        rows = await db.rows(statement)
+        for item in await present(db, target, tenant_id, rows, context):
             found[(kind, item["id"])] = item
     for parent in parents:
         kind, key = parent.get(spec.type_field), parent.get(spec.id_field)

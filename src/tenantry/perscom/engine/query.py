@@ -8,7 +8,7 @@ correlated ``EXISTS`` sub-queries (Laravel's ``whereHas``), so a filter never mu
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -39,6 +39,7 @@ from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
     HasMany,
+    HasManyThrough,
     Kind,
     MorphOne,
 )
@@ -484,6 +485,15 @@ def link(relation: BoundRelation) -> tuple[FromClause, ColumnElement[bool]]:
         return target.from_clause, and_(within, target.id_col == owner.columns[spec.key])
     if isinstance(spec, HasMany):
         return target.from_clause, and_(within, target.columns[spec.key] == owner.id_col)
+    if isinstance(spec, HasManyThrough):
+        through = spec.through
+        joined = target.from_clause.join(
+            through,
+            and_(same_tenant(through, target.table), through.c.id == target.columns[spec.key]),
+        )
+        return joined, and_(
+            same_tenant(through, owner.table), through.c[spec.through_key] == owner.id_col
+        )
     if isinstance(spec, MorphOne):
         return target.from_clause, and_(
             within,
@@ -571,11 +581,19 @@ async def fetch_default_page(
     db: Database, resource: Compiled, tenant_id: int, page: PageRequest
 ) -> Page:
     """:func:`fetch_page` for a plain index, on the statements prepared at start-up."""
-    params = {"tenant": tenant_id, "limit": page.size, "offset": page.offset}
-    rows = list(await db.rows(resource.page_statement, params))
+    return await fetch_prepared_page(
+        db, resource.page_statement, resource.count_statement, {"tenant": tenant_id}, page
+    )
+
+
+async def fetch_prepared_page(
+    db: Database, statement: Any, count: Any, params: Mapping[str, Any], page: PageRequest
+) -> Page:
+    """A page (and, when needed, the total) of prepared ``statement`` and ``count``."""
+    rows = list(await db.rows(statement, {**params, "limit": page.size, "offset": page.offset}))
     total = known_total(page.offset, page.size, len(rows))
     if total is None:
-        total = int(await db.scalar(resource.count_statement, {"tenant": tenant_id}))
+        total = int(await db.scalar(count, params))
     return Page(rows, total, page)
 
 

@@ -12,13 +12,26 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, FromClause, String, and_, delete, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    FromClause,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    delete,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tenantry.core.base import UTCDateTime, utcnow
 from tenantry.core.errors import FieldError, NotFound
 from tenantry.core.ids import allocate_ids
-from tenantry.core.resources.scoped import of_tenant, same_tenant
+from tenantry.core.resources.paging import count_of, page_of
+from tenantry.core.resources.scoped import of_tenant, readable, same_tenant
 from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, HasMany, MorphOne
 from tenantry.perscom.engine.includes import pivot_columns, pivot_of
 from tenantry.perscom.engine.problems import failure
@@ -28,6 +41,7 @@ from tenantry.perscom.engine.runtime import (
     TEXT_MAX,
     BoundRelation,
     Compiled,
+    Registry,
     parse_datetime,
 )
 
@@ -57,6 +71,10 @@ class RowSet:
 
     def create_defaults(self) -> dict[str, Any]:
         return {}
+
+    def page_params(self, tenant_id: int) -> dict[str, Any] | None:
+        """Parameters of a prepared plain index of these rows, if there is one."""
+        return None
 
     def pivot_input(self, payload: Mapping[str, Any], key: str) -> dict[str, Any] | None:
         return None
@@ -162,6 +180,7 @@ class MorphOneRowSet(RowSet):
         assert isinstance(spec, MorphOne)
         self.relation = relation
         self.spec = spec
+        self.relation = relation
         self.parent_id = parent_id
 
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -190,6 +209,7 @@ class HasManyRowSet(RowSet):
         spec = relation.spec
         assert isinstance(spec, HasMany)
         self.spec = spec
+        self.relation = relation
         self.parent_id = parent_id
 
     def conditions(self) -> list[ColumnElement[bool]]:
@@ -203,6 +223,47 @@ class HasManyRowSet(RowSet):
         if isinstance(payload, dict):
             return {**payload, **dict(self.spec.where), self.spec.key: self.parent_id}
         return payload
+
+    def page_params(self, tenant_id: int) -> dict[str, Any] | None:
+        """Parameters of the relation's prepared index (``None``: build the query)."""
+        if self.relation.page_statement is None:
+            return None
+        return {"tenant": tenant_id, "parent": self.parent_id}
+
+
+def prepare(registry: Registry) -> list[Any]:
+    """Build every has-many's nested index and count once, at start-up; returns them.
+
+    The same statements :func:`~tenantry.perscom.engine.query.fetch_page` would build for a
+    plain nested index, with the parent as a bind parameter instead of a literal.
+    """
+    prepared: list[Any] = []
+    for resource in registry:
+        for relation in resource.relations.values():
+            spec = relation.spec
+            if not isinstance(spec, HasMany) or relation.target is None:
+                continue
+            target = relation.target
+            tenant = bindparam("tenant", type_=BigInteger)
+            listed = readable(
+                target.select_columns, target.table, tenant, source=target.from_clause
+            )
+            if target.decl.default_filter is not None:
+                listed = listed.where(target.decl.default_filter(target))
+            listed = listed.where(
+                target.columns[spec.key] == bindparam("parent", type_=BigInteger),
+                *(target.columns[c] == v for c, v in spec.where),
+            )
+            relation.page_statement = page_of(
+                listed,
+                target.id_col,
+                target.default_order,
+                bindparam("limit", type_=Integer),
+                bindparam("offset", type_=Integer),
+            )
+            relation.count_statement = count_of(listed)
+            prepared += [relation.page_statement, relation.count_statement]
+    return prepared
 
 
 def rowset_for(relation: BoundRelation, parent_id: int) -> RowSet:

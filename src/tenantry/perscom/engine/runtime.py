@@ -32,6 +32,7 @@ from sqlalchemy import (
     bindparam,
     func,
     literal,
+    select,
 )
 
 from tenantry.core.base import UTCDateTime
@@ -153,6 +154,10 @@ class BoundRelation:
     target: Compiled | None  # None for MorphTo (the target depends on the row)
     prepared: Any = None
     """The include query of this relation, built at start-up (see ``includes.prepare``)."""
+    page_statement: Any = None
+    count_statement: Any = None
+    """A has-many's nested index (``/users/{id}/award-records``) and its count, prepared
+    like the resource's own (parameter ``parent``; see ``rowsets.prepare``)."""
 
     @property
     def name(self) -> str:
@@ -215,6 +220,9 @@ class Compiled:
         self.page_statement: Any = None
         self.count_statement: Any = None
         self.show_statement: Any = None
+        self.exists_statement: Any = None
+        self.later_statement: Any = None
+        """Filled by ``deferred.prepare`` when computed fields read values afterwards."""
 
     # -- columns --------------------------------------------------------------------------
 
@@ -308,6 +316,9 @@ class Compiled:
         )
         self.count_statement = count_of(listed)
         self.show_statement = rows.where(self.id_col == bindparam("row_id", type_=BigInteger))
+        self.exists_statement = select(self.id_col).where(
+            self.tenant_col == tenant, self.id_col == bindparam("row_id", type_=BigInteger)
+        )
 
     def _compile_select(self) -> None:
         columns: list[ColumnElement[Any]] = []

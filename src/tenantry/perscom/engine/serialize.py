@@ -7,7 +7,7 @@ start-up (no ORM objects, no Pydantic), with Laravel's appended fields after the
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,14 +22,20 @@ from tenantry.perscom.engine.runtime import Compiled
 JSON = "application/json"
 
 
-def entity(resource: Compiled, row: Any, context: RenderContext) -> dict[str, Any]:
-    """One row as Laravel's ``toArray()``: every column, then ``label`` and the accessors."""
+def entity(
+    resource: Compiled,
+    row: Any,
+    context: RenderContext,
+    later: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One row as Laravel's ``toArray()``: every column, then ``label`` and the accessors
+    (which also see the row's ``later`` values, read apart; see ``engine.deferred``)."""
     data = {
         key: (row[index] if fmt is None else fmt(row[index])) for key, index, fmt in resource.plan
     }
     data["label"] = f"{resource.decl.label}: {data['id']}"
     if resource.computed:
-        raw = mapping(row)
+        raw = mapping(row) if later is None else {**mapping(row), **later}
         for computed in resource.computed:
             value = computed.compute(raw, context)
             if computed.spread:
@@ -38,12 +44,6 @@ def entity(resource: Compiled, row: Any, context: RenderContext) -> dict[str, An
             else:
                 data[computed.name] = value
     return data
-
-
-def entities(
-    resource: Compiled, rows: Iterable[Any], context: RenderContext
-) -> list[dict[str, Any]]:
-    return [entity(resource, row, context) for row in rows]
 
 
 def respond(payload: Any, status: int = 200, headers: Mapping[str, str] | None = None) -> Response:

@@ -2,9 +2,9 @@
 
 A record naming a document appends the document's content with its tags replaced by
 that record's values (``{user_name}``, ``{user_rank}``, ``{award_record_award}``,
-``{record_text}``, ``{record_date}`` …). The values are read in the record's own query
-(correlated look-ups, only evaluated for rows that name a document), and escaped, since
-the content is HTML.
+``{record_text}``, ``{record_date}`` …). The content rides along in the record's own
+query; the tag values (correlated look-ups) are read by a second query, for the rows that
+name a document only, and escaped, since the content is HTML.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ColumnElement, Index, String, Text, and_, case, select
+from sqlalchemy import BigInteger, ColumnElement, Index, String, Text, and_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantOwned, tenant_fk
@@ -25,6 +25,7 @@ from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
     Computed,
+    Later,
     RenderContext,
     Resource,
     ResourceRules,
@@ -167,16 +168,18 @@ def document_parsed(prefix: str, extra: Mapping[str, Lookup] | None = None) -> C
     }
 
     def sql(record: Compiled) -> Mapping[str, ColumnElement[Any]]:
-        document_id = record.columns["document_id"]
         content = (
             select(_DOCUMENTS.c.content)
-            .where(of_tenant(_DOCUMENTS, record.tenant_col), _DOCUMENTS.c.id == document_id)
+            .where(
+                of_tenant(_DOCUMENTS, record.tenant_col),
+                _DOCUMENTS.c.id == record.columns["document_id"],
+            )
             .scalar_subquery()
         )
-        found: dict[str, ColumnElement[Any]] = {"_document": content}
-        for tag, lookup in tags.items():
-            found[f"_tag_{tag}"] = case((document_id.is_(None), None), else_=lookup(record))
-        return found
+        return {"_document": content}
+
+    def tag_values(record: Compiled) -> Mapping[str, ColumnElement[Any]]:
+        return {f"_tag_{tag}": lookup(record) for tag, lookup in tags.items()}
 
     def compute(row: Mapping[str, Any], _context: RenderContext) -> str | None:
         content = row["_document"]
@@ -190,7 +193,17 @@ def document_parsed(prefix: str, extra: Mapping[str, Lookup] | None = None) -> C
 
         return TAG.sub(fill, str(content))
 
-    return Computed("document_parsed", compute, {"type": ["string", "null"]}, sql=sql)
+    return Computed(
+        "document_parsed",
+        compute,
+        {"type": ["string", "null"]},
+        sql=sql,
+        later=Later(tag_values, _names_a_document),
+    )
+
+
+def _names_a_document(row: Mapping[str, Any]) -> bool:
+    return row["_document"] is not None
 
 
 def _text(tag: str, value: Any) -> str:

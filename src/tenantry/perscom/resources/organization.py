@@ -26,6 +26,7 @@ from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
     HasMany,
+    HasManyThrough,
     NamedScope,
     Resource,
 )
@@ -353,8 +354,20 @@ slots = Resource(
         BelongsTo("position", "positions", "position_id"),
         BelongsTo("specialty", "specialties", "specialty_id"),
         BelongsToMany("units", "units", UNIT_SLOTS, "slot_id", "unit_id", ("id", "order")),
+        HasManyThrough("users", "users", UNIT_SLOTS, "slot_id", "unit_slot_id"),
+        HasManyThrough(
+            "assignment_records", "assignment-records", UNIT_SLOTS, "slot_id", "unit_slot_id"
+        ),
     ),
-    includes=("position", "specialty", "units"),
+    includes=(
+        "position",
+        "specialty",
+        "units",
+        "users",
+        "users.*",
+        "assignment_records",
+        "assignment_records.*",
+    ),
     searchable=("name", "description"),
     default_sort=CATALOGUE_SORT,
     default_filter=visible_only,

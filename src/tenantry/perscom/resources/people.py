@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import BigInteger, Boolean, ColumnElement, Index, String, Text, func, select
+from sqlalchemy import JSON, BigInteger, Boolean, ColumnElement, Index, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantScoped, tenant_fk, utcnow
@@ -28,6 +28,7 @@ from tenantry.perscom.engine.declaration import (
     Computed,
     FileField,
     HasMany,
+    HasManyThrough,
     RenderContext,
     Resource,
     ResourceRules,
@@ -35,6 +36,13 @@ from tenantry.perscom.engine.declaration import (
 )
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.runtime import Compiled
+from tenantry.perscom.resources.answers import (
+    ANSWERS,
+    questions_of,
+    read_answers,
+    store_files,
+    stored_paths,
+)
 from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
 from tenantry.perscom.resources.form_models import MODEL_FIELDS
 from tenantry.perscom.resources.organization import Rank
@@ -42,6 +50,7 @@ from tenantry.perscom.resources.record_models import (
     AWARD_RECORDS,
     QUALIFICATION_RECORDS,
     STATUS_RECORDS,
+    USER_CREDENTIALS,
 )
 from tenantry.perscom.resources.tasks import USER_TASKS
 
@@ -88,14 +97,50 @@ class UserProfile(TenantScoped, Base):
     discord_user_id: Mapped[str | None] = mapped_column(String(255), default=None)
     last_assignment_change_date: Mapped[datetime | None] = mapped_column(default=None)
     last_rank_change_date: Mapped[datetime | None] = mapped_column(default=None)
+    data: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
+    """Values of the user's custom fields; uploads' stored keys are in ``files``."""
+    files: Mapped[Any] = mapped_column(JSON, default=None, nullable=True)
 
 
+USER_TYPE = models("User")
 ASSIGNMENT_FIELDS = ("position_id", "specialty_id", "unit_id", "unit_slot_id")
 _RANKS = Rank.__table__
 
 
 class UserRules(ResourceRules):
-    """E-mails are valid and unique per tenant; rank and assignment changes are dated."""
+    """E-mails are valid and unique per tenant; rank and assignment changes are dated;
+    the values of the fields attached to a user are checked against those fields."""
+
+    async def custom_input(
+        self,
+        call: Call,
+        payload: Mapping[str, Any],
+        values: dict[str, Any],
+        *,
+        row_id: int | None,
+        prefix: str,
+    ) -> list[FieldError]:
+        if row_id is None:
+            return []  # a new user has no fields attached yet
+        questions = await questions_of(call, USER_TYPE, row_id)
+        if not any(q.key in payload for q in questions):
+            return []
+        current = (
+            await call.conn.execute(
+                select(UserProfile.data, UserProfile.files).where(
+                    same_tenant(UserProfile, call), UserProfile.user_id == row_id
+                )
+            )
+        ).first()
+        data = dict((current[0] if current else None) or {})
+        files = dict((current[1] if current else None) or {})
+        errors = await read_answers(
+            call, questions, payload, (data, files), creating=False, prefix=prefix
+        )
+        if not errors:
+            values["data"] = data
+            values["files"] = files
+        return errors
 
     async def before_create(self, call: Call, values: dict[str, Any]) -> None:
         await self._email(call, values, None)
@@ -109,6 +154,15 @@ class UserRules(ResourceRules):
 
     async def before_update(self, call: Call, row_id: int, values: dict[str, Any]) -> None:
         await self._email(call, values, row_id)
+        if "files" in values:
+            before = await call.conn.scalar(
+                select(UserProfile.files).where(
+                    same_tenant(UserProfile, call), UserProfile.user_id == row_id
+                )
+            )
+            values["files"] = await store_files(call, values["files"], "users/fields")
+            kept = set(stored_paths(values["files"]))
+            call.files_to_delete.extend(p for p in stored_paths(before) if p not in kept)
         tracked = [f for f in ("rank_id", "notes", *ASSIGNMENT_FIELDS) if f in values]
         if not tracked:
             return
@@ -128,6 +182,14 @@ class UserRules(ResourceRules):
             values["last_assignment_change_date"] = now
         if "notes" in values and values["notes"] != before["notes"]:
             values.setdefault("notes_updated_at", now)
+
+    async def before_delete(self, call: Call, row_id: int) -> None:
+        files = await call.conn.scalar(
+            select(UserProfile.files).where(
+                same_tenant(UserProfile, call), UserProfile.user_id == row_id
+            )
+        )
+        call.files_to_delete.extend(stored_paths(files))
 
     async def _email(self, call: Call, values: dict[str, Any], row_id: int | None) -> None:
         if "email" not in values:
@@ -273,6 +335,7 @@ users = Resource(
         Computed("online", _online, {"type": "boolean"}),
         Computed("profile_photo_url", _profile_photo_url, STRING),
         Computed("cover_photo_url", _cover_photo_url, {"type": ["string", "null"]}),
+        ANSWERS,
     ),
     relations=(
         BelongsTo("position", "positions", "position_id"),
@@ -301,8 +364,9 @@ users = Resource(
             parent_key="model_id",
             related_key="field_id",
             pivot_fields=("order",),
-            pivot_where=(("model_type", models("User")),),
+            pivot_where=(("model_type", USER_TYPE),),
         ),
+        HasManyThrough("credentials", "credentials", USER_CREDENTIALS, "user_id", "id"),
         USER_TASKS,
     ),
     includes=(
@@ -316,6 +380,7 @@ users = Resource(
         *RECORD_INCLUDES,
         "awards",
         "qualifications",
+        "credentials",
         "fields",
         "tasks",
     ),

@@ -8,7 +8,7 @@ record rules that write to profiles.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, String, Text
+from sqlalchemy import BigInteger, Index, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
@@ -119,7 +119,8 @@ class ServiceRecord(TenantOwned, Base):
 
 class TrainingRecord(TenantOwned, Base):
     """``instructor_id`` is required on create but nullable: deleting the instructor keeps
-    the trainee's record. ``event_id`` names nothing until events exist (never written)."""
+    the trainee's record. ``event_id`` (an event of the tenant, checked on write) has no
+    foreign key: the events table came later; deleting the event nulls it."""
 
     __tablename__ = "perscom_records_trainings"
     __table_args__ = _record_args(
@@ -187,3 +188,19 @@ QUALIFICATION_RECORDS = Base.metadata.tables["perscom_records_qualifications"]
 TRAINING_COMPETENCIES = Base.metadata.tables["perscom_records_trainings_competencies"]
 TRAINING_CREDENTIALS = Base.metadata.tables["perscom_records_trainings_credentials"]
 STATUS_RECORDS = Base.metadata.tables["perscom_model_has_statuses"]
+_TRAININGS = Base.metadata.tables["perscom_records_trainings"]
+USER_CREDENTIALS = (
+    select(
+        TRAINING_CREDENTIALS.c.tenant_id,
+        TRAINING_CREDENTIALS.c.credential_id.label("id"),
+        _TRAININGS.c.user_id,
+    )
+    .join(
+        _TRAININGS,
+        (_TRAININGS.c.tenant_id == TRAINING_CREDENTIALS.c.tenant_id)
+        & (_TRAININGS.c.id == TRAINING_CREDENTIALS.c.training_record_id),
+    )
+    .distinct()
+    .subquery("user_credentials")
+)
+"""Which credentials each user holds: those their training records granted (once each)."""
