@@ -80,7 +80,16 @@ MODELS = [
     "user",
 ]
 VERBS = ("view", "create", "update", "delete")
-EXTRA_SCOPES = ("clear:cache", "view:settings", "profile", "email", "openid", "manage:api")
+EXTRA_SCOPES = (
+    "clear:cache",
+    "view:settings",
+    "profile",
+    "email",
+    "openid",
+    "manage:api",
+    "manage:webhook",
+    "view:log",
+)
 SCOPES: tuple[str, ...] = (
     "*",
     *(f"{verb}:{model}" for model in MODELS for verb in VERBS),

@@ -16,6 +16,7 @@ from tenantry.perscom.engine.query import LIMIT, PAGE, SearchBody
 from tenantry.perscom.engine.routes import Operation
 from tenantry.perscom.engine.runtime import INT64_MAX, Compiled, Registry
 from tenantry.perscom.errors import FIXED_MESSAGES
+from tenantry.perscom.extensions_spec import EXTENSION_TAG, extension_paths, extension_schemas
 
 REF = "#/components/schemas/"
 JSON = "application/json"
@@ -74,6 +75,8 @@ def build_spec(
         path = f"/{version}{operation.spec_path}"
         paths.setdefault(path, {})[operation.method.lower()] = _operation(operation, version)
     paths[f"/{version}/me"] = {"get": _me(version)}
+    paths.update(extension_paths(version))
+    schemas.update(extension_schemas())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -88,9 +91,12 @@ def build_spec(
         "servers": [{"url": server.rstrip("/")}],
         "security": [{"ApiKey": []}],
         "tags": [
-            {"name": r.name, "description": f"{r.decl.label} resources."}
-            for r in registry
-            if r.decl.routed
+            *(
+                {"name": r.name, "description": f"{r.decl.label} resources."}
+                for r in registry
+                if r.decl.routed
+            ),
+            EXTENSION_TAG,
         ],
         "paths": paths,
         "components": {
