@@ -160,6 +160,41 @@ async def test_relation_writes_and_records_announce_their_own_event(
     assert body["data"]["user_id"] == org.user_id
 
 
+async def test_a_hanging_receiver_is_bounded_by_perscoms_timeout_and_tries(
+    api: httpx.AsyncClient, org: Org, receiver: Receiver, sessions: Sessions
+) -> None:
+    """3 s per request, 3 tries (the job has one reserved claim more, see the core)."""
+    hook = await register(api, receiver.url, ["user.created"])
+    await api.post(f"/v1/webhooks/{hook['id']}/test")
+    [job] = await delivery_jobs(sessions, org.tenant_id)
+    assert (job.payload["timeout"], job.payload["attempts"], job.max_attempts) == (3.0, 3, 4)
+    assert (job.payload["method"], job.payload["signing"]) == ("POST", "body-hmac")
+
+
+@pytest.mark.slow
+async def test_a_receiver_that_never_answers_fails_after_three_timed_out_tries(
+    api: httpx.AsyncClient,
+    org: Org,
+    receiver: Receiver,
+    private_settings: Settings,
+    sessions: Sessions,
+) -> None:
+    hook = await register(api, receiver.url, ["user.created"])
+    receiver.default = "hang"
+    await api.post(f"/v1/webhooks/{hook['id']}/test")
+    async with running_worker(private_settings, sessions):
+        await eventually(lambda: all_done(sessions, org.tenant_id, 1), seconds=30)
+    assert receiver.count() == 3
+    log = (await api.get(f"/v1/webhooks/{hook['id']}/deliveries")).json()["data"]
+    assert [(r["attempt"], r["outcome"]) for r in log] == [
+        (3, "failure"),
+        (2, "retry"),
+        (1, "retry"),
+    ]
+    assert all(r["error"] == "timed out after 3 s" for r in log)
+    assert all(2900 <= r["duration_ms"] < 6000 for r in log)
+
+
 async def test_only_listening_webhooks_get_an_event(
     api: httpx.AsyncClient, org: Org, receiver: Receiver, sessions: Sessions
 ) -> None:
@@ -399,5 +434,5 @@ async def test_tenants_see_and_reach_only_their_own_webhooks(
     assert len(await delivery_jobs(sessions, org.tenant_id)) == 1
     assert await delivery_jobs(sessions, other_org.tenant_id) == []
     async with sessions() as session:
-        total = await session.scalar(select(func.count()).select_from(Job))
+        total = await session.scalar(select(func.count()).where(Job.kind == DELIVERY_JOB))
     assert total == 1
