@@ -70,7 +70,8 @@ class ActivityWriter:
     def _start(self, delay: float) -> None:
         async def later() -> None:
             await asyncio.sleep(delay)
-            await self.flush()
+            # Shielded: closing cancels a waiting timer, never a flush half-way.
+            await asyncio.shield(self.flush())
 
         self._timer = asyncio.get_running_loop().create_task(later())
 

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from tenantry.core.errors import FieldError, NotFound
+from tenantry.core.errors import FieldError, NotFound, ValidationFailed
 from tenantry.core.webhooks import (
     SigningScheme,
     WebhookDelivery,
@@ -98,9 +98,8 @@ async def _checked(
         else:
             try:
                 await check_destination(url.strip(), allow_private)
-            except Exception as exc:  # ValidationFailed from the SSRF guard
-                detail = getattr(exc, "errors", None)
-                message = detail[0].message if detail else str(exc)
+            except ValidationFailed as exc:  # the SSRF guard's refusal, keyed url
+                message = exc.errors[0].message if exc.errors else exc.message
                 errors.append(FieldError("url", f"The url cannot be used: {message}"))
             else:
                 values["url"] = url.strip()
