@@ -91,3 +91,42 @@ async def test_refused_write_writes_nothing(
         "/v1/ranks/search", json={"filters": [{"field": "name", "value": "Sneaky"}]}
     )
     assert listed.json()["data"] == []
+
+
+EXTENSION_SCOPES = [
+    ("GET", "/v1/webhooks", "manage:webhook", 200),
+    ("POST", "/v1/webhooks", "manage:webhook", 422),
+    ("GET", "/v1/webhooks/1", "manage:webhook", 404),
+    ("PUT", "/v1/webhooks/1", "manage:webhook", 404),
+    ("DELETE", "/v1/webhooks/1", "manage:webhook", 404),
+    ("POST", "/v1/webhooks/1/test", "manage:webhook", 404),
+    ("GET", "/v1/webhooks/1/deliveries", "manage:webhook", 404),
+    ("POST", "/v1/webhooks/1/deliveries/1/replay", "manage:webhook", 404),
+    ("GET", "/v1/activity", "view:log", 200),
+]
+"""Tenantry's extensions: the v1-era permissions as scopes (``*`` grants them too)."""
+
+
+@pytest.mark.parametrize(("method", "path", "scope", "expect"), EXTENSION_SCOPES)
+async def test_extension_needs_its_scope(
+    shared_api: httpx.AsyncClient,
+    shared_org: Org,
+    shared_make_key: KeyFactory,
+    method: str,
+    path: str,
+    scope: str,
+    expect: int,
+) -> None:
+    assert scope in SCOPES
+    others = [s for s in SCOPES if s not in ("*", scope)]
+    token = await key_for(shared_make_key, shared_org.tenant_id, others)
+    refused = await shared_api.request(
+        method, path, json={}, headers=bearer(token, shared_org.tenant_id)
+    )
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["error"]["message"] == FORBIDDEN
+    token = await key_for(shared_make_key, shared_org.tenant_id, [scope])
+    allowed = await shared_api.request(
+        method, path, json={}, headers=bearer(token, shared_org.tenant_id)
+    )
+    assert allowed.status_code == expect, allowed.text

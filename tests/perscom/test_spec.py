@@ -25,6 +25,20 @@ from tenantry.perscom.spec import build_spec
 
 pytestmark = pytest.mark.anyio
 
+EXTENSIONS = {
+    ("get", "/v1/webhooks"),
+    ("post", "/v1/webhooks"),
+    ("get", "/v1/webhooks/{id}"),
+    ("put", "/v1/webhooks/{id}"),
+    ("patch", "/v1/webhooks/{id}"),
+    ("delete", "/v1/webhooks/{id}"),
+    ("post", "/v1/webhooks/{id}/test"),
+    ("get", "/v1/webhooks/{id}/deliveries"),
+    ("post", "/v1/webhooks/{id}/deliveries/{delivery}/replay"),
+    ("get", "/v1/activity"),
+}
+"""Tenantry's additions, served beside PERSCOM's operations."""
+
 HERE = Path(__file__).resolve().parent
 NODE_DIR = HERE / ".node"
 POSTMAN_PACKAGE = "openapi-to-postmanv2@6.3.3"
@@ -69,6 +83,7 @@ async def test_every_served_operation_is_documented(
     }
     served.add(("get", "/v1/me"))
     served |= {(method, path) for path, item in oauth_paths().items() for method in item}
+    served |= EXTENSIONS
     documented = {
         (method, path) for path, item in documents["v1"]["paths"].items() for method in item
     }
@@ -107,6 +122,22 @@ async def test_bearer_scheme_and_perscom_id_on_every_operation(
             continue
         for method, operation in item.items():
             assert parameter in operation["parameters"], (method, path)
+
+
+async def test_extensions_are_marked_as_such(documents: dict[str, dict[str, Any]]) -> None:
+    paths = documents["v1"]["paths"]
+    for method, path in EXTENSIONS:
+        operation = paths[path][method]
+        assert operation["x-tenantry-extension"] is True, (method, path)
+        assert operation["tags"] == ["extensions"]
+        assert operation["summary"].endswith("(Tenantry extension)")
+    marked = {
+        (method, path)
+        for path, item in paths.items()
+        for method, operation in item.items()
+        if operation.get("x-tenantry-extension")
+    }
+    assert marked == EXTENSIONS
 
 
 async def test_spec_is_public_and_cacheable(client: httpx.AsyncClient) -> None:
@@ -160,7 +191,13 @@ async def test_postman_imports_every_operation(
     collection = json.loads(result.stdout)
     assert collection["info"] == "PERSCOM.io API"
     converted = {
-        (r["method"].lower(), r["path"].replace(":id", "{id}").replace(":rid", "{rid}"))
+        (
+            r["method"].lower(),
+            r["path"]
+            .replace(":id", "{id}")
+            .replace(":rid", "{rid}")
+            .replace(":delivery", "{delivery}"),
+        )
         for r in collection["requests"]
     }
     documented = {

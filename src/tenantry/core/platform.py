@@ -6,6 +6,7 @@ Built once at start-up and hung on ``app.state.platform``; faces reach it throug
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
@@ -31,6 +32,8 @@ class Platform:
     limiter: RateLimiter
     error_renderers: ErrorRenderers = field(default_factory=ErrorRenderers)
     specs: list[SpecEntry] = field(default_factory=list)
+    closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    """What a face must finish before the engine goes (flushing buffered writes), in order."""
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:
@@ -45,6 +48,8 @@ class Platform:
         )
 
     async def close(self) -> None:
+        for finish in self.closing:
+            await finish()
         await self.limiter.close()
         await self.storage.close()
         await self.engine.dispose()

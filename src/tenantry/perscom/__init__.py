@@ -25,8 +25,11 @@ class PerscomFace:
     """The face object ``tenantry.faces.FACES`` lists."""
 
     name = "perscom"
-    job_modules: Sequence[str] = ("tenantry.perscom.resources.communications",)
-    """Registers the message send job with the worker."""
+    job_modules: Sequence[str] = (
+        "tenantry.perscom.resources.communications",
+        "tenantry.perscom.activity.service",
+    )
+    """Register the message send job and the API log's prune job with the worker."""
     model_modules: Sequence[str] = ("tenantry.perscom.models",)
 
     def __init__(self, *, key_rate: str | None = None, ip_rate: str | None = None) -> None:
@@ -41,7 +44,7 @@ class PerscomFace:
 
     def commands(self) -> Commands:
         from tenantry.perscom.cli import apikey_app
-        from tenantry.perscom.oauth.cli import perscom_app
+        from tenantry.perscom.commands import perscom_app
 
         return Commands(groups={"apikey": apikey_app, "perscom": perscom_app})
 

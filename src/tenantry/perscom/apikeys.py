@@ -80,13 +80,23 @@ MODELS = [
     "user",
 ]
 VERBS = ("view", "create", "update", "delete")
-EXTRA_SCOPES = ("clear:cache", "view:settings", "profile", "email", "openid", "manage:api")
+EXTRA_SCOPES = (
+    "clear:cache",
+    "view:settings",
+    "profile",
+    "email",
+    "openid",
+    "manage:api",
+    "manage:webhook",
+    "view:log",
+)
 SCOPES: tuple[str, ...] = (
     "*",
     *(f"{verb}:{model}" for model in MODELS for verb in VERBS),
     *EXTRA_SCOPES,
 )
-"""Every scope a key may carry (reference §2.2, plus the v1-era ``manage:api``)."""
+"""Every scope a key may carry (reference §2.2, plus the v1-era ``manage:api``,
+``manage:webhook`` and ``view:log``, which Tenantry's extensions need)."""
 
 
 def permissions() -> list[Permission]:

@@ -18,6 +18,9 @@ from tenantry.core.identity.permissions import catalogue
 from tenantry.core.platform import Platform, get_platform
 from tenantry.core.resources.sql import StatementTexts
 from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
+from tenantry.perscom.activity.endpoints import activity_routes
+from tenantry.perscom.activity.recorder import ApiLogMiddleware
+from tenantry.perscom.activity.writer import ActivityWriter
 from tenantry.perscom.apikeys import SigningKeys, TokenReader, permissions
 from tenantry.perscom.engine import deferred, includes, rowsets
 from tenantry.perscom.engine.actions import Actions
@@ -31,6 +34,7 @@ from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware
 from tenantry.perscom.resources import DECLARATIONS
 from tenantry.perscom.settings import settings_routes
 from tenantry.perscom.spec import build_spec
+from tenantry.perscom.webhooks.endpoints import webhook_routes
 
 TITLE = "PERSCOM.io API"
 
@@ -45,6 +49,7 @@ class PerscomRuntime:
     actions: Actions
     operations: list[Operation]
     specs: dict[str, CachedOpenAPI]
+    activity: ActivityWriter
 
 
 def install(
@@ -83,10 +88,16 @@ def install(
         )
     actions = Actions(registry, gate.open)
     found = operations(registry)
+    writer = ActivityWriter(platform.sessions, retention_days=configured.activity_retention_days)
+    platform.closing.append(writer.close)
     extra = {
         "me": me_routes(actions, registry),
         "cache": cache_routes(gate),
         "settings": settings_routes(gate.open),
+        "webhooks": webhook_routes(
+            gate.open, allow_private=platform.settings.allow_private_webhooks
+        ),
+        "activity": activity_routes(gate.open, writer),
     }
     root = build_root(actions, found, extra)
     specs: dict[str, CachedOpenAPI] = {}
@@ -109,8 +120,10 @@ def install(
         )
     _install_oauth(app, platform, keys, gate.reader)
     app.add_middleware(PerscomMiddleware)
+    if configured.api_log:
+        app.add_middleware(ApiLogMiddleware, writer=writer)
     app.router.routes.append(Route("/health", health, methods=["GET"], include_in_schema=False))
-    runtime = PerscomRuntime(registry, keys, gate, actions, found, specs)
+    runtime = PerscomRuntime(registry, keys, gate, actions, found, specs, writer)
     app.state.perscom = runtime
     return runtime
 

@@ -13,23 +13,27 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import bindparam, select
 from starlette.requests import Request
 
 from tenantry.core.auth import Credential, Principal
 from tenantry.core.base import utcnow
-from tenantry.core.errors import RateLimited, Unauthenticated
+from tenantry.core.errors import RateLimited, Unauthenticated, request_id_of
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import RateLimitResult, retry_after_headers
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.resources.sql import Database, StatementTexts, json_value, mapping
 from tenantry.core.tenancy import Tenant
 from tenantry.core.unit import Unit, open_unit
+from tenantry.perscom.activity.recorder import PRINCIPAL_STATE_KEY
 from tenantry.perscom.apikeys import ApiKey, TokenReader, hash_jti
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import RenderContext
 from tenantry.perscom.engine.runtime import INT64_MAX, Registry
+from tenantry.perscom.errors import TRACE_STATE_KEY
+from tenantry.perscom.webhooks.dispatch import dispatch
 
 UNAUTHENTICATED = (
     "You are not authenticated. Please provide a valid API key that contains your PERSCOM ID "
@@ -41,7 +45,7 @@ IP_RATE = "100/minute"
 
 
 class PerscomSettings(BaseSettings):
-    """The face's own knobs (``TENANTRY_PERSCOM_*``): the rate limits of §5.3.
+    """The face's own knobs (``TENANTRY_PERSCOM_*``): the rate limits of §5.3, the API log.
 
     Benchmarks lift them (one key sends far more than 1000 requests a minute there).
     """
@@ -50,6 +54,10 @@ class PerscomSettings(BaseSettings):
 
     key_rate: str = KEY_RATE
     ip_rate: str = IP_RATE
+    api_log: bool = True
+    """Whether each API exchange is stored as ``api`` activity (``/v1/activity``)."""
+    activity_retention_days: int = Field(default=30, ge=1, le=3650)
+    """How long the API log is kept; a daily job per tenant prunes what is older."""
 
 
 _KEYS = ApiKey.__table__
@@ -187,8 +195,11 @@ class Gate:
             self.platform, caller.tenant_id, read_only=read_only, texts=self.texts
         ) as unit:
             principal = await self._principal(unit.db, caller.tenant_id, caller.jti_hash)
+            request.scope.setdefault("state", {})[PRINCIPAL_STATE_KEY] = principal
             call = self._call(request, unit, principal, headers)
             yield call
+            if call.announcements:
+                await announce_writes(call)
         for path in call.files_to_delete:
             await self._delete(path)
 
@@ -225,3 +236,15 @@ class Gate:
             response_headers=headers,
             writer=unit.writer,
         )
+
+
+async def announce_writes(call: Call) -> None:
+    """Hand the call's announcements to the webhooks, in its transaction (before commit)."""
+    state = call.request.scope.get("state", {})
+    await dispatch(
+        call.session,
+        call.tenant_id,
+        call.announcements,
+        request_id=request_id_of(call.request),
+        trace_id=state.get(TRACE_STATE_KEY),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tenantry.perscom import apikeys
+from tenantry.perscom.activity import models as activity
 from tenantry.perscom.oauth import models as oauth
 from tenantry.perscom.resources import (
     calendars,
@@ -17,8 +18,10 @@ from tenantry.perscom.resources import (
     record_models,
     tasks,
 )
+from tenantry.perscom.webhooks import models as webhooks
 
 __all__ = [
+    "activity",
     "apikeys",
     "calendars",
     "categories",
@@ -32,4 +35,5 @@ __all__ = [
     "recognition",
     "record_models",
     "tasks",
+    "webhooks",
 ]

@@ -16,6 +16,7 @@ from tenantry.perscom.engine.query import LIMIT, PAGE, SearchBody
 from tenantry.perscom.engine.routes import Operation
 from tenantry.perscom.engine.runtime import INT64_MAX, Compiled, Registry
 from tenantry.perscom.errors import FIXED_MESSAGES
+from tenantry.perscom.extensions_spec import EXTENSION_TAG, extension_paths, extension_schemas
 from tenantry.perscom.oauth.spec import CLIENT_BASIC, oauth_paths
 
 REF = "#/components/schemas/"
@@ -76,6 +77,8 @@ def build_spec(
         paths.setdefault(path, {})[operation.method.lower()] = _operation(operation, version)
     paths[f"/{version}/me"] = {"get": _me(version)}
     paths.update(oauth_paths())
+    paths.update(extension_paths(version))
+    schemas.update(extension_schemas())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -90,11 +93,14 @@ def build_spec(
         "servers": [{"url": server.rstrip("/")}],
         "security": [{"ApiKey": []}],
         "tags": [
-            {"name": r.name, "description": f"{r.decl.label} resources."}
-            for r in registry
-            if r.decl.routed
-        ]
-        + [{"name": "oauth", "description": "OAuth 2.0 and OpenID Connect (dashboard host)."}],
+            *(
+                {"name": r.name, "description": f"{r.decl.label} resources."}
+                for r in registry
+                if r.decl.routed
+            ),
+            EXTENSION_TAG,
+            {"name": "oauth", "description": "OAuth 2.0 and OpenID Connect (dashboard host)."},
+        ],
         "paths": paths,
         "components": {
             "securitySchemes": {

@@ -9,6 +9,8 @@ which SIGKILLs a ``tenantry worker`` subprocess mid-delivery and starts another.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import ipaddress
 import json
 import os
@@ -24,6 +26,7 @@ from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 import anyio
 import httpx
@@ -38,6 +41,7 @@ from tenantry.core.errors import NotFound, PayloadTooLarge, ValidationFailed
 from tenantry.core.jobs import Backoff, Job, JobHandlers, Worker
 from tenantry.core.tenancy import tenant_session
 from tenantry.core.webhooks import (
+    BODY_SIGNATURE_HEADER,
     DELIVERY_HEADER,
     DELIVERY_JOB,
     EVENT_HEADER,
@@ -45,7 +49,9 @@ from tenantry.core.webhooks import (
     TIMESTAMP_HEADER,
     AttemptOutcome,
     DeliveryCompleted,
+    SigningScheme,
     WebhookDelivery,
+    body_signature,
     check_destination,
     delivery_hooks,
     destinations,
@@ -55,6 +61,7 @@ from tenantry.core.webhooks import (
     refusal_reason,
     replay,
     sign,
+    verify_body_signature,
     verify_signature,
 )
 from tenantry.core.webhooks import delivery as delivery_module
@@ -77,6 +84,10 @@ class Received:
     headers: dict[str, str]
     body: bytes
     signature_ok: bool
+    method: str = "POST"
+
+
+Verifier = Callable[[str, bytes, dict[str, str]], bool]
 
 
 class Receiver:
@@ -84,10 +95,18 @@ class Receiver:
 
     ``script`` holds one action per request (an HTTP status, or ``"hang"`` to keep the
     connection open without answering until released); when it runs out, ``default``.
+    ``verify`` checks a signature (Tenantry's scheme unless a face signs otherwise); a
+    ``GET`` delivery is recorded with an empty body (its payload is in ``path``).
     """
 
-    def __init__(self, secret: str = SECRET, tls: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        secret: str = SECRET,
+        tls: ssl.SSLContext | None = None,
+        verify: Verifier = verify_signature,
+    ) -> None:
         self.secret = secret
+        self.verify = verify
         self.received: list[Received] = []
         self.script: list[int | str] = []
         self.default: int | str = 200
@@ -96,6 +115,9 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                self.do_POST()
+
             def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 headers = {name: value for name, value in self.headers.items()}
@@ -105,7 +127,8 @@ class Receiver:
                             self.path,
                             headers,
                             body,
-                            verify_signature(receiver.secret, body, headers),
+                            receiver.verify(receiver.secret, body, headers),
+                            self.command,
                         )
                     )
                     action = receiver.script.pop(0) if receiver.script else receiver.default
@@ -523,6 +546,64 @@ async def test_a_delivery_is_signed_sent_logged_and_reported(
         row.id,
         job_id,
     )
+
+
+class TestBodySignature:
+    """The vendor-style scheme: a bare hex HMAC-SHA256 of the body in ``Signature``."""
+
+    def test_it_is_the_hex_hmac_of_the_body(self) -> None:
+        body = b'{"event":"user.created"}'
+        expected = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert body_signature(SECRET, body) == expected
+        assert SigningScheme.BODY_HMAC.headers(SECRET, body) == {BODY_SIGNATURE_HEADER: expected}
+        assert verify_body_signature(SECRET, body, {"signature": expected})
+
+    @pytest.mark.parametrize("change", ["body", "secret", "missing"])
+    def test_anything_else_fails(self, change: str) -> None:
+        body = b'{"a":1}'
+        headers = {BODY_SIGNATURE_HEADER: body_signature(SECRET, body)}
+        if change == "body":
+            assert not verify_body_signature(SECRET, b'{"a":2}', headers)
+        elif change == "secret":
+            assert not verify_body_signature("other-secret", body, headers)
+        else:
+            assert not verify_body_signature(SECRET, body, {})
+
+
+async def test_a_get_delivery_sends_the_payload_as_query_with_a_body_signature(
+    private_settings: Settings, sessions: Sessions, make_tenant: TenantFactory
+) -> None:
+    endpoint = Receiver(verify=verify_body_signature)
+    try:
+        tenant = await make_tenant()
+        payload = {"event": "user.created", "data": {"id": 7, "roles": ["a", "b"], "on": True}}
+        job_id = await send(
+            sessions,
+            tenant,
+            endpoint.url,
+            event="user.created",
+            payload=payload,
+            method="GET",
+            signing=SigningScheme.BODY_HMAC,
+        )
+        async with running_worker(private_settings, sessions):
+            await eventually(lambda: _succeeded(sessions, job_id))
+        [request] = endpoint.received
+        assert request.method == "GET" and request.body == b""
+        query = dict(parse_qsl(urlsplit(request.path).query))
+        assert query == {
+            "event": "user.created",
+            "data[id]": "7",
+            "data[roles][0]": "a",
+            "data[roles][1]": "b",
+            "data[on]": "1",
+        }
+        # The signature covers the JSON payload the query was built from (the logged body).
+        [row] = await attempts(sessions, tenant, job_id)
+        assert verify_body_signature(SECRET, row.request_body, request.headers)
+        assert TIMESTAMP_HEADER not in request.headers
+    finally:
+        endpoint.close()
 
 
 async def _succeeded(sessions: Sessions, job_id: int) -> bool:

@@ -11,7 +11,7 @@ from tests.perscom.conftest import bearer
 from tests.perscom.oauth_support import REDIRECT_URI, Client, Orgs, tokens_for
 from typer.testing import CliRunner
 
-from tenantry.perscom.oauth.cli import perscom_app
+from tenantry.perscom.commands import perscom_app
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio

@@ -7,7 +7,8 @@
   (:class:`WebhookDelivery`) and retries through the job system's backoff;
 - :data:`delivery_hooks` let a producer react to a delivery's final outcome in the job's
   transaction; :func:`replay` sends a logged request again;
-- :func:`verify_signature` is what a receiver (or a test) checks a request with.
+- :func:`verify_signature` is what a receiver (or a test) checks a request with
+  (:func:`verify_body_signature` for the vendor-style :class:`SigningScheme`).
 
 Workers must import :mod:`tenantry.core.webhooks.delivery` to run deliveries.
 """
@@ -16,6 +17,7 @@ from tenantry.core.webhooks.delivery import (
     DEFAULT_MAX_ATTEMPTS,
     DEFAULT_TIMEOUT_SECONDS,
     DELIVERY_JOB,
+    METHODS,
     AttemptResult,
     CompletionHookFailed,
     DeliveryFailed,
@@ -40,21 +42,27 @@ from tenantry.core.webhooks.hooks import (
 from tenantry.core.webhooks.log import get_delivery, list_deliveries
 from tenantry.core.webhooks.model import AttemptOutcome, WebhookDelivery
 from tenantry.core.webhooks.signing import (
+    BODY_SIGNATURE_HEADER,
     DELIVERY_HEADER,
     EVENT_HEADER,
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
+    SigningScheme,
+    body_signature,
     sign,
     signature_headers,
+    verify_body_signature,
     verify_signature,
 )
 
 __all__ = [
+    "BODY_SIGNATURE_HEADER",
     "DEFAULT_MAX_ATTEMPTS",
     "DEFAULT_TIMEOUT_SECONDS",
     "DELIVERY_HEADER",
     "DELIVERY_JOB",
     "EVENT_HEADER",
+    "METHODS",
     "SIGNATURE_HEADER",
     "TIMESTAMP_HEADER",
     "AttemptOutcome",
@@ -67,7 +75,9 @@ __all__ = [
     "Destination",
     "DestinationRefused",
     "DestinationUnresolved",
+    "SigningScheme",
     "WebhookDelivery",
+    "body_signature",
     "check_destination",
     "delivery_hooks",
     "enqueue_delivery",
@@ -79,5 +89,6 @@ __all__ = [
     "send_attempt",
     "sign",
     "signature_headers",
+    "verify_body_signature",
     "verify_signature",
 ]

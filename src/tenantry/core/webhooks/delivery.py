@@ -57,7 +57,8 @@ from tenantry.core.webhooks.destinations import (
 )
 from tenantry.core.webhooks.hooks import DeliveryCompleted, delivery_hooks
 from tenantry.core.webhooks.model import AttemptOutcome, WebhookDelivery
-from tenantry.core.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, signature_headers
+from tenantry.core.webhooks.querystring import query_pairs
+from tenantry.core.webhooks.signing import DELIVERY_HEADER, EVENT_HEADER, SigningScheme
 from tenantry.core.webhooks.transport import PinnedTransport
 
 __all__ = [
@@ -85,6 +86,9 @@ comes within about ten minutes."""
 MAX_BODY_BYTES = 5 * 1024 * 1024
 MAX_EXCERPT_BYTES = 2048
 USER_AGENT = "Tenantry-Webhooks/1"
+METHODS = ("POST", "GET")
+"""A ``GET`` delivery sends the payload as query parameters (:mod:`.querystring`); the
+signature still covers the JSON body, which is what the receiver rebuilds."""
 _EVENT = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 _RESERVED_HEADERS = frozenset(
     {
@@ -121,6 +125,8 @@ async def enqueue_delivery(
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
     run_at: datetime | None = None,
     dedupe_key: str | None = None,
+    method: str = "POST",
+    signing: SigningScheme = SigningScheme.TENANTRY,
 ) -> Job:
     """Deliver ``payload`` (any JSON value) to ``endpoint_url``, signed with ``secret``, once
     the caller commits. The job's id is the delivery id the receiver sees.
@@ -130,6 +136,7 @@ async def enqueue_delivery(
     travels to the completion hooks of ``event``; ``headers`` are sent as well (they cannot
     replace the signature, content or host headers). ``dedupe_key`` makes a producer that
     may run twice enqueue once. ``timeout_seconds`` None: the worker's configured timeout.
+    ``method`` and ``signing`` follow the receiver's conventions (see :data:`METHODS`).
     """
     body = orjson.dumps(payload).decode()
     return await _enqueue(
@@ -147,6 +154,8 @@ async def enqueue_delivery(
         run_at=run_at,
         dedupe_key=dedupe_key,
         replay_of=None,
+        method=method,
+        signing=signing,
     )
 
 
@@ -158,6 +167,8 @@ async def replay(
     endpoint_url: str | None = None,
     timeout_seconds: float | None = None,
     max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+    method: str = "POST",
+    signing: SigningScheme = SigningScheme.TENANTRY,
 ) -> Job:
     """Send the request of a logged attempt again, as a new delivery.
 
@@ -188,6 +199,8 @@ async def replay(
         run_at=None,
         dedupe_key=None,
         replay_of=original.id,
+        method=method,
+        signing=signing,
     )
 
 
@@ -207,6 +220,8 @@ async def _enqueue(
     run_at: datetime | None,
     dedupe_key: str | None,
     replay_of: int | None,
+    method: str,
+    signing: SigningScheme,
 ) -> Job:
     if not isinstance(url, str) or not re.match(r"^https?://[^\s/?#]+", url) or len(url) > 2048:
         raise ValidationFailed(
@@ -215,6 +230,8 @@ async def _enqueue(
         )
     if not secret:
         raise ValueError("a webhook secret must not be empty")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}")
     if not _EVENT.match(event):
         raise ValueError(f"event {event!r} must be 1-100 of A-Z a-z 0-9 _ . : -")
     if not subscription_ref or len(subscription_ref) > 200:
@@ -239,6 +256,8 @@ async def _enqueue(
         "timeout": timeout_seconds,
         "replay_of": replay_of,
         "attempts": max_attempts,
+        "method": method,
+        "signing": SigningScheme(signing).value,
     }
     return await enqueue(
         session,
@@ -275,8 +294,10 @@ async def send_attempt(
     allow_private: bool,
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS,
     headers: Mapping[str, str] | None = None,
+    method: str = "POST",
+    signing: SigningScheme = SigningScheme.TENANTRY,
 ) -> AttemptResult:
-    """Check the destination, then POST the signed body to the checked address."""
+    """Check the destination, then send the signed body to the checked address."""
     started = time.perf_counter()
 
     def elapsed() -> int:
@@ -295,8 +316,12 @@ async def send_attempt(
         "User-Agent": USER_AGENT,
         EVENT_HEADER: event,
         DELIVERY_HEADER: str(delivery_id),
-        **signature_headers(secret, raw),
+        **SigningScheme(signing).headers(secret, raw),
     }
+    content: bytes | None = raw
+    params: list[tuple[str, str | int | float | bool | None]] | None = None
+    if method == "GET":
+        content, params = None, list(query_pairs(orjson.loads(raw)))
     transport = PinnedTransport(destination.addresses)
     status: int | None = None
     excerpt: str | None = None
@@ -311,7 +336,7 @@ async def send_attempt(
             # httpx times each phase; this bounds the whole exchange (a trickling receiver).
             with anyio.fail_after(timeout_seconds):
                 async with client.stream(
-                    "POST", url, content=raw, headers=request_headers
+                    method, url, content=content, params=params, headers=request_headers
                 ) as response:
                     status = response.status_code
                     excerpt = await _excerpt(response)
@@ -364,6 +389,8 @@ async def deliver(ctx: JobContext, payload: dict[str, Any]) -> None:
         allow_private=ctx.settings.allow_private_webhooks,
         timeout_seconds=float(payload.get("timeout") or ctx.settings.webhook_timeout_seconds),
         headers=payload.get("headers") or {},
+        method=str(payload.get("method") or "POST"),
+        signing=SigningScheme(payload.get("signing") or SigningScheme.TENANTRY.value),
     )
     outcome = result.outcome
     if outcome is AttemptOutcome.RETRY and ctx.attempt >= attempts:

@@ -17,6 +17,7 @@ from starlette.responses import Response
 
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.resources.scoped import of_tenant
+from tenantry.perscom.engine.announce import announce
 from tenantry.perscom.engine.context import Call, CallOpener
 from tenantry.perscom.engine.declaration import BelongsToMany
 from tenantry.perscom.engine.deferred import present
@@ -294,6 +295,7 @@ class Actions:
             row_id = await create_row(call, target, values)
             await rowset.after_create(call.conn, call.tenant_id, row_id, pivot)
             item = await self._one(call, rowset, row_id, tree)
+            announce(call, target, "created", item)
             return self._single(call, target, item, status=201)
 
     async def update(
@@ -303,7 +305,8 @@ class Actions:
             rowset = await self._rowset(call, resource, relation, "update")
             target = rowset.resource
             tree = self._includes(request, target)
-            row_id = (await self._one(call, rowset, self._target_id(request, relation), {}))["id"]
+            before = await self._one(call, rowset, self._target_id(request, relation), {})
+            row_id = before["id"]
             payload = require_object(await read_payload(request))
             values = await validate(target, payload, creating=False)
             await _custom_input(call, target, payload, values, row_id)
@@ -312,6 +315,7 @@ class Actions:
             await update_row(call, target, row_id, values)
             await rowset.after_update(call.conn, call.tenant_id, row_id, pivot)
             item = await self._one(call, rowset, row_id, tree)
+            announce(call, target, "updated", item, before)
             return self._single(call, target, item)
 
     async def destroy(
@@ -323,6 +327,7 @@ class Actions:
             tree = self._includes(request, target)
             item = await self._one(call, rowset, self._target_id(request, relation), tree)
             await delete_row(call, target, item["id"], item)
+            announce(call, target, "deleted", item)
             return self._single(call, target, item)
 
     def _target_id(self, request: Request, relation: str | None) -> int | None:
@@ -349,6 +354,8 @@ class Actions:
                 await rowset.after_create(call.conn, call.tenant_id, row_id, pivot)
                 ids.append(row_id)
             data = await self._many(call, rowset, ids, tree)
+            for item in data:
+                announce(call, target, "created", item)
             return respond({"data": data}, 200, call.response_headers)
 
     async def _all_unscoped(self, call: Call, rowset: RowSet, items: Sequence[Any]) -> bool:
@@ -370,12 +377,14 @@ class Actions:
             tree = self._includes(request, target)
             payloads = _batch_map(require_object(await read_payload(request)))
             ids = list(payloads)
-            await self._many(call, rowset, ids, {})  # every id must be addressable (404)
+            before = await self._many(call, rowset, ids, {})  # every id must be addressable
             batch = await _validated_batch(call, rowset, payloads.items(), creating=False)
             for row_id, values, pivot in batch:
                 await update_row(call, target, row_id, values)
                 await rowset.after_update(call.conn, call.tenant_id, row_id, pivot)
             data = await self._many(call, rowset, ids, tree)
+            for old, item in zip(before, data, strict=True):
+                announce(call, target, "updated", item, old)
             return respond({"data": data}, 200, call.response_headers)
 
     async def batch_destroy(
@@ -397,6 +406,7 @@ class Actions:
             data = await self._many(call, rowset, ids, tree)
             for item in data:
                 await delete_row(call, target, item["id"], item)
+                announce(call, target, "deleted", item)
             return respond({"data": data}, 200, call.response_headers)
 
     # -- many-to-many -------------------------------------------------------------------

@@ -15,6 +15,7 @@ from tenantry.core.resources.sql import Database
 from tenantry.perscom.engine.declaration import RenderContext
 
 if TYPE_CHECKING:
+    from tenantry.perscom.engine.announce import Announcement
     from tenantry.perscom.engine.runtime import Compiled, Registry
 
 FORBIDDEN = (
@@ -43,6 +44,8 @@ class Call:
     dialect: str
     response_headers: Mapping[str, str] = field(default_factory=dict)
     files_to_delete: list[str] = field(default_factory=list)
+    announcements: list[Announcement] = field(default_factory=list)
+    """Webhook events of this call's writes, dispatched in its transaction before commit."""
     writer: tuple[AsyncSession, AsyncConnection] | None = None
 
     @property

@@ -247,6 +247,9 @@ class Resource:
     permission: str
     """The scope noun: ``view:<permission>`` etc. (lower-cased model class name)."""
     writable: tuple[str, ...]
+    event: str | None = None
+    """The webhook event noun (``user``: ``user.created|updated|deleted``); ``None``: the
+    resource's writes are not announced."""
     rules: Mapping[str, Rule] = field(default_factory=dict)
     morph_type: str | None = None
     """The Laravel class name other rows use to point here (``App\\Models\\Rank``)."""

@@ -14,15 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tenantry.core.console import emit, run, with_sessions
 from tenantry.settings import Settings
 
-perscom_app = typer.Typer(help="PERSCOM face administration.", no_args_is_help=True)
 oauth_client_app = typer.Typer(help="Manage PERSCOM OAuth clients.", no_args_is_help=True)
-perscom_app.add_typer(oauth_client_app, name="oauth-client")
 
 __all__ = [
     "create_oauth_client",
     "list_oauth_clients",
     "oauth_client_app",
-    "perscom_app",
     "revoke_oauth_client",
 ]
 

@@ -240,6 +240,7 @@ messages = Resource(
     model=Message,
     label="Message",
     permission="message",
+    event="message",
     morph_type=models("Message"),
     writable=("message", "channels", "recipients", "repeats", "send_at", "sent_at", *STAMPS),
     rules={

@@ -352,6 +352,7 @@ submissions = Resource(
     model=Submission,
     label="Submission",
     permission="submission",
+    event="submission",
     morph_type=SUBMISSION_TYPE,
     fields=("id", "form_id", "user_id", "read_at", "created_at", "updated_at"),
     writable=("form_id", "user_id", "read_at", *STAMPS),

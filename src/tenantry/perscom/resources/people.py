@@ -271,6 +271,7 @@ users = Resource(
     model=User,
     label="User",
     permission="user",
+    event="user",
     morph_type=models("User"),
     extension=UserProfile,
     extension_key="user_id",

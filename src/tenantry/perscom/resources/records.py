@@ -180,9 +180,11 @@ def _record(
     service: ResourceRules | None = None,
     v1_single: Shaper | None = None,
     tags: Mapping[str, Lookup] | None = None,
+    announced: bool = True,
 ) -> Resource:
     """A record declaration: user, author and document relations, ``document_parsed`` with
-    the kind's own tags (``tags``), newest first, ``text`` searched."""
+    the kind's own tags (``tags``), newest first, ``text`` searched; its writes go out as
+    webhook events unless not ``announced``."""
     prefix = label.lower().replace(" ", "_")
     parsed: Computed = document_parsed(prefix, tags)
     return Resource(
@@ -190,6 +192,7 @@ def _record(
         model=model,
         label=label,
         permission=label.replace(" ", "").lower(),
+        event=label.replace(" ", "").lower() if announced else None,
         morph_type=models(label.replace(" ", "")),
         writable=(*writable, *RECORD_FIELDS),
         rules={"user_id": REQUIRED, **(rules or {})},
@@ -281,6 +284,7 @@ training_records = _record(
     "training-records",
     TrainingRecord,
     "Training Record",
+    announced=False,  # not among PERSCOM's webhook events
     writable=("instructor_id", "event_id"),
     rules={"instructor_id": REQUIRED},
     relations=(

@@ -1,0 +1,100 @@
+"""Writing the API log off the request path: entries are buffered and stored in batches.
+
+One insert transaction per request would double the cost of a read; a batch per tenant
+every second costs one. The price: entries still buffered when a process is killed are
+lost (a graceful shutdown flushes them). Each flush also schedules the tenant's daily
+prune job (deduplicated, so once a day).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from tenantry.core.base import utcnow
+from tenantry.core.jobs import enqueue
+from tenantry.core.tenancy import tenant_session
+from tenantry.perscom.activity.models import ApiActivity
+
+__all__ = ["PRUNE_JOB", "ActivityWriter", "schedule_prune"]
+
+logger = structlog.get_logger(__name__)
+
+PRUNE_JOB = "perscom.activity.prune"
+
+
+async def schedule_prune(session: AsyncSession, tenant_id: int, retention_days: int) -> None:
+    """The tenant's prune job for the coming midnight (UTC), once whatever the callers."""
+    midnight = datetime.combine(utcnow().date() + timedelta(days=1), time(0), tzinfo=UTC)
+    await enqueue(
+        session,
+        PRUNE_JOB,
+        {"retention_days": retention_days},
+        tenant_id=tenant_id,
+        run_at=midnight,
+        dedupe_key=f"{PRUNE_JOB}:{tenant_id}:{midnight.date().isoformat()}",
+    )
+
+
+class ActivityWriter:
+    """Buffers entries and stores them per tenant, at most ``delay`` seconds later."""
+
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        *,
+        retention_days: int,
+        delay: float = 1.0,
+        max_pending: int = 500,
+    ) -> None:
+        self.sessions = sessions
+        self.retention_days = retention_days
+        self.delay = delay
+        self.max_pending = max_pending
+        self._pending: list[tuple[int, dict[str, Any]]] = []
+        self._timer: asyncio.Task[None] | None = None
+        self._lock = asyncio.Lock()
+
+    def add(self, tenant_id: int, values: dict[str, Any]) -> None:
+        self._pending.append((tenant_id, values))
+        if len(self._pending) >= self.max_pending:
+            self._start(0.0)
+        elif self._timer is None or self._timer.done():
+            self._start(self.delay)
+
+    def _start(self, delay: float) -> None:
+        async def later() -> None:
+            await asyncio.sleep(delay)
+            # Shielded: closing cancels a waiting timer, never a flush half-way.
+            await asyncio.shield(self.flush())
+
+        self._timer = asyncio.get_running_loop().create_task(later())
+
+    async def flush(self) -> int:
+        """Store everything buffered now; how many entries were stored. A failing tenant's
+        entries are dropped with a log line: the log never fails a request."""
+        async with self._lock:
+            taken, self._pending = self._pending, []
+            by_tenant: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            for tenant_id, values in taken:
+                by_tenant[tenant_id].append(values)
+            stored = 0
+            for tenant_id, entries in by_tenant.items():
+                try:
+                    async with tenant_session(self.sessions, tenant_id) as session:
+                        session.add_all([ApiActivity(**values) for values in entries])
+                        await schedule_prune(session, tenant_id, self.retention_days)
+                    stored += len(entries)
+                except Exception:  # a deleted tenant, a lost connection: drop, never raise
+                    logger.exception("api log dropped", tenant=tenant_id, count=len(entries))
+            return stored
+
+    async def close(self) -> None:
+        if self._timer is not None and not self._timer.done():
+            self._timer.cancel()
+        await self.flush()
