@@ -98,6 +98,7 @@ def _routers() -> list[APIRouter]:
     """Every domain's ``/api/v5`` router, in matching order (organisation, then content)."""
     from tenantry.percolate.channel import endpoints as channel
     from tenantry.percolate.comment import endpoints as comment
+    from tenantry.percolate.license import endpoints as license
     from tenantry.percolate.link import endpoints as link
     from tenantry.percolate.link import redirect as link_redirect
     from tenantry.percolate.metadata import endpoints as metadata
@@ -113,10 +114,11 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.webhook import endpoints as webhook
     from tenantry.percolate.webhook.post_webhook import endpoints as post_webhook
 
-    organisation = (scope, user, role, user_role, platforms, channel, term)
+    organisation = (scope, license, user, role, user_role, platforms, channel, term)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    return [module.router for module in (*organisation, *content, *extras)]
+    routers = [module.router for module in (*organisation, *content, *extras)]
+    return [*routers, license.tenant_router]
 
 
 def _runtime(platform: Platform) -> PercolateRuntime:
@@ -124,6 +126,7 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.api.runtime import PercolateRuntime as Runtime
     from tenantry.percolate.channel.declaration import RESOURCE as CHANNEL
     from tenantry.percolate.comment.declaration import RESOURCE as COMMENT
+    from tenantry.percolate.license.declaration import RESOURCE as LICENSE
     from tenantry.percolate.link.declaration import RESOURCE as LINK
     from tenantry.percolate.metadata.declaration import RESOURCE as METADATA
     from tenantry.percolate.platform.declaration import RESOURCE as PLATFORM
@@ -139,7 +142,7 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.user.declaration import RESOURCE as USER
     from tenantry.percolate.webhook.declaration import RESOURCE as WEBHOOK
 
-    organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
+    organisation = (SCOPE, LICENSE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
     return Runtime.build(
         platform,
