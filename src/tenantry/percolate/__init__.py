@@ -110,11 +110,12 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.schema import endpoints as schema
     from tenantry.percolate.scope import endpoints as scope
     from tenantry.percolate.term import endpoints as term
+    from tenantry.percolate.term import taxonomy
     from tenantry.percolate.user import endpoints as user
     from tenantry.percolate.webhook import endpoints as webhook
     from tenantry.percolate.webhook.post_webhook import endpoints as post_webhook
 
-    organisation = (scope, license, user, role, user_role, platforms, channel, term)
+    organisation = (scope, license, user, role, user_role, platforms, channel, term, taxonomy)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
     routers = [module.router for module in (*organisation, *content, *extras)]
@@ -139,10 +140,11 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.schema.declaration import RESOURCE as SCHEMA
     from tenantry.percolate.scope.declaration import RESOURCE as SCOPE
     from tenantry.percolate.term.declaration import RESOURCE as TERM
+    from tenantry.percolate.term.taxonomy import RESOURCE as TAXONOMY
     from tenantry.percolate.user.declaration import RESOURCE as USER
     from tenantry.percolate.webhook.declaration import RESOURCE as WEBHOOK
 
-    organisation = (SCOPE, LICENSE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
+    organisation = (SCOPE, LICENSE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM, TAXONOMY)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
     return Runtime.build(
         platform,

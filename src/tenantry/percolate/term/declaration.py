@@ -65,7 +65,7 @@ async def _children(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _has_children() -> ColumnElement[bool]:
+def has_children() -> ColumnElement[bool]:
     return exists(select(_child.id).where(same_tenant(_child, Term), _child.parent_id == Term.id))
 
 
@@ -96,7 +96,7 @@ async def _mode(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> S
         if "parent_ids" in values or "ids" in values:
             return stmt
         modes = ["regular"]
-    in_tree = or_(Term.parent_id.is_not(None), _has_children())
+    in_tree = or_(Term.parent_id.is_not(None), has_children())
     wanted = set(modes)
     if wanted == {"regular"}:
         return stmt.where(~in_tree)
