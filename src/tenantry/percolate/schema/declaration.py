@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import Select, Text, and_, cast, or_, select
 
 from tenantry.core.resources.scoped import of_tenant, same_tenant
-from tenantry.percolate.api.common import owned_by_scopes
+from tenantry.percolate.api.common import usable_in_scopes
 from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.fields import (
     WireField,
@@ -170,7 +170,7 @@ RESOURCE = Resource(
     visible=_visible,
     order_fields={"name": OrderField(Schema.name), "updated_at": OrderField(Schema.updated_at)},
     filters=(
-        owned_by_scopes(Schema.scope_id),
+        usable_in_scopes(Schema.scope_id),
         ListFilter(
             (
                 choice_param("type", "Filter by type.", SCHEMA_TYPES),
