@@ -60,9 +60,7 @@ async def test_schemas_and_platforms_inherited_by_a_license(
     assert {top, mid} < with_system and len(with_system) > 2
 
 
-async def test_inheritance_stays_in_the_account(
-    api: httpx.AsyncClient, make_account: Any
-) -> None:
+async def test_inheritance_stays_in_the_account(api: httpx.AsyncClient, make_account: Any) -> None:
     ours: Account = await make_account()
     theirs: Account = await make_account()
     their_admin = await theirs.user(("admin", None))

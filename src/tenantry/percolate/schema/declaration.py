@@ -15,6 +15,7 @@ from tenantry.percolate.api.fields import (
     WireField,
     column,
     column_list,
+    computed,
     constant,
     formatted,
     nullable,
@@ -132,6 +133,30 @@ def _names_type(resource_type: str) -> Any:
     return cast(Schema.limit_resource_types, Text).contains(f'"{resource_type}"')
 
 
+_VERSION_WIRE = {"type": "string", "pattern": r"^schema:\d+_\d+$"}
+VERSION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["version_id", "provenance_id", "latest_version_id", "previous_version_id"],
+    "properties": {
+        "version_id": _VERSION_WIRE,
+        "provenance_id": {"type": "string", "pattern": r"^schema:\d+$"},
+        "latest_version_id": _VERSION_WIRE,
+        "previous_version_id": nullable(_VERSION_WIRE),
+    },
+}
+
+
+def version_object(key: int, version: int, latest: int) -> dict[str, Any]:
+    """``version`` as the vendor's clients map it: this version, the schema it comes from
+    (``provenance_id``), the current one and the one before (null for the first)."""
+    return {
+        "version_id": encode_version(key, version),
+        "provenance_id": f"schema:{key}",
+        "latest_version_id": encode_version(key, latest),
+        "previous_version_id": encode_version(key, version - 1) if version > 1 else None,
+    }
+
+
 _SCHEMA_WIRE = {"type": "string", "pattern": r"^schema:\d+(_\d+)?$"}
 
 RESOURCE = Resource(
@@ -161,7 +186,12 @@ RESOURCE = Resource(
             {"type": "array", "items": {"type": "string", "enum": list(RESOURCE_TYPES)}},
         ),
         constant("in_use", False, {"type": "boolean"}),
-        column(Schema.version, {"type": "integer", "minimum": 1}),
+        computed(
+            "version",
+            lambda row, _ctx: version_object(row["id"], row["version"], row["version"]),
+            VERSION_SCHEMA,
+            needs=(Schema.version,),
+        ),
         column(Schema.ext, nullable({"type": "object"}), empty_as="null"),
         timestamp(Schema.created_at),
         timestamp(Schema.updated_at),
