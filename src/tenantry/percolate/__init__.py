@@ -42,7 +42,7 @@ class PercolateFace:
         from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
         from tenantry.percolate.api import spec
         from tenantry.percolate.errors import render_percolate_error
-        from tenantry.percolate.oauth import endpoints, pages
+        from tenantry.percolate.oauth import endpoints, pages, signin
         from tenantry.percolate.oauth.errors import render_token_error
         from tenantry.percolate.permissions import PERMISSIONS
         from tenantry.percolate.role.capabilities import PERMISSIONS as CAPABILITIES
@@ -59,6 +59,7 @@ class PercolateFace:
             if link not in ui.settings_links:
                 ui.settings_links.append(link)
         app.include_router(endpoints.router)
+        app.include_router(signin.router)
         app.include_router(pages.router)
         app.include_router(me.router)
         for prefix in API_PREFIXES:
