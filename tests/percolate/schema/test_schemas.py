@@ -165,3 +165,18 @@ async def test_schema_manage_is_needed_to_write(api: httpx.AsyncClient, desk: De
         f"/api/v5/schema/{created['id']}", json={"name": "X"}, headers=manager.headers
     )
     assert edit.status_code == 403
+
+
+async def test_put_refuses_a_type_change_and_accepts_the_same_type(
+    api: httpx.AsyncClient, desk: Desk
+) -> None:
+    created = await make_schema(api, desk.admin)
+    h = desk.admin.headers
+    changed = await api.put(f"/api/v5/schema/{created['id']}", json={"type": "metadata"}, headers=h)
+    assert changed.status_code == 400 and changed.json()["errors"][0]["key"] == "$.type"
+    same = await api.put(
+        f"/api/v5/schema/{created['id']}", json={"type": "post", "name": "Renamed"}, headers=h
+    )
+    assert same.status_code == 200 and same.json()["data"]["name"] == "Renamed"
+    unknown = await api.put(f"/api/v5/schema/{created['id']}", json={"type": "cake"}, headers=h)
+    assert unknown.status_code == 400

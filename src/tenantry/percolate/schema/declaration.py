@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, Text, and_, cast, or_, select
@@ -133,6 +133,10 @@ def _names_type(resource_type: str) -> Any:
     return cast(Schema.limit_resource_types, Text).contains(f'"{resource_type}"')
 
 
+_RESOURCE_TYPES = csv_param(
+    "resource_types", "Filter by resource type (default all).", enum=RESOURCE_TYPES
+)
+RESOURCE_TYPES_PARAM = replace(_RESOURCE_TYPES, schema={**_RESOURCE_TYPES.schema, "default": "all"})
 _VERSION_WIRE = {"type": "string", "pattern": r"^schema:\d+_\d+$"}
 VERSION_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -204,7 +208,7 @@ RESOURCE = Resource(
         ListFilter(
             (
                 choice_param("type", "Filter by type.", SCHEMA_TYPES),
-                csv_param("resource_types", "Filter by resource type.", enum=RESOURCE_TYPES),
+                RESOURCE_TYPES_PARAM,
                 csv_param("statuses", "Filter by status.", enum=("active", "inactive")),
                 csv_param(
                     "ext.platform_ids",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
@@ -113,11 +114,13 @@ async def _search(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) ->
     return stmt
 
 
-MODE = csv_param(
+_MODE = csv_param(
     "mode",
     "A CSV of modes: regular (standalone) or taxonomy (in a tree); default regular.",
     enum=("regular", "taxonomy"),
 )
+# The default is the seed's, applied by ``_mode`` (not to ``ids`` or ``parent_ids`` reads).
+MODE = replace(_MODE, schema={**_MODE.schema, "default": "regular"})
 
 TERM_ID = id_schema("term")
 
