@@ -34,6 +34,10 @@ class PercolateFace:
     """Imported by every worker: the publish job and its delivery hooks."""
     model_modules: Sequence[str] = ("tenantry.percolate.models",)
 
+    def __init__(self, *, token_rate: str | None = None) -> None:
+        self.token_rate = token_rate
+        """Per-credential rate limit; ``None``: ``TENANTRY_PERCOLATE_TOKEN_RATE`` or 1000/minute."""
+
     def install(self, app: FastAPI, platform: Platform) -> PercolateRuntime:
         # Imported here so that importing the package for its models (the model registry,
         # Alembic) does not pull in the web stack.
@@ -66,7 +70,9 @@ class PercolateFace:
             platform.error_renderers.register(prefix, render_percolate_error)
         platform.error_renderers.register(TOKEN_PREFIX, render_token_error)
         platform.error_renderers.register(AUTHORIZE_PREFIX, render_error_page)
-        runtime = _runtime(platform)
+        from tenantry.percolate.api.throttle import PercolateLimits
+
+        runtime = _runtime(platform, self.token_rate or PercolateLimits().token_rate)
         app.state.percolate = runtime  # what RuntimeDep hands to each request
         for router in _routers():
             app.include_router(router)
@@ -123,7 +129,7 @@ def _routers() -> list[APIRouter]:
     return [*routers, license.tenant_router]
 
 
-def _runtime(platform: Platform) -> PercolateRuntime:
+def _runtime(platform: Platform, token_rate: str) -> PercolateRuntime:
     """The face's runtime with every declared resource and the account provisioners."""
     from tenantry.percolate.api.runtime import PercolateRuntime as Runtime
     from tenantry.percolate.channel.declaration import RESOURCE as CHANNEL
@@ -151,6 +157,7 @@ def _runtime(platform: Platform) -> PercolateRuntime:
         platform,
         (*organisation, *content),
         provisioners=(ensure_builtin_roles, ensure_native_platforms),
+        token_rate=token_rate,
     )
 
 
