@@ -31,6 +31,12 @@ class PostFields(BaseModel):
     """Read back as null: this server keeps no production workflows, so naming one is a 400
     rather than a value silently dropped (null, as clients echo it, is fine)."""
 
+    @field_validator("ext", mode="before")
+    @classmethod
+    def _php_empty_object(cls, value: Any) -> Any:
+        """PHP clients re-send an empty object they read as ``[]``: nothing to change."""
+        return None if value == [] else value
+
     @field_validator("production_workflow_id")
     @classmethod
     def _no_workflows(cls, value: str | None) -> str | None:
