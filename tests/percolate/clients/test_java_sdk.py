@@ -265,3 +265,17 @@ async def test_sdk_session(api: httpx.AsyncClient, site: Site, encode: bool) -> 
     assert [x["id"] for x in by_ids["data"]] == [lic]
 
     await sdk.call("DELETE", f"/api/v5/post/{whole['id']}")
+
+    refused = await api.put(
+        f"/api/v5/user/{user_id}/password",
+        json={"old_password": "not it", "new_password": "another long passphrase 42"},
+        headers={**sdk.headers, **JSON},
+    )
+    assert refused.status_code == 400
+    j.check(refused.json(), {"errors": j.L}, "password.errors")
+    changed = await sdk.call(
+        "PUT",
+        f"/api/v5/user/{user_id}/password",
+        body={"old_password": PASSWORD, "new_password": "another long passphrase 42"},
+    )
+    assert changed is None
