@@ -360,6 +360,7 @@ SCENARIOS: list[Scenario] = [
 SERVER_ENV_EXTRA: dict[str, str] = {
     "TENANTRY_PERSCOM_KEY_RATE": "100000000/minute",
     "TENANTRY_PERSCOM_IP_RATE": "100000000/minute",
+    "TENANTRY_PERCOLATE_TOKEN_RATE": "100000000/minute",
 }
 """Extra environment for ``tenantry serve`` in the bench. PERSCOM limits an API key to 1000
 requests a minute and an address to 100 (``tenantry.perscom.gate.PerscomSettings``); wrk sends

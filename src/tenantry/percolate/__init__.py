@@ -34,6 +34,10 @@ class PercolateFace:
     """Imported by every worker: the publish job and its delivery hooks."""
     model_modules: Sequence[str] = ("tenantry.percolate.models",)
 
+    def __init__(self, *, token_rate: str | None = None) -> None:
+        self.token_rate = token_rate
+        """Per-credential rate limit; ``None``: ``TENANTRY_PERCOLATE_TOKEN_RATE`` or 1000/minute."""
+
     def install(self, app: FastAPI, platform: Platform) -> PercolateRuntime:
         # Imported here so that importing the package for its models (the model registry,
         # Alembic) does not pull in the web stack.
@@ -43,7 +47,7 @@ class PercolateFace:
         from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
         from tenantry.percolate.api import spec
         from tenantry.percolate.errors import render_percolate_error
-        from tenantry.percolate.oauth import endpoints, pages
+        from tenantry.percolate.oauth import endpoints, pages, signin
         from tenantry.percolate.permissions import PERMISSIONS
         from tenantry.percolate.role.capabilities import PERMISSIONS as CAPABILITIES
         from tenantry.percolate.user import me
@@ -59,13 +63,16 @@ class PercolateFace:
             if link not in ui.settings_links:
                 ui.settings_links.append(link)
         app.include_router(endpoints.router)
+        app.include_router(signin.router)
         app.include_router(pages.router)
         app.include_router(me.router)
         for prefix in API_PREFIXES:
             platform.error_renderers.register(prefix, render_percolate_error)
         platform.error_renderers.register(TOKEN_PREFIX, render_token_error)
         platform.error_renderers.register(AUTHORIZE_PREFIX, render_error_page)
-        runtime = _runtime(platform)
+        from tenantry.percolate.api.throttle import PercolateLimits
+
+        runtime = _runtime(platform, self.token_rate or PercolateLimits().token_rate)
         app.state.percolate = runtime  # what RuntimeDep hands to each request
         for router in _routers():
             app.include_router(router)
@@ -98,6 +105,7 @@ def _routers() -> list[APIRouter]:
     """Every domain's ``/api/v5`` router, in matching order (organisation, then content)."""
     from tenantry.percolate.channel import endpoints as channel
     from tenantry.percolate.comment import endpoints as comment
+    from tenantry.percolate.license import endpoints as license
     from tenantry.percolate.link import endpoints as link
     from tenantry.percolate.link import redirect as link_redirect
     from tenantry.percolate.metadata import endpoints as metadata
@@ -109,21 +117,24 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.schema import endpoints as schema
     from tenantry.percolate.scope import endpoints as scope
     from tenantry.percolate.term import endpoints as term
+    from tenantry.percolate.term import taxonomy
     from tenantry.percolate.user import endpoints as user
     from tenantry.percolate.webhook import endpoints as webhook
     from tenantry.percolate.webhook.post_webhook import endpoints as post_webhook
 
-    organisation = (scope, user, role, user_role, platforms, channel, term)
+    organisation = (scope, license, user, role, user_role, platforms, channel, term, taxonomy)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    return [module.router for module in (*organisation, *content, *extras)]
+    routers = [module.router for module in (*organisation, *content, *extras)]
+    return [*routers, license.tenant_router]
 
 
-def _runtime(platform: Platform) -> PercolateRuntime:
+def _runtime(platform: Platform, token_rate: str) -> PercolateRuntime:
     """The face's runtime with every declared resource and the account provisioners."""
     from tenantry.percolate.api.runtime import PercolateRuntime as Runtime
     from tenantry.percolate.channel.declaration import RESOURCE as CHANNEL
     from tenantry.percolate.comment.declaration import RESOURCE as COMMENT
+    from tenantry.percolate.license.declaration import RESOURCE as LICENSE
     from tenantry.percolate.link.declaration import RESOURCE as LINK
     from tenantry.percolate.metadata.declaration import RESOURCE as METADATA
     from tenantry.percolate.platform.declaration import RESOURCE as PLATFORM
@@ -136,15 +147,17 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.schema.declaration import RESOURCE as SCHEMA
     from tenantry.percolate.scope.declaration import RESOURCE as SCOPE
     from tenantry.percolate.term.declaration import RESOURCE as TERM
+    from tenantry.percolate.term.taxonomy import RESOURCE as TAXONOMY
     from tenantry.percolate.user.declaration import RESOURCE as USER
     from tenantry.percolate.webhook.declaration import RESOURCE as WEBHOOK
 
-    organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
+    organisation = (SCOPE, LICENSE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM, TAXONOMY)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
     return Runtime.build(
         platform,
         (*organisation, *content),
         provisioners=(ensure_builtin_roles, ensure_native_platforms),
+        token_rate=token_rate,
     )
 
 

@@ -92,3 +92,34 @@ async def test_token_endpoint_is_in_the_spec_with_both_body_encodings(
     answer = await api.post("/auth/v5/token/", json={})
     assert answer.status_code == 400
     assert answer.json()["error"] == "invalid_request"
+
+
+async def test_spec_states_the_seed_defaults_and_required_parameters(
+    api: httpx.AsyncClient,
+) -> None:
+    document = (await api.get("/api/v5/spec.json")).json()
+    validate(document)
+    paths = document["paths"]
+
+    def param(path: str, name: str) -> dict[str, object]:
+        found = {p["name"]: p for p in paths[path]["get"]["parameters"]}
+        shown: dict[str, object] = found[name]
+        return shown
+
+    assert param("/api/v5/role/", "scope_ids")["required"] is True
+    assert param("/api/v5/user_role/", "scope_ids")["required"] is False
+    assert param("/api/v5/post/", "access_scopes")["schema"]["default"] == "owned"  # type: ignore[index]
+    assert param("/api/v5/term/", "mode")["schema"]["default"] == "regular"  # type: ignore[index]
+    assert param("/api/v5/schema/", "resource_types")["schema"]["default"] == "all"  # type: ignore[index]
+    put = {p["name"] for p in paths["/api/v5/post/{post_id}"]["put"]["parameters"]}
+    assert "include" in put
+    token = paths["/auth/v5/token/"]["post"]["responses"]["200"]["content"]["application/json"]
+    assert "authorized_tenant_id" in token["schema"]["properties"]
+    for path in (
+        "/api/v5/license/",
+        "/api/v5/license/{license_id}",
+        "/api/v5/tenant/",
+        "/api/v5/taxonomy/",
+        "/auth/v5/authorize/",
+    ):
+        assert path in paths, path

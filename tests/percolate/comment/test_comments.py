@@ -148,3 +148,27 @@ async def test_only_the_author_or_comment_manage_edits_and_deletes(
         "/api/v5/comment/", params={"ids": reply["id"]}, headers=desk.admin.headers
     )
     assert left.json()["data"] == []
+
+
+async def test_object_id_is_an_alias_and_an_include(api: httpx.AsyncClient, desk: Desk) -> None:
+    post = await _post(api, desk)
+    made = await _comment(api, desk.admin, post["id"])
+    assert made.status_code == 201, made.text
+    listed = await api.get(
+        "/api/v5/comment/",
+        params={"object_id": post["id"], "include": "user_id,object_id"},
+        headers=desk.admin.headers,
+    )
+    assert listed.status_code == 200, listed.text
+    body = listed.json()
+    assert [c["id"] for c in body["data"]] == [made.json()["data"]["id"]]
+    assert [p["id"] for p in body["include"]["post"]] == [post["id"]]
+    assert [u["id"] for u in body["include"]["user"]] == [desk.admin.wire]
+    other = await api.get(
+        "/api/v5/comment/", params={"object_id": "post:999999"}, headers=desk.admin.headers
+    )
+    assert other.status_code == 200 and other.json()["data"] == []
+    bad = await api.get(
+        "/api/v5/comment/", params={"object_id": "nope"}, headers=desk.admin.headers
+    )
+    assert bad.status_code == 400 and bad.json()["errors"][0]["key"] == "$.object_id"

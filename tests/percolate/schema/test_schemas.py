@@ -16,7 +16,12 @@ async def test_a_created_schema_reads_back_at_version_one(
 ) -> None:
     created = await make_schema(api, desk.admin, slug="message-one")
     assert created["id"].startswith("schema:")
-    assert created["version"] == 1
+    assert created["version"] == {
+        "version_id": f"{created['id']}_1",
+        "provenance_id": created["id"],
+        "latest_version_id": f"{created['id']}_1",
+        "previous_version_id": None,
+    }
     assert created["slug"] == "message-one"
     assert created["type"] == "post"
     assert created["scope_id"] == desk.account.wire
@@ -36,13 +41,20 @@ async def test_editing_the_definition_makes_a_new_version_and_keeps_the_old(
         f"/api/v5/schema/{created['id']}", json={"fields": fields}, headers=desk.admin.headers
     )
     assert changed.status_code == 200, changed.text
-    assert changed.json()["data"]["version"] == 2
+    assert changed.json()["data"]["version"]["version_id"] == f"{created['id']}_2"
+    assert changed.json()["data"]["version"]["previous_version_id"] == f"{created['id']}_1"
     old = await api.get(f"/api/v5/schema/{created['id']}_1", headers=desk.admin.headers)
     assert old.status_code == 200
     assert old.json()["data"]["id"] == f"{created['id']}_1"
+    assert old.json()["data"]["version"] == {
+        "version_id": f"{created['id']}_1",
+        "provenance_id": created["id"],
+        "latest_version_id": f"{created['id']}_2",
+        "previous_version_id": None,
+    }
     assert [f["key"] for f in old.json()["data"]["fields"]] == ["message", "email", "tone", "tags"]
     latest = await api.get(f"/api/v5/schema/{created['id']}", headers=desk.admin.headers)
-    assert latest.json()["data"]["version"] == 2
+    assert latest.json()["data"]["version"]["version_id"] == f"{created['id']}_2"
     missing = await api.get(f"/api/v5/schema/{created['id']}_9", headers=desk.admin.headers)
     assert missing.status_code == 403
 
@@ -54,7 +66,7 @@ async def test_a_rename_alone_does_not_change_status_only_edits(
     changed = await api.put(
         f"/api/v5/schema/{created['id']}", json={"status": "inactive"}, headers=desk.admin.headers
     )
-    assert changed.json()["data"]["version"] == 1
+    assert changed.json()["data"]["version"]["version_id"] == f"{created['id']}_1"
     assert changed.json()["data"]["status"] == "inactive"
 
 
@@ -153,3 +165,18 @@ async def test_schema_manage_is_needed_to_write(api: httpx.AsyncClient, desk: De
         f"/api/v5/schema/{created['id']}", json={"name": "X"}, headers=manager.headers
     )
     assert edit.status_code == 403
+
+
+async def test_put_refuses_a_type_change_and_accepts_the_same_type(
+    api: httpx.AsyncClient, desk: Desk
+) -> None:
+    created = await make_schema(api, desk.admin)
+    h = desk.admin.headers
+    changed = await api.put(f"/api/v5/schema/{created['id']}", json={"type": "metadata"}, headers=h)
+    assert changed.status_code == 400 and changed.json()["errors"][0]["key"] == "$.type"
+    same = await api.put(
+        f"/api/v5/schema/{created['id']}", json={"type": "post", "name": "Renamed"}, headers=h
+    )
+    assert same.status_code == 200 and same.json()["data"]["name"] == "Renamed"
+    unknown = await api.put(f"/api/v5/schema/{created['id']}", json={"type": "cake"}, headers=h)
+    assert unknown.status_code == 400

@@ -26,6 +26,7 @@ from tenantry.core.platform import Platform, PlatformDep
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.tenancy import Tenant
 from tenantry.core.unit import Unit, open_unit
+from tenantry.percolate.api.throttle import throttle
 from tenantry.percolate.oauth.apikeys import ApiKey
 from tenantry.percolate.oauth.credentials import hash_secret, tenant_of_credential
 from tenantry.percolate.oauth.models import OAuthClient, OAuthToken
@@ -173,11 +174,16 @@ async def _api_key_user(unit: Unit, key: str) -> Verified:
 
 
 async def current_principal(request: Request, platform: PlatformDep) -> Principal:
+    await presented_credential(request)
     return await authenticate(platform, request.headers.get("authorization"))
 
 
 async def presented_credential(request: Request) -> Presented:
-    return presented(request.headers.get("authorization"))
+    """The credential, counted against its rate limit before any database work."""
+    credential = presented(request.headers.get("authorization"))
+    runtime = request.app.state.percolate
+    await throttle(runtime.platform, runtime.token_rate, credential.secret)
+    return credential
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -16,6 +16,7 @@ __all__ = [
     "EXTEND_SCOPES",
     "applying_in_scopes",
     "owned_by_scopes",
+    "usable_in_scopes",
     "visible_in_reach",
 ]
 
@@ -48,6 +49,37 @@ def owned_by_scopes(scope_column: Any, system_column: Any | None = None) -> List
                 own.append(scope_column.in_(descendants_select(ctx.tenant_id, rows)))
             else:
                 own.append(in_ids(scope_column, rows))
+        clauses: list[ColumnElement[bool]] = []
+        if own:
+            mine = or_(*own)
+            clauses.append(mine if system_column is None else (system_column.is_(False) & mine))
+        if system and system_column is not None:
+            clauses.append(system_column.is_(True))
+        return stmt.where(or_(*clauses) if clauses else false())
+
+    return ListFilter((SCOPE_IDS, EXTEND_SCOPES), apply)
+
+
+def usable_in_scopes(scope_column: Any, system_column: Any | None = None) -> ListFilter:
+    """``scope_ids`` (+ ``extend_scopes``) on definitions a scope inherits from above (schemas,
+    platforms): rows owned by those scopes, by any scope above them or by the account, and
+    with ``extend_scopes`` also below them; ``builtin_scope:system`` adds the built-ins."""
+
+    async def apply(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
+        if "scope_ids" not in values:
+            return stmt
+        rows, account, system = await _resolve(values, ctx)
+        extend = values.get("extend_scopes", False)
+        own: list[ColumnElement[bool]] = []
+        if account:
+            own.append(true() if extend else scope_column.is_(None))
+        if rows:
+            parts = [ancestors_select(ctx.tenant_id, rows)]
+            if extend:
+                parts.append(descendants_select(ctx.tenant_id, rows))
+            found = await ctx.db.rows(parts[0] if len(parts) == 1 else union(*parts))
+            own.append(in_ids(scope_column, {row[0] for row in found}))
+            own.append(scope_column.is_(None))
         clauses: list[ColumnElement[bool]] = []
         if own:
             mine = or_(*own)

@@ -138,7 +138,9 @@ class OrderField:
 class Include:
     """``include=<field>``: side-load the ``target`` objects whose keys ``keys(row)`` yields."""
 
-    target: str
+    target: str | None
+    """``None``: a reference the seed allows to include but this server never fills (always
+    null), so the include is accepted and adds nothing."""
     keys: Callable[[Row], Iterable[int | None]]
 
 
@@ -178,7 +180,7 @@ class Resource:
 
     def openapi_components(self) -> dict[str, dict[str, Any]]:
         """The object and its list and single envelopes, for the routes to carry."""
-        targets = sorted({include.target for include in self.includes.values()})
+        targets = sorted({i.target for i in self.includes.values() if i.target is not None})
         return object_components(self.title, self.schema, targets)
 
     @property
@@ -278,6 +280,8 @@ class Resource:
         loaded: dict[str, dict[int, dict[str, Any]]] = {}
         for name in names:
             include = self.includes[name]
+            if include.target is None:
+                continue
             target = ctx.runtime.resources.get(include.target)
             bucket = loaded.setdefault(target.name, {})
             keys = keys_to_load(rows, include.keys, bucket)

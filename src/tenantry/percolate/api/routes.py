@@ -154,8 +154,14 @@ def resource_router(
                 body = await list_resource(resource, ctx, query_of(request))
             return json_response(body)
 
+        parameters = [p.openapi() for p in resource.list_params()]
+        if len(resource.required_any) == 1:
+            # One required parameter (role's scope_ids) is required in the spec too.
+            for parameter in parameters:
+                if parameter["name"] == resource.required_any[0]:
+                    parameter["required"] = True
         extra = {
-            "parameters": [p.openapi() for p in resource.list_params()],
+            "parameters": parameters,
             "security": SECURITY,
         }
         for path, shown in ((collection, True), (collection.rstrip("/"), False)):
@@ -243,10 +249,13 @@ def resource_router(
             request: Request, runtime: RuntimeDep, caller: CallerDep
         ) -> Response:
             key, wire = key_of(request)
+            included = _include_of(resource, request)
             body = await read_body(request, run_update.body)
             async with open_context(runtime, caller) as ctx:
                 await run_update.run(ctx, key, body)
-                shown = await fetch_one(resource, ctx, key, wire_key=param, wire_value=wire)
+                shown = await fetch_one(
+                    resource, ctx, key, wire_key=param, wire_value=wire, include=included
+                )
             return json_response(shown)
 
         for path, shown in ((item, True), (item + "/", False)):
@@ -260,7 +269,7 @@ def resource_router(
                 include_in_schema=shown,
                 responses={200: single_ref(title, components), **error_responses(conflict=True)},
                 openapi_extra={
-                    "parameters": [path_parameter],
+                    "parameters": [path_parameter, *include_parameters],
                     "requestBody": body_schema(update.body),
                     "security": SECURITY,
                 },

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantry.core.platform import Platform
 from tenantry.core.resources.registry import Registry
 from tenantry.core.resources.sql import StatementTexts
+from tenantry.percolate.api.throttle import TOKEN_RATE
 
 if TYPE_CHECKING:
     from tenantry.percolate.api.resource import Resource
@@ -42,6 +43,8 @@ class PercolateRuntime:
     """Set on PostgreSQL: read-only requests then run on the driver connection."""
     provisioned: set[int] = field(default_factory=set)
     """Accounts whose provisioners have run (and committed) in this process."""
+    token_rate: str = TOKEN_RATE
+    """Requests per credential (``limits`` notation): see ``percolate.api.throttle``."""
 
     @classmethod
     def build(
@@ -49,6 +52,7 @@ class PercolateRuntime:
         platform: Platform,
         resources: Iterable[Resource],
         provisioners: Iterable[AccountProvisioner],
+        token_rate: str = TOKEN_RATE,
     ) -> PercolateRuntime:
         texts = None
         if not platform.settings.is_sqlite:
@@ -58,6 +62,7 @@ class PercolateRuntime:
             Registry(resources, lambda resource: resource.name),
             tuple(provisioners),
             texts,
+            token_rate=token_rate,
         )
 
 

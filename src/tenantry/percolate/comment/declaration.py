@@ -63,9 +63,10 @@ END_AT = Param(
 
 
 async def _filters(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
-
-    if "object_ids" in values:
-        refs = [value.partition(":") for value in values["object_ids"]]
+    if "object_ids" in values or "object_id" in values:
+        # ``object_id`` is what the vendor's Java SDK sends: the same filter.
+        wanted = [*values.get("object_ids", ()), *values.get("object_id", ())]
+        refs = [value.partition(":") for value in wanted]
         held = [(kind, int(key)) for kind, _, key in refs if kind in OBJECTS]
         stmt = stmt.where(
             or_(*(and_(Comment.object_kind == k, Comment.object_key == n) for k, n in held))
@@ -79,6 +80,11 @@ async def _filters(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -
     if "end_at" in values:
         stmt = stmt.where(Comment.created_at < values["end_at"] + timedelta(days=1))
     return stmt
+
+
+def _commented_post(row: Any) -> list[int]:
+    """``include=object_id``: the commented objects that are posts (the one kind side-loaded)."""
+    return [row["object_key"]] if row["object_kind"] == "post" else []
 
 
 def _resource() -> Resource:
@@ -106,7 +112,7 @@ def _resource() -> Resource:
             timestamp(Comment.updated_at),
         ),
         visible=_visible,
-        required_any=("ids", "object_ids"),
+        required_any=("ids", "object_ids", "object_id"),
         order_fields={
             "created_at": OrderField(Comment.created_at),
             "updated_at": OrderField(Comment.updated_at),
@@ -115,6 +121,7 @@ def _resource() -> Resource:
         includes={
             "user_id": Include("user", lambda row: [row["user_id"]]),
             "parent_comment_id": Include("comment", lambda row: [row["parent_comment_id"]]),
+            "object_id": Include("post", _commented_post),
         },
         filters=(
             ListFilter(
@@ -122,6 +129,11 @@ def _resource() -> Resource:
                     csv_param(
                         "object_ids",
                         "A CSV of object IDs to filter by.",
+                        pattern=OBJECT_IDS_PATTERN,
+                    ),
+                    csv_param(
+                        "object_id",
+                        "Alias of object_ids (sent by the vendor's Java SDK).",
                         pattern=OBJECT_IDS_PATTERN,
                     ),
                     choice_param("context_type", "Filter by context type.", ("coordinate",)),

@@ -71,6 +71,7 @@ TOKEN_OPENAPI: dict[str, Any] = {
                             "user_id": {"type": "string", "pattern": r"^user:\d+$"},
                             "grant_id": {"type": "string"},
                             "updated_at": {"type": "string", "format": "date-time"},
+                            "authorized_tenant_id": {"type": "string", "pattern": r"^account:\d+$"},
                         },
                     }
                 }

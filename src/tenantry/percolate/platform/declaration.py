@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Select
 
-from tenantry.percolate.api.common import owned_by_scopes, visible_in_reach
+from tenantry.percolate.api.common import usable_in_scopes, visible_in_reach
 from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.fields import column, nullable, scope, timestamp, typed_id
 from tenantry.percolate.api.ids import IdKind
@@ -61,7 +61,7 @@ RESOURCE = Resource(
     visible=visible_in_reach("platform:read", Platform.scope_id, Platform.system),
     order_fields={"name": OrderField(Platform.name), "created_at": OrderField(Platform.created_at)},
     filters=(
-        owned_by_scopes(Platform.scope_id, Platform.system),
+        usable_in_scopes(Platform.scope_id, Platform.system),
         ListFilter(
             (
                 text_param("search", "Search platform by name."),

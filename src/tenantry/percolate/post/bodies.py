@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tenantry.percolate.api.ids import SCOPE_PATTERN
 from tenantry.percolate.metadata.bodies import MetadataWrite
@@ -27,6 +27,22 @@ class PostFields(BaseModel):
     origin_ids: list[str] | None = Field(default=None, max_length=100)
     status: str | None = Field(default=None, max_length=40)
     approval_group_id: str | None = Field(default=None, max_length=80)
+    production_workflow_id: str | None = Field(default=None, max_length=80)
+    """Read back as null: this server keeps no production workflows, so naming one is a 400
+    rather than a value silently dropped (null, as clients echo it, is fine)."""
+
+    @field_validator("ext", mode="before")
+    @classmethod
+    def _php_empty_object(cls, value: Any) -> Any:
+        """PHP clients re-send an empty object they read as ``[]``: nothing to change."""
+        return None if value == [] else value
+
+    @field_validator("production_workflow_id")
+    @classmethod
+    def _no_workflows(cls, value: str | None) -> str | None:
+        if value is not None:
+            raise ValueError("Production workflows are not supported by this server.")
+        return value
 
 
 class PostCreate(PostFields):

@@ -137,6 +137,7 @@ ACCESS_SCOPES = replace(
     default=["owned"],
     echo_default=True,
 )
+ACCESS_SCOPES = replace(ACCESS_SCOPES, schema={**ACCESS_SCOPES.schema, "default": "owned"})
 
 
 def _ids_of(name: str, kind: IdKind, description: str) -> Param:
@@ -191,9 +192,14 @@ RESOURCE = Resource(
     enrich=links.with_link_ids(workflow_ids),
     includes={
         "user_id": Include("user", lambda row: [row["user_id"]]),
+        "assignee_id": Include("user", lambda row: [row["assignee_id"]]),
         "platform_id": Include("platform", lambda row: [row["platform_id"]]),
         "channel_id": Include("channel", lambda row: [row["channel_id"]]),
         "schema_id": Include("schema", lambda row: [row["schema_id"]]),
+        # Always null here (no interactions, targeting or attachments): accepted, adds nothing.
+        "interaction_id": Include(None, lambda _row: ()),
+        "targeting_id": Include(None, lambda _row: ()),
+        "post_attachment_id": Include(None, lambda _row: ()),
     },
     filters=(
         owned_by_scopes(Post.scope_id),

@@ -315,8 +315,12 @@ async def update_post(ctx: V5Context, key: int, body: PostUpdate) -> None:
         via_integration=platform.type == "custom",
         has_url=bool(url),
     )
-    if (body.url is not None or body.xid is not None) and not url_settable(plan.status):
-        key_name = "url" if body.url is not None else "xid"
+    # Clients that PUT back the whole post they read (the Java SDK) resend url and xid
+    # unchanged: only a different value is a change.
+    new_url = body.url is not None and (body.url or None) != (post.url or None)
+    new_xid = body.xid is not None and (body.xid or None) != (post.xid or None)
+    if (new_url or new_xid) and not url_settable(plan.status):
+        key_name = "url" if new_url else "xid"
         raise invalid(
             key_name, f"{key_name} can only be set when the post is live or queued.published."
         )

@@ -39,4 +39,6 @@ class SchemaCreate(SchemaBody):
 
 
 class SchemaUpdate(SchemaBody):
-    pass
+    type: _TYPE | None = None
+    """May be sent (clients PUT the object they read) but not changed: posts and metadata
+    written against the schema depend on its type."""

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy import Select, Text, and_, cast, or_, select
 
 from tenantry.core.resources.scoped import of_tenant, same_tenant
-from tenantry.percolate.api.common import owned_by_scopes
+from tenantry.percolate.api.common import usable_in_scopes
 from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.fields import (
     WireField,
     column,
     column_list,
+    computed,
     constant,
     formatted,
     nullable,
@@ -132,6 +133,34 @@ def _names_type(resource_type: str) -> Any:
     return cast(Schema.limit_resource_types, Text).contains(f'"{resource_type}"')
 
 
+_RESOURCE_TYPES = csv_param(
+    "resource_types", "Filter by resource type (default all).", enum=RESOURCE_TYPES
+)
+RESOURCE_TYPES_PARAM = replace(_RESOURCE_TYPES, schema={**_RESOURCE_TYPES.schema, "default": "all"})
+_VERSION_WIRE = {"type": "string", "pattern": r"^schema:\d+_\d+$"}
+VERSION_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["version_id", "provenance_id", "latest_version_id", "previous_version_id"],
+    "properties": {
+        "version_id": _VERSION_WIRE,
+        "provenance_id": {"type": "string", "pattern": r"^schema:\d+$"},
+        "latest_version_id": _VERSION_WIRE,
+        "previous_version_id": nullable(_VERSION_WIRE),
+    },
+}
+
+
+def version_object(key: int, version: int, latest: int) -> dict[str, Any]:
+    """``version`` as the vendor's clients map it: this version, the schema it comes from
+    (``provenance_id``), the current one and the one before (null for the first)."""
+    return {
+        "version_id": encode_version(key, version),
+        "provenance_id": f"schema:{key}",
+        "latest_version_id": encode_version(key, latest),
+        "previous_version_id": encode_version(key, version - 1) if version > 1 else None,
+    }
+
+
 _SCHEMA_WIRE = {"type": "string", "pattern": r"^schema:\d+(_\d+)?$"}
 
 RESOURCE = Resource(
@@ -161,7 +190,12 @@ RESOURCE = Resource(
             {"type": "array", "items": {"type": "string", "enum": list(RESOURCE_TYPES)}},
         ),
         constant("in_use", False, {"type": "boolean"}),
-        column(Schema.version, {"type": "integer", "minimum": 1}),
+        computed(
+            "version",
+            lambda row, _ctx: version_object(row["id"], row["version"], row["version"]),
+            VERSION_SCHEMA,
+            needs=(Schema.version,),
+        ),
         column(Schema.ext, nullable({"type": "object"}), empty_as="null"),
         timestamp(Schema.created_at),
         timestamp(Schema.updated_at),
@@ -170,11 +204,11 @@ RESOURCE = Resource(
     visible=_visible,
     order_fields={"name": OrderField(Schema.name), "updated_at": OrderField(Schema.updated_at)},
     filters=(
-        owned_by_scopes(Schema.scope_id),
+        usable_in_scopes(Schema.scope_id),
         ListFilter(
             (
                 choice_param("type", "Filter by type.", SCHEMA_TYPES),
-                csv_param("resource_types", "Filter by resource type.", enum=RESOURCE_TYPES),
+                RESOURCE_TYPES_PARAM,
                 csv_param("statuses", "Filter by status.", enum=("active", "inactive")),
                 csv_param(
                     "ext.platform_ids",

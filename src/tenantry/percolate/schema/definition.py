@@ -140,13 +140,18 @@ class FieldSpec:
     """An ``object-array``'s item fields (``ext.fields``); empty means free-form items."""
 
     def as_json(self) -> dict[str, Any]:
+        ext = None if self.ext is None else dict(self.ext)
+        if self.type == "term":
+            # The taxonomies a term field draws from; the vendor's WordPress plugin reads
+            # it on every term field, so it is always there (empty: any term).
+            ext = {**(ext or {}), "parent_term_ids": list((ext or {}).get("parent_term_ids", []))}
         return {
             "key": self.key,
             "label": self.label,
             "description": self.description,
             "required": self.required,
             "type": self.type,
-            "ext": None if self.ext is None else dict(self.ext),
+            "ext": ext,
         }
 
 
@@ -266,7 +271,16 @@ def _ext_shape(properties: Mapping[str, Any], required: Sequence[str] = ()) -> d
 _FIELD_EXT: Mapping[str, dict[str, Any]] = {
     "asset": _ext_shape({"limit": _LIMIT}),
     "link": _ext_shape({"limit": _LIMIT}),
-    "term": _ext_shape({"limit": _LIMIT}),
+    "term": _ext_shape(
+        {
+            "limit": _LIMIT,
+            "parent_term_ids": {
+                "type": "array",
+                "items": {"type": "string", "pattern": r"^term:[A-Za-z0-9]{1,40}$"},
+                "maxItems": 100,
+            },
+        }
+    ),
     "post_attachment": _ext_shape({"limit": _LIMIT}),
     "string-array": _ext_shape({"limit": _LIMIT}),
     "multi-select": _ext_shape({"limit": _LIMIT, "values": _CHOICES}),

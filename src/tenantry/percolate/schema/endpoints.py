@@ -13,7 +13,12 @@ from tenantry.percolate.api.routes import SECURITY, Create, Update, json_respons
 from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import error_responses, single_ref
 from tenantry.percolate.schema.bodies import SchemaCreate, SchemaUpdate
-from tenantry.percolate.schema.declaration import RESOURCE, encode_version, parse_schema_ref
+from tenantry.percolate.schema.declaration import (
+    RESOURCE,
+    encode_version,
+    parse_schema_ref,
+    version_object,
+)
 from tenantry.percolate.schema.service import create_schema, load_version, update_schema
 
 
@@ -31,7 +36,7 @@ def _version_route(router: APIRouter) -> None:
             shown = (await RESOURCE.present_rows(ctx, rows))[0]
         shown.update(
             name=version.name,
-            version=version.version,
+            version=version_object(schema.id, version.version, schema.version),
             fields=version.definition.get("fields", []),
             fieldsets=version.definition.get("fieldsets", []),
             plugins=version.definition.get("plugins", []),

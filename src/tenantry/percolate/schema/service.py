@@ -175,6 +175,8 @@ async def update_schema(ctx: V5Context, key: int, body: SchemaUpdate) -> None:
     if schema is None or not await _readable(ctx, schema.scope_id):
         raise forbidden("schema_id", wire, "schema")
     await ctx.require("schema:manage", schema.scope_id, "schema_id", wire)
+    if body.type is not None and body.type != schema.type:
+        raise invalid("type", "A schema's type cannot change; create a new schema.", body.type)
     current = await ctx.session.get(SchemaVersion, (ctx.tenant_id, key, schema.version))
     assert current is not None
     definition = _definition(body, current.definition)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
@@ -65,7 +66,7 @@ async def _children(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     return out
 
 
-def _has_children() -> ColumnElement[bool]:
+def has_children() -> ColumnElement[bool]:
     return exists(select(_child.id).where(same_tenant(_child, Term), _child.parent_id == Term.id))
 
 
@@ -96,7 +97,7 @@ async def _mode(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> S
         if "parent_ids" in values or "ids" in values:
             return stmt
         modes = ["regular"]
-    in_tree = or_(Term.parent_id.is_not(None), _has_children())
+    in_tree = or_(Term.parent_id.is_not(None), has_children())
     wanted = set(modes)
     if wanted == {"regular"}:
         return stmt.where(~in_tree)
@@ -113,11 +114,13 @@ async def _search(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) ->
     return stmt
 
 
-MODE = csv_param(
+_MODE = csv_param(
     "mode",
     "A CSV of modes: regular (standalone) or taxonomy (in a tree); default regular.",
     enum=("regular", "taxonomy"),
 )
+# The default is the seed's, applied by ``_mode`` (not to ``ids`` or ``parent_ids`` reads).
+MODE = replace(_MODE, schema={**_MODE.schema, "default": "regular"})
 
 TERM_ID = id_schema("term")
 
