@@ -98,6 +98,7 @@ def _routers() -> list[APIRouter]:
     """Every domain's ``/api/v5`` router, in matching order (organisation, then content)."""
     from tenantry.percolate.channel import endpoints as channel
     from tenantry.percolate.comment import endpoints as comment
+    from tenantry.percolate.folder import endpoints as folder
     from tenantry.percolate.link import endpoints as link
     from tenantry.percolate.link import redirect as link_redirect
     from tenantry.percolate.metadata import endpoints as metadata
@@ -116,7 +117,8 @@ def _routers() -> list[APIRouter]:
     organisation = (scope, user, role, user_role, platforms, channel, term)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    return [module.router for module in (*organisation, *content, *extras)]
+    library = (folder,)
+    return [module.router for module in (*organisation, *content, *extras, *library)]
 
 
 def _runtime(platform: Platform) -> PercolateRuntime:
@@ -124,6 +126,7 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.api.runtime import PercolateRuntime as Runtime
     from tenantry.percolate.channel.declaration import RESOURCE as CHANNEL
     from tenantry.percolate.comment.declaration import RESOURCE as COMMENT
+    from tenantry.percolate.folder.declaration import RESOURCE as FOLDER
     from tenantry.percolate.link.declaration import RESOURCE as LINK
     from tenantry.percolate.metadata.declaration import RESOURCE as METADATA
     from tenantry.percolate.platform.declaration import RESOURCE as PLATFORM
@@ -141,9 +144,10 @@ def _runtime(platform: Platform) -> PercolateRuntime:
 
     organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
+    library = (FOLDER,)
     return Runtime.build(
         platform,
-        (*organisation, *content),
+        (*organisation, *content, *library),
         provisioners=(ensure_builtin_roles, ensure_native_platforms),
     )
 
