@@ -30,8 +30,11 @@ __all__ = ["PercolateFace", "face"]
 
 class PercolateFace:
     name = "percolate"
-    job_modules: Sequence[str] = ("tenantry.percolate.post.publishing",)
-    """Imported by every worker: the publish job and its delivery hooks."""
+    job_modules: Sequence[str] = (
+        "tenantry.percolate.post.publishing",
+        "tenantry.percolate.upload.jobs",
+    )
+    """Imported by every worker: the publish job and its delivery hooks, the upload jobs."""
     model_modules: Sequence[str] = ("tenantry.percolate.models",)
 
     def install(self, app: FastAPI, platform: Platform) -> PercolateRuntime:
@@ -110,6 +113,7 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.schema import endpoints as schema
     from tenantry.percolate.scope import endpoints as scope
     from tenantry.percolate.term import endpoints as term
+    from tenantry.percolate.upload import endpoints as upload
     from tenantry.percolate.user import endpoints as user
     from tenantry.percolate.webhook import endpoints as webhook
     from tenantry.percolate.webhook.post_webhook import endpoints as post_webhook
@@ -117,7 +121,7 @@ def _routers() -> list[APIRouter]:
     organisation = (scope, user, role, user_role, platforms, channel, term)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    library = (folder,)
+    library = (folder, upload)
     return [module.router for module in (*organisation, *content, *extras, *library)]
 
 
@@ -139,12 +143,13 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.schema.declaration import RESOURCE as SCHEMA
     from tenantry.percolate.scope.declaration import RESOURCE as SCOPE
     from tenantry.percolate.term.declaration import RESOURCE as TERM
+    from tenantry.percolate.upload.declaration import RESOURCE as UPLOAD
     from tenantry.percolate.user.declaration import RESOURCE as USER
     from tenantry.percolate.webhook.declaration import RESOURCE as WEBHOOK
 
     organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
-    library = (FOLDER,)
+    library = (FOLDER, UPLOAD)
     return Runtime.build(
         platform,
         (*organisation, *content, *library),
