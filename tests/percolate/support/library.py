@@ -75,7 +75,8 @@ async def form_post(
 ) -> httpx.Response:
     """Step 3, as a browser does it: the policy's fields in order, then the file."""
     url = policy["url"]
-    target = url if client.base_url.host == urlsplit(url).hostname else urlsplit(url).path
+    in_process = client.base_url.host not in ("", urlsplit(url).hostname)
+    target = urlsplit(url).path if in_process else url
     return await client.post(
         target,
         data=policy["ext"]["fields"],
