@@ -99,6 +99,7 @@ class PercolateFace:
 
 def _routers() -> list[APIRouter]:
     """Every domain's ``/api/v5`` router, in matching order (organisation, then content)."""
+    from tenantry.percolate.asset import endpoints as asset
     from tenantry.percolate.channel import endpoints as channel
     from tenantry.percolate.comment import endpoints as comment
     from tenantry.percolate.folder import endpoints as folder
@@ -121,13 +122,14 @@ def _routers() -> list[APIRouter]:
     organisation = (scope, user, role, user_role, platforms, channel, term)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    library = (folder, upload)
+    library = (folder, upload, asset)
     return [module.router for module in (*organisation, *content, *extras, *library)]
 
 
 def _runtime(platform: Platform) -> PercolateRuntime:
     """The face's runtime with every declared resource and the account provisioners."""
     from tenantry.percolate.api.runtime import PercolateRuntime as Runtime
+    from tenantry.percolate.asset.declaration import RESOURCE as ASSET
     from tenantry.percolate.channel.declaration import RESOURCE as CHANNEL
     from tenantry.percolate.comment.declaration import RESOURCE as COMMENT
     from tenantry.percolate.folder.declaration import RESOURCE as FOLDER
@@ -149,7 +151,7 @@ def _runtime(platform: Platform) -> PercolateRuntime:
 
     organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
-    library = (FOLDER, UPLOAD)
+    library = (FOLDER, UPLOAD, ASSET)
     return Runtime.build(
         platform,
         (*organisation, *content, *library),

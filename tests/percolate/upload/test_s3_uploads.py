@@ -72,3 +72,11 @@ async def test_upload_through_s3(
     polled = await s3_api.get(f"/api/v5/upload/{upload['id']}", headers=admin.headers)
     data = polled.json()["data"]
     assert data["status"] == "ready" and data["ext"]["content_type"] == "image/jpeg", data
+    download = await s3_api.get(
+        f"/api/v5/asset/{data['asset_id']}/download?disposition=inline", headers=admin.headers
+    )
+    assert download.status_code == 303 and download.headers["cache-control"] == "no-store"
+    assert download.headers["content-disposition"] == 'inline; filename="photo.jpg"'
+    async with httpx.AsyncClient() as browser:
+        fetched = await browser.get(download.headers["location"])
+    assert fetched.status_code == 200 and fetched.content == photo
