@@ -15,12 +15,14 @@ import httpx
 from PIL import Image
 from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from tests.percolate.support.accounts import Caller
+from tests.percolate.support.accounts import Account, Caller
 
 from tenantry.core.jobs import JobHandlers
 from tenantry.core.jobs.model import Job
 from tenantry.core.jobs.queue import Backoff
 from tenantry.core.jobs.worker import Worker
+from tenantry.core.tenancy import tenant_session
+from tenantry.percolate.asset.models import Asset
 from tenantry.settings import Settings
 
 
@@ -123,3 +125,22 @@ async def worker(
     finally:
         stop.set()
         await task
+
+
+async def stored_assets(account: Account, scope: str, count: int) -> list[str]:
+    """``count`` assets in ``scope`` written straight to the table (no bytes behind them):
+    for tests that only need ids that exist."""
+    async with tenant_session(account.sessions, account.tenant_id) as session:
+        made = [
+            Asset(
+                scope_id=int(scope.split(":")[1]),
+                type="image",
+                content_type="image/png",
+                filename=f"stock-{index}.png",
+                storage_key=f"stock/{index}.png",
+            )
+            for index in range(count)
+        ]
+        session.add_all(made)
+        await session.flush()
+        return [f"asset:{asset.id}" for asset in made]

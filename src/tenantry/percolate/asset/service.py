@@ -3,8 +3,11 @@ trash, restore) and the soft delete."""
 
 from __future__ import annotations
 
+from sqlalchemy import select
+
 from tenantry.core.base import utcnow
 from tenantry.core.jobs import enqueue
+from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import invalid
 from tenantry.percolate.asset.bodies import AssetCopy, AssetUpdate
@@ -129,3 +132,17 @@ async def delete_asset(ctx: V5Context, key: int) -> None:
         raise forbidden(PARAM, f"asset:{key}", "asset")
     trash(asset)
     await ctx.session.flush()
+
+
+async def existing_assets(ctx: V5Context, wires: set[str]) -> set[str]:
+    """Those of ``wires`` (``asset:<n>``) naming live assets the caller may see."""
+    keys = {int(w.split(":")[1]) for w in wires if w.split(":")[1].isdigit()}
+    if not keys:
+        return set()
+    stmt = select(Asset.id).where(
+        of_tenant(Asset, ctx.tenant_id), Asset.id.in_(sorted(keys)), Asset.deleted.is_(False)
+    )
+    reach = await ctx.reach("media:read")
+    if not reach.everywhere:
+        stmt = stmt.where(reach.condition(Asset.scope_id))
+    return {f"asset:{row[0]}" for row in await ctx.db.rows(stmt)}
