@@ -33,8 +33,9 @@ class PercolateFace:
     job_modules: Sequence[str] = (
         "tenantry.percolate.post.publishing",
         "tenantry.percolate.upload.jobs",
+        "tenantry.percolate.variant.jobs",
     )
-    """Imported by every worker: the publish job and its delivery hooks, the upload jobs."""
+    """Imported by every worker: the publish job and its delivery hooks, the library's jobs."""
     model_modules: Sequence[str] = ("tenantry.percolate.models",)
 
     def install(self, app: FastAPI, platform: Platform) -> PercolateRuntime:
@@ -116,13 +117,14 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.term import endpoints as term
     from tenantry.percolate.upload import endpoints as upload
     from tenantry.percolate.user import endpoints as user
+    from tenantry.percolate.variant import endpoints as variant
     from tenantry.percolate.webhook import endpoints as webhook
     from tenantry.percolate.webhook.post_webhook import endpoints as post_webhook
 
     organisation = (scope, user, role, user_role, platforms, channel, term)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    library = (folder, upload, asset)
+    library = (folder, upload, asset, variant)
     return [module.router for module in (*organisation, *content, *extras, *library)]
 
 
@@ -147,11 +149,12 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.term.declaration import RESOURCE as TERM
     from tenantry.percolate.upload.declaration import RESOURCE as UPLOAD
     from tenantry.percolate.user.declaration import RESOURCE as USER
+    from tenantry.percolate.variant.declaration import RESOURCE as VARIANT
     from tenantry.percolate.webhook.declaration import RESOURCE as WEBHOOK
 
     organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
-    library = (FOLDER, UPLOAD, ASSET)
+    library = (FOLDER, UPLOAD, ASSET, VARIANT)
     return Runtime.build(
         platform,
         (*organisation, *content, *library),

@@ -31,6 +31,8 @@ class ImageFacts:
     exif: dict[str, Any] = field(default_factory=dict)
 
 
+_EXIF_IN_HEADER = {"JPEG", "MPO", "TIFF"}
+"""Formats whose EXIF sits before the pixels (elsewhere reading it would decode the image)."""
 _ROTATED = {5, 6, 7, 8}
 """EXIF orientations whose displayed width and height are swapped."""
 
@@ -87,7 +89,7 @@ def probe(source: IO[bytes] | bytes) -> ImageFacts:
                         f"The image is {width}x{height} pixels; at most"
                         f" {MAX_IMAGE_PIXELS} pixels are accepted."
                     )
-                extras, turn = _extras(image)
+                extras, turn = _extras(image) if image.format in _EXIF_IN_HEADER else ({}, 1)
                 kind = (image.format or "").lower()
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise ImageRefused(f"The image is too large to process: {error}") from None
