@@ -106,6 +106,7 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.folder import endpoints as folder
     from tenantry.percolate.link import endpoints as link
     from tenantry.percolate.link import redirect as link_redirect
+    from tenantry.percolate.media import endpoints as media
     from tenantry.percolate.metadata import endpoints as metadata
     from tenantry.percolate.platform import endpoints as platforms
     from tenantry.percolate.post import approval, approval_feedback, publishing
@@ -124,7 +125,7 @@ def _routers() -> list[APIRouter]:
     organisation = (scope, user, role, user_role, platforms, channel, term)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    library = (folder, upload, asset, variant)
+    library = (folder, upload, asset, variant, media)
     return [module.router for module in (*organisation, *content, *extras, *library)]
 
 
