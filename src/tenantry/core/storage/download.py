@@ -15,7 +15,8 @@ from urllib.parse import quote
 import anyio
 from starlette.responses import RedirectResponse, Response, StreamingResponse
 
-from tenantry.core.storage.base import DEFAULT_CHUNK_SIZE, Storage
+from tenantry.core.errors import NotFound
+from tenantry.core.storage.base import DEFAULT_CHUNK_SIZE, Storage, StorageKeyNotFound
 from tenantry.core.storage.local import LocalStorage
 from tenantry.core.storage.s3 import S3Storage
 
@@ -97,7 +98,10 @@ async def serve(
         return RedirectResponse(
             url, status_code=303, headers={**headers, "Cache-Control": "no-store"}
         )
-    stored = await storage.stat(key)
+    try:
+        stored = await storage.stat(key)
+    except StorageKeyNotFound:
+        raise NotFound("The file is not in storage.") from None
     size = stored.size
     headers["Accept-Ranges"] = "bytes"
     headers["ETag"] = f'"{stored.etag}"'

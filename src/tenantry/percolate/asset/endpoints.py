@@ -51,9 +51,10 @@ def download_parameters(param: str, pattern: str) -> list[dict[str, Any]]:
     ]
 
 
+_BINARY = {"type": "string", "format": "binary"}
 DOWNLOAD_RESPONSES: dict[int | str, dict[str, Any]] = {
-    200: {"description": "The file.", "content": {"application/octet-stream": {}}},
-    206: {"description": "The requested range of the file."},
+    200: {"description": "The file.", "content": {"*/*": {"schema": _BINARY}}},
+    206: {"description": "The requested range.", "content": {"*/*": {"schema": _BINARY}}},
     303: {"description": "A short-lived signed URL of the file (S3 storage)."},
     416: {"description": "The range is not satisfiable."},
     **error_responses(),

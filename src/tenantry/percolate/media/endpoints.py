@@ -320,6 +320,10 @@ def _search_parameters() -> list[dict[str, Any]]:
     ]
 
 
+def _default(status: int) -> dict[str, Any]:
+    return _OBJECT if status != 204 else {"description": "Done."}
+
+
 def _add(path: str, endpoint: Any, method: str, operation: str, summary: str, **extra: Any) -> None:
     parameters = extra.pop("parameters", [])
     status = extra.pop("status_code", 200)
@@ -334,10 +338,7 @@ def _add(path: str, endpoint: Any, method: str, operation: str, summary: str, **
         operation_id=operation,
         summary=summary,
         deprecated=True,
-        responses={
-            status: _OBJECT if status != 204 else {"description": "Done."},
-            **error_responses(),
-        },
+        responses={status: extra.pop("shown", _default(status)), **error_responses()},
         openapi_extra=openapi_extra,
     )
 
@@ -382,6 +383,7 @@ _add(
     "GET",
     "downloadMedia",
     "Download an item (303 to a signed URL on S3)",
+    shown={"description": "The file.", "content": {"*/*": {"schema": {"type": "string"}}}},
     parameters=[
         _ITEM,
         _LICENSE,
