@@ -34,6 +34,7 @@ class PercolateFace:
         "tenantry.percolate.post.publishing",
         "tenantry.percolate.upload.jobs",
         "tenantry.percolate.variant.jobs",
+        "tenantry.percolate.role.user_role_import.jobs",
     )
     """Imported by every worker: the publish job and its delivery hooks, the library's jobs."""
     model_modules: Sequence[str] = ("tenantry.percolate.models",)
@@ -113,6 +114,7 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.post import endpoints as post
     from tenantry.percolate.role import endpoints as role
     from tenantry.percolate.role.user_role import endpoints as user_role
+    from tenantry.percolate.role.user_role_import import endpoints as user_role_import
     from tenantry.percolate.schema import endpoints as schema
     from tenantry.percolate.scope import endpoints as scope
     from tenantry.percolate.term import endpoints as term
@@ -125,7 +127,7 @@ def _routers() -> list[APIRouter]:
     organisation = (scope, user, role, user_role, platforms, channel, term)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    library = (folder, upload, asset, variant, media)
+    library = (folder, upload, asset, variant, media, user_role_import)
     return [module.router for module in (*organisation, *content, *extras, *library)]
 
 
@@ -145,6 +147,7 @@ def _runtime(platform: Platform) -> PercolateRuntime:
     from tenantry.percolate.role.declaration import RESOURCE as ROLE
     from tenantry.percolate.role.service import ensure_builtin_roles
     from tenantry.percolate.role.user_role.declaration import RESOURCE as USER_ROLE
+    from tenantry.percolate.role.user_role_import.declaration import RESOURCE as USER_ROLE_IMPORT
     from tenantry.percolate.schema.declaration import RESOURCE as SCHEMA
     from tenantry.percolate.scope.declaration import RESOURCE as SCOPE
     from tenantry.percolate.term.declaration import RESOURCE as TERM
@@ -155,7 +158,7 @@ def _runtime(platform: Platform) -> PercolateRuntime:
 
     organisation = (SCOPE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
-    library = (FOLDER, UPLOAD, ASSET, VARIANT)
+    library = (FOLDER, UPLOAD, ASSET, VARIANT, USER_ROLE_IMPORT)
     return Runtime.build(
         platform,
         (*organisation, *content, *library),

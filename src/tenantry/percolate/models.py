@@ -26,6 +26,7 @@ from tenantry.percolate.post.models import (
     PostRef,
 )
 from tenantry.percolate.role.models import RoleProfile
+from tenantry.percolate.role.user_role_import.models import UserRoleImport
 from tenantry.percolate.schema.models import Schema, SchemaVersion
 from tenantry.percolate.term.models import Term
 from tenantry.percolate.upload.models import Upload, UploadPolicy
@@ -59,6 +60,7 @@ __all__ = [
     "Term",
     "Upload",
     "UploadPolicy",
+    "UserRoleImport",
     "Variant",
     "Webhook",
 ]

@@ -1,4 +1,4 @@
-"""percolate media library: folders, assets, variants, uploads
+"""percolate media library: folders, assets, variants, uploads, user-role imports
 
 Revision ID: 0018
 Revises: 0014
@@ -219,14 +219,30 @@ def upgrade() -> None:
             "ix_percolate_variants_tenant_id_asset_id", ["tenant_id", "asset_id"], unique=False
         )
 
+    op.create_table(
+        "percolate_user_role_imports",
+        *migration_ops.tenant_key("percolate_user_role_imports"),
+        sa.Column("asset_id", sa.BigInteger(), nullable=False),
+        sa.Column("account_id", sa.BigInteger(), nullable=True),
+        sa.Column("creator_id", sa.BigInteger(), nullable=True),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("row_count", sa.Integer(), nullable=False),
+        sa.Column("created_count", sa.Integer(), nullable=False),
+        sa.Column("error_count", sa.Integer(), nullable=False),
+        sa.Column("errors", sa.JSON(), nullable=False),
+        *migration_ops.timestamps(),
+        migration_ops.tenant_ref("percolate_user_role_imports", "asset_id", "percolate_assets"),
+    )
     migration_ops.enable_tenant_rls("percolate_folders")
     migration_ops.enable_tenant_rls("percolate_uploads")
     migration_ops.enable_tenant_rls("percolate_assets")
     migration_ops.enable_tenant_rls("percolate_upload_policies")
     migration_ops.enable_tenant_rls("percolate_variants")
+    migration_ops.enable_tenant_rls("percolate_user_role_imports")
 
 
 def downgrade() -> None:
+    op.drop_table("percolate_user_role_imports")
     with op.batch_alter_table("percolate_variants", schema=None) as batch_op:
         batch_op.drop_index("ix_percolate_variants_tenant_id_asset_id")
 
