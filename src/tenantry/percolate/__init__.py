@@ -93,10 +93,10 @@ class PercolateFace:
         return Commands(groups=groups, demo=[demo_app])
 
     def demo_seeders(self) -> Sequence[DemoSeeder]:
-        """The OAuth client and token, then the organisation, then content built on it."""
-        from tenantry.percolate.demo import content, oauth, organisation
+        """The OAuth client and token, the organisation, content built on it, the library."""
+        from tenantry.percolate.demo import content, library, oauth, organisation
 
-        return [oauth.seed_demo, organisation.seed_demo, content.seed_demo]
+        return [oauth.seed_demo, organisation.seed_demo, content.seed_demo, library.seed_demo]
 
 
 def _routers() -> list[APIRouter]:
