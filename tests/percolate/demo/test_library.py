@@ -3,10 +3,18 @@ the API, a demo post naming one of them, and the upload commands in the banner."
 
 from __future__ import annotations
 
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import anyio.to_thread
 import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.percolate.support.accounts import Account
+from tests.percolate.support.library import image_bytes
 
 from tenantry.percolate.demo import content, library, organisation
 from tenantry.settings import Settings
@@ -38,3 +46,39 @@ async def test_the_demo_library(
     posts = await api.get(f"/api/v5/post/?asset_ids={first['id']}", headers=boss.headers)
     assert posts.json()["meta"]["total"] == 1
     assert posts.json()["data"][0]["asset_ids"] == [first["id"]]
+
+
+async def test_the_banner_uploads_as_printed(
+    live_server: str,
+    account: Account,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    tmp_path: Path,
+) -> None:
+    if shutil.which("jq") is None or shutil.which("curl") is None:
+        pytest.skip("the banner's commands need curl and jq")
+    boss = await account.user(("admin", None), name="Demo Admin")
+    await organisation.seed_demo(settings, sessions, account.tenant_id, boss.user_id)
+    lines = await library.seed_demo(settings, sessions, account.tenant_id, boss.user_id)
+    script = "\n".join(
+        line.strip().replace("{base}", live_server) for line in lines if line.startswith("  ")
+    )
+    script = "\n".join(line for line in script.splitlines() if not line.startswith("Upload"))
+    (tmp_path / "photo.jpg").write_bytes(image_bytes(300, 200, "JPEG"))
+    env = {**os.environ, "TOKEN": boss.token}
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    done = await anyio.to_thread.run_sync(run)
+    assert done.returncode == 0, (script, done.stdout, done.stderr)
+    polled = json.loads(done.stdout.strip().splitlines()[-1])
+    assert polled["data"]["status"] == "ready", polled
