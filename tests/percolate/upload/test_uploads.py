@@ -8,6 +8,7 @@ import asyncio
 import base64
 import hashlib
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
 
@@ -102,6 +103,14 @@ async def test_policy_refusals_leave_nothing(
     assert (await form_post(api, outside, "small.png", b"x")).status_code == 403
     no_file = await api.post("/files", data=policy["ext"]["fields"])
     assert no_file.status_code == 400
+    huge = await api.post("/files", content=b"x", headers={"Content-Length": str(10 * 1024**3)})
+    assert huge.status_code == 413
+
+    async def chunked() -> AsyncIterator[bytes]:
+        yield b"--x\r\n"
+
+    unsized = await api.post("/files", content=chunked())
+    assert unsized.status_code == 411
     assert not await storage.exists(key)
     assert not await storage.exists("uploads/elsewhere/evil.png")
     with pytest.raises(PolicyViolation, match="expired"):

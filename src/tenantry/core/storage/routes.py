@@ -15,7 +15,14 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from tenantry.core.errors import BadRequest, FieldError, Forbidden, NotFound
+from tenantry.core.errors import (
+    BadRequest,
+    FieldError,
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    TenantryError,
+)
 from tenantry.core.platform import Platform
 from tenantry.core.storage.base import DEFAULT_CHUNK_SIZE, DEFAULT_CONTENT_TYPE, StorageKeyNotFound
 from tenantry.core.storage.local import FILES_PATH, LocalStorage
@@ -25,6 +32,14 @@ __all__ = ["router"]
 
 router = APIRouter(include_in_schema=False)
 MAX_FORM_FIELDS = 30
+MAX_FORM_BYTES = 5 * 1024**3 + 1024**2
+"""S3's single-part limit (5 GiB) plus room for the form fields: larger bodies are refused
+before a byte is read, so a client cannot make the server spool more than that."""
+
+
+class LengthRequired(TenantryError):
+    status = 411
+    kind = "length_required"
 
 
 def _local(request: Request) -> LocalStorage:
@@ -48,6 +63,11 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 async def form_upload(request: Request) -> Response:
     """Store one file under the key the signed form allows (S3's browser POST)."""
     storage = _local(request)
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise LengthRequired("A form upload needs a Content-Length, as on S3.")
+    if int(length) > MAX_FORM_BYTES:
+        raise PayloadTooLarge(f"A form upload is at most {MAX_FORM_BYTES} bytes.")
     async with request.form(max_files=1, max_fields=MAX_FORM_FIELDS) as form:
         upload = form.get("file")
         if not isinstance(upload, UploadFile):
