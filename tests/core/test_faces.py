@@ -123,6 +123,7 @@ def test_demo_seeders_run_perscom_then_percolate() -> None:
         "tenantry.percolate.demo.oauth.seed_demo",
         "tenantry.percolate.demo.organisation.seed_demo",
         "tenantry.percolate.demo.content.seed_demo",
+        "tenantry.percolate.demo.library.seed_demo",
     ]
 
 

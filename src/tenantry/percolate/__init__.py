@@ -30,8 +30,13 @@ __all__ = ["PercolateFace", "face"]
 
 class PercolateFace:
     name = "percolate"
-    job_modules: Sequence[str] = ("tenantry.percolate.post.publishing",)
-    """Imported by every worker: the publish job and its delivery hooks."""
+    job_modules: Sequence[str] = (
+        "tenantry.percolate.post.publishing",
+        "tenantry.percolate.upload.jobs",
+        "tenantry.percolate.variant.jobs",
+        "tenantry.percolate.role.user_role_import.jobs",
+    )
+    """Imported by every worker: the publish job and its delivery hooks, the library's jobs."""
     model_modules: Sequence[str] = ("tenantry.percolate.models",)
 
     def __init__(self, *, token_rate: str | None = None) -> None:
@@ -95,45 +100,54 @@ class PercolateFace:
         return Commands(groups=groups, demo=[demo_app])
 
     def demo_seeders(self) -> Sequence[DemoSeeder]:
-        """The OAuth client and token, then the organisation, then content built on it."""
-        from tenantry.percolate.demo import content, oauth, organisation
+        """The OAuth client and token, the organisation, content built on it, the library."""
+        from tenantry.percolate.demo import content, library, oauth, organisation
 
-        return [oauth.seed_demo, organisation.seed_demo, content.seed_demo]
+        return [oauth.seed_demo, organisation.seed_demo, content.seed_demo, library.seed_demo]
 
 
 def _routers() -> list[APIRouter]:
     """Every domain's ``/api/v5`` router, in matching order (organisation, then content)."""
+    from tenantry.percolate.asset import endpoints as asset
     from tenantry.percolate.channel import endpoints as channel
     from tenantry.percolate.comment import endpoints as comment
+    from tenantry.percolate.folder import endpoints as folder
     from tenantry.percolate.license import endpoints as license
     from tenantry.percolate.link import endpoints as link
     from tenantry.percolate.link import redirect as link_redirect
+    from tenantry.percolate.media import endpoints as media
     from tenantry.percolate.metadata import endpoints as metadata
     from tenantry.percolate.platform import endpoints as platforms
     from tenantry.percolate.post import approval, approval_feedback, publishing
     from tenantry.percolate.post import endpoints as post
     from tenantry.percolate.role import endpoints as role
     from tenantry.percolate.role.user_role import endpoints as user_role
+    from tenantry.percolate.role.user_role_import import endpoints as user_role_import
     from tenantry.percolate.schema import endpoints as schema
     from tenantry.percolate.scope import endpoints as scope
     from tenantry.percolate.term import endpoints as term
     from tenantry.percolate.term import taxonomy
+    from tenantry.percolate.upload import endpoints as upload
     from tenantry.percolate.user import endpoints as user
+    from tenantry.percolate.variant import endpoints as variant
     from tenantry.percolate.webhook import endpoints as webhook
     from tenantry.percolate.webhook.post_webhook import endpoints as post_webhook
 
     organisation = (scope, license, user, role, user_role, platforms, channel, term, taxonomy)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    routers = [module.router for module in (*organisation, *content, *extras)]
+    library = (folder, upload, asset, variant, media, user_role_import)
+    routers = [module.router for module in (*organisation, *content, *extras, *library)]
     return [*routers, license.tenant_router]
 
 
 def _runtime(platform: Platform, token_rate: str) -> PercolateRuntime:
     """The face's runtime with every declared resource and the account provisioners."""
     from tenantry.percolate.api.runtime import PercolateRuntime as Runtime
+    from tenantry.percolate.asset.declaration import RESOURCE as ASSET
     from tenantry.percolate.channel.declaration import RESOURCE as CHANNEL
     from tenantry.percolate.comment.declaration import RESOURCE as COMMENT
+    from tenantry.percolate.folder.declaration import RESOURCE as FOLDER
     from tenantry.percolate.license.declaration import RESOURCE as LICENSE
     from tenantry.percolate.link.declaration import RESOURCE as LINK
     from tenantry.percolate.metadata.declaration import RESOURCE as METADATA
@@ -144,18 +158,22 @@ def _runtime(platform: Platform, token_rate: str) -> PercolateRuntime:
     from tenantry.percolate.role.declaration import RESOURCE as ROLE
     from tenantry.percolate.role.service import ensure_builtin_roles
     from tenantry.percolate.role.user_role.declaration import RESOURCE as USER_ROLE
+    from tenantry.percolate.role.user_role_import.declaration import RESOURCE as USER_ROLE_IMPORT
     from tenantry.percolate.schema.declaration import RESOURCE as SCHEMA
     from tenantry.percolate.scope.declaration import RESOURCE as SCOPE
     from tenantry.percolate.term.declaration import RESOURCE as TERM
     from tenantry.percolate.term.taxonomy import RESOURCE as TAXONOMY
+    from tenantry.percolate.upload.declaration import RESOURCE as UPLOAD
     from tenantry.percolate.user.declaration import RESOURCE as USER
+    from tenantry.percolate.variant.declaration import RESOURCE as VARIANT
     from tenantry.percolate.webhook.declaration import RESOURCE as WEBHOOK
 
     organisation = (SCOPE, LICENSE, USER, ROLE, USER_ROLE, PLATFORM, CHANNEL, TERM, TAXONOMY)
     content = (SCHEMA, POST, METADATA, COMMENT, WEBHOOK, APPROVAL, LINK)
+    library = (FOLDER, UPLOAD, ASSET, VARIANT, USER_ROLE_IMPORT)
     return Runtime.build(
         platform,
-        (*organisation, *content),
+        (*organisation, *content, *library),
         provisioners=(ensure_builtin_roles, ensure_native_platforms),
         token_rate=token_rate,
     )

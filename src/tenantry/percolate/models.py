@@ -3,8 +3,10 @@
 Each domain keeps its tables in its own ``models`` module; this one only gathers them.
 """
 
+from tenantry.percolate.asset.models import Asset, Variant
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.comment.models import Comment
+from tenantry.percolate.folder.models import Folder
 from tenantry.percolate.link.models import ShortLink, ShortLinkCode
 from tenantry.percolate.metadata.models import Metadata, MetadataValue
 from tenantry.percolate.oauth.apikeys import ApiKey
@@ -24,17 +26,21 @@ from tenantry.percolate.post.models import (
     PostRef,
 )
 from tenantry.percolate.role.models import RoleProfile
+from tenantry.percolate.role.user_role_import.models import UserRoleImport
 from tenantry.percolate.schema.models import Schema, SchemaVersion
 from tenantry.percolate.term.models import Term
+from tenantry.percolate.upload.models import Upload, UploadPolicy
 from tenantry.percolate.webhook.models import PostWebhook, Webhook
 
 __all__ = [
     "ApiKey",
     "ApprovalFeedback",
     "ApprovalWorkflow",
+    "Asset",
     "Channel",
     "ChannelPublisher",
     "Comment",
+    "Folder",
     "Metadata",
     "MetadataValue",
     "OAuthClient",
@@ -52,5 +58,9 @@ __all__ = [
     "ShortLink",
     "ShortLinkCode",
     "Term",
+    "Upload",
+    "UploadPolicy",
+    "UserRoleImport",
+    "Variant",
     "Webhook",
 ]

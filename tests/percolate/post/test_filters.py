@@ -8,7 +8,9 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import select
+from tests.percolate.support.accounts import Account
 from tests.percolate.support.desks import Desk, make_post, make_schema
+from tests.percolate.support.library import stored_assets
 
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.post.models import PostRef
@@ -79,29 +81,48 @@ async def test_term_ids_match_posts_carrying_any_and_follow_updates_and_deletes(
 
 
 async def test_asset_ids_match_the_assets_named_in_the_content(
-    api: httpx.AsyncClient, desk: Desk
+    api: httpx.AsyncClient, desk: Desk, make_account: Any
 ) -> None:
     schema = (await make_schema(api, desk.admin, fields=WITH_ASSETS))["id"]
-    single = await make_post(api, desk, schema, ext={"message": "one", "pictures": ["asset:5"]})
-    grouped = await make_post(
-        api, desk, schema, ext={"message": "two", "pictures": [["asset:6", "asset:7"]]}
-    )
+    five, six, seven, nine, trashed = await stored_assets(desk.account, desk.license, 5)
+    single = await make_post(api, desk, schema, ext={"message": "one", "pictures": [five]})
+    grouped = await make_post(api, desk, schema, ext={"message": "two", "pictures": [[six, seven]]})
     bare = await make_post(api, desk, schema, ext={"message": "asset:8"})
-    assert single["asset_ids"] == ["asset:5"]
-    assert grouped["asset_ids"] == ["asset:6", "asset:7"]
-    assert await _ids(api, desk, asset_ids="asset:5") == {single["id"]}
-    assert await _ids(api, desk, asset_ids="asset:7,asset:5") == {single["id"], grouped["id"]}
+    assert single["asset_ids"] == [five]
+    assert grouped["asset_ids"] == sorted([six, seven])
+    assert await _ids(api, desk, asset_ids=five) == {single["id"]}
+    assert await _ids(api, desk, asset_ids=f"{seven},{five}") == {single["id"], grouped["id"]}
     # A legacy image id names the same key; an id of no asset matches nothing.
-    assert await _ids(api, desk, asset_ids="license:3:image:6") == {grouped["id"]}
+    legacy = f"license:3:image:{six.split(':')[1]}"
+    assert await _ids(api, desk, asset_ids=legacy) == {grouped["id"]}
     assert await _ids(api, desk, asset_ids="asset:abc") == set()
     # asset_ids lists every asset id the content holds, so the filter agrees with it.
     assert bare["asset_ids"] == ["asset:8"]
     assert await _ids(api, desk, asset_ids="asset:8") == {bare["id"]}
-    await _put(api, desk, single["id"], ext={"message": "one", "pictures": ["asset:9"]})
-    assert await _ids(api, desk, asset_ids="asset:5") == set()
-    assert await _ids(api, desk, asset_ids="asset:9") == {single["id"]}
+    await _put(api, desk, single["id"], ext={"message": "one", "pictures": [nine]})
+    assert await _ids(api, desk, asset_ids=five) == set()
+    assert await _ids(api, desk, asset_ids=nine) == {single["id"]}
     for bad in ("video:1", "asset:", "5"):
         await _refused(api, desk, "asset_ids", bad)
+    # the assets a post names must exist, alive, where the caller can see them
+    deleted = await api.delete(f"/api/v5/asset/{trashed}", headers=desk.admin.headers)
+    assert deleted.status_code == 204
+    other: Account = await make_account()
+    (theirs,) = await stored_assets(other, await other.scope("license"), 1)
+    for missing in ("asset:999999999", trashed, theirs):
+        response = await api.post(
+            "/api/v5/post/",
+            json={
+                "scope_id": desk.license,
+                "channel_id": desk.custom_channel,
+                "schema_id": schema,
+                "name": "Refused",
+                "ext": {"message": "x", "pictures": [missing]},
+            },
+            headers=desk.admin.headers,
+        )
+        assert response.status_code == 400, response.text
+        assert response.json()["errors"][0]["key"] == "$.ext.pictures[0]"
 
 
 async def test_origin_ids_match_posts_made_from_those_briefs_or_campaigns(

@@ -124,8 +124,10 @@ def resource_router(
     delete: Delete | None = None,
     list_description: str = "",
     extra_item_routes: Callable[[APIRouter], None] | None = None,
+    before_get: Callable[[V5Context, int], Awaitable[object]] | None = None,
 ) -> APIRouter:
-    """The standard endpoints of ``resource`` under ``/api/v5/<type>/``."""
+    """The standard endpoints of ``resource`` under ``/api/v5/<type>/``; ``before_get`` makes
+    the single read a writing one that may first bring the object up to date (a poll)."""
     router = APIRouter(prefix=API_PREFIX, tags=[resource.name])
     title = resource.title
     collection = f"/{resource.name}/"
@@ -221,7 +223,9 @@ def resource_router(
     async def get_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
         key, wire = key_of(request)
         included = _include_of(resource, request)
-        async with open_context(runtime, caller, read_only=True) as ctx:
+        async with open_context(runtime, caller, read_only=before_get is None) as ctx:
+            if before_get is not None:
+                await before_get(ctx, key)
             shown = await fetch_one(
                 resource, ctx, key, wire_key=param, wire_value=wire, include=included
             )

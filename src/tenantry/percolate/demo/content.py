@@ -43,6 +43,7 @@ TOPICS = ("Spring shoes", "Holiday bags", "Store opening", "Behind the seams")
 POST_FIELDS: list[dict[str, Any]] = [
     {"key": "message", "type": "textarea", "required": True, "ext": {"max_length": 2000}},
     {"key": "link", "type": "text"},
+    {"key": "photo", "type": "asset"},
     {
         "key": "tone",
         "type": "select",

@@ -16,6 +16,7 @@ from tenantry.core.errors import Conflict, FieldError, ValidationFailed
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import invalid, parse_scope
+from tenantry.percolate.asset.service import existing_assets
 from tenantry.percolate.schema.bodies import SchemaBody, SchemaCreate, SchemaUpdate
 from tenantry.percolate.schema.compile import CompiledSchema, compile_schema
 from tenantry.percolate.schema.declaration import SchemaRef
@@ -47,8 +48,8 @@ async def check_values(
     ctx: V5Context, version: SchemaVersion, values: dict[str, Any], root: str = "$.ext"
 ) -> None:
     """``values`` valid for ``version`` (400 keyed by the bad path); the terms they name
-    exist in this account (asset, link and attachment ids are checked for shape only: those
-    objects are not part of this server yet)."""
+    and assets exist in this account, the assets where the caller may see them (link and
+    attachment ids are checked for shape only: those objects are not part of this server)."""
     checker = compiled(version)
     problems = validate_values(checker, values, root=root)
     if problems:
@@ -63,7 +64,9 @@ async def check_values(
             )
         ).all()
     )
-    missing = missing_reference_errors(references, {"term": {f"term:{key}" for key in found}})
+    assets = await existing_assets(ctx, references_by_kind(references).get("asset", set()))
+    existing = {"term": {f"term:{key}" for key in found}, "asset": assets}
+    missing = missing_reference_errors(references, existing)
     if missing:
         raise ValidationFailed("The values name objects that do not exist.", missing)
 

