@@ -199,3 +199,30 @@ async def test_old_entries_are_pruned_by_the_daily_job(
         await task
     paths = {e["path"] for e in await entries(api)}
     assert "/v1/old" not in paths and "/v1/users" in paths
+
+
+async def test_oauth_token_exchanges_are_logged_as_the_clients_with_secrets_masked(
+    client: httpx.AsyncClient, orgs: Any
+) -> None:
+    tenant = await orgs.tenant()
+    machine = await orgs.client(
+        tenant, redirect_uris=(), grant_types=("client_credentials",), scopes=("view:log",)
+    )
+    exchanged = await client.post(
+        "/oauth/token", json=machine.body(grant_type="client_credentials")
+    )
+    assert exchanged.status_code == 200, exchanged.text
+    token = exchanged.json()["access_token"]
+    stranger = await client.post(
+        "/oauth/token", json={"grant_type": "client_credentials", "client_id": "nobody"}
+    )
+    assert stranger.status_code == 401
+
+    logged = await client.get("/v1/activity", params={"limit": 100}, headers=bearer(token, tenant))
+    assert logged.status_code == 200, logged.text
+    oauth = [e for e in logged.json()["data"] if e["log_name"] == "oauth"]
+    assert [(e["method"], e["path"], e["status"]) for e in oauth] == [("POST", "/oauth/token", 200)]
+    entry = oauth[0]
+    assert entry["credential"] == {"kind": "oauth_client", "id": machine.client_id}
+    assert machine.secret not in str(entry) and token not in str(entry)
+    assert f'"client_id":"{machine.client_id}"' in entry["request"]["body"]

@@ -1,9 +1,10 @@
-"""The ASGI middleware that logs each ``/v1`` and ``/v2`` exchange of an authenticated caller.
+"""The ASGI middleware that logs each ``/v1``, ``/v2`` and ``/oauth`` exchange of a known caller.
 
 It sees the request as the client sent it and the response as the client gets it. Who
-called is known only once the gate has verified the credential: the gate leaves the
-principal in the request state (:data:`PRINCIPAL_STATE_KEY`). A request that never got that
-far (a bad key, an unknown version) is not logged: it could be attributed to any tenant.
+called is known only once the credential is checked: the gate leaves the principal in the
+request state (:data:`PRINCIPAL_STATE_KEY`, activity ``api``), the OAuth endpoints the
+client's tenant (:func:`note_oauth_client`, activity ``oauth``). A request that never got
+that far (a bad key, an unknown client) is not logged: it could be attributed to any tenant.
 """
 
 from __future__ import annotations
@@ -18,13 +19,19 @@ from tenantry.core.auth import Principal
 from tenantry.perscom.activity.masking import mask_body, mask_headers, mask_query
 from tenantry.perscom.activity.writer import ActivityWriter
 
-__all__ = ["CAPTURE_BYTES", "PRINCIPAL_STATE_KEY", "ApiLogMiddleware"]
+__all__ = ["CAPTURE_BYTES", "PRINCIPAL_STATE_KEY", "ApiLogMiddleware", "note_oauth_client"]
 
 PRINCIPAL_STATE_KEY = "perscom_principal"
+OAUTH_CLIENT_STATE_KEY = "perscom_oauth_client"
 CAPTURE_BYTES = 16 * 1024
 """Bodies up to this size are kept (masked, then capped); longer ones only by size."""
-_LOGGED = re.compile(r"^/v[12](?:/|$)")
+_LOGGED = re.compile(r"^/(?:v[12]|oauth)(?:/|$)")
 _NOT_LOGGED = re.compile(r"^/v[12]/spec\.(json|yaml)$")
+
+
+def note_oauth_client(scope: Scope, tenant_id: int, client_id: str) -> None:
+    """Mark an OAuth exchange as the client's, in its tenant, so the log records it."""
+    scope.setdefault("state", {})[OAUTH_CLIENT_STATE_KEY] = (tenant_id, client_id)
 
 
 class _Capture:
@@ -76,14 +83,27 @@ class ApiLogMiddleware:
         try:
             await self.app(scope, receiving, sending)
         finally:
-            principal = scope.get("state", {}).get(PRINCIPAL_STATE_KEY)
+            state = scope.get("state", {})
+            principal = state.get(PRINCIPAL_STATE_KEY)
+            oauth_client = state.get(OAUTH_CLIENT_STATE_KEY)
             if isinstance(principal, Principal):
-                self._record(scope, principal, started, asked, answered, response)
+                credential = principal.credential
+                caller = (
+                    principal.tenant_id,
+                    "api",
+                    credential.kind if credential else None,
+                    str(credential.id) if credential and credential.id is not None else None,
+                )
+                self._record(scope, caller, started, asked, answered, response)
+            elif isinstance(oauth_client, tuple):
+                tenant_id, client_id = oauth_client
+                caller = (tenant_id, "oauth", "oauth_client", client_id)
+                self._record(scope, caller, started, asked, answered, response)
 
     def _record(
         self,
         scope: Scope,
-        principal: Principal,
+        caller: tuple[int, str, str | None, str | None],
         started: float,
         asked: _Capture,
         answered: _Capture,
@@ -91,21 +111,19 @@ class ApiLogMiddleware:
     ) -> None:
         request_headers = mask_headers(scope.get("headers", []))
         response_headers = mask_headers(response["headers"])
-        credential = principal.credential
+        tenant_id, log_name, credential_kind, credential_id = caller
         request_id = scope.get("state", {}).get("request_id")
         self.writer.add(
-            principal.tenant_id,
+            tenant_id,
             {
-                "log_name": "api",
+                "log_name": log_name,
                 "method": scope["method"],
                 "path": scope["path"][:2048],
                 "query": mask_query(scope.get("query_string", b"").decode("latin-1")),
                 "status": int(response["status"]),
                 "duration_ms": round((time.perf_counter() - started) * 1000),
-                "credential_kind": credential.kind if credential else None,
-                "credential_id": str(credential.id)
-                if credential and credential.id is not None
-                else None,
+                "credential_kind": credential_kind,
+                "credential_id": credential_id,
                 "request_headers": request_headers,
                 "request_body": mask_body(
                     asked.body(),

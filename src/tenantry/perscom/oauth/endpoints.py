@@ -26,6 +26,7 @@ from tenantry.core.oauth.session import client_session
 from tenantry.core.platform import Platform, PlatformDep
 from tenantry.core.sealing import SecretBox
 from tenantry.core.tenancy import tenant_session
+from tenantry.perscom.activity.recorder import note_oauth_client
 from tenantry.perscom.apikeys import ApiKey, ApiKeyIssuer, TokenReader, hash_jti
 from tenantry.perscom.oauth.clients import tenant_of_client
 from tenantry.perscom.oauth.scopes import OIDC_SCOPES, has_scope
@@ -101,9 +102,10 @@ async def _endpoint(request: Request, platform: Platform, name: str | None) -> R
         )
     except OAuth2Error as error:
         return oauth_error_response(error)
-    tenant_id = await tenant_of_client(
-        platform.sessions, client_id_from_request(request.headers, data)
-    )
+    client_id = client_id_from_request(request.headers, data)
+    tenant_id = await tenant_of_client(platform.sessions, client_id)
+    if tenant_id is not None and client_id:
+        note_oauth_client(request.scope, tenant_id, client_id)
     runtime = _runtime(request)
 
     def respond(sync_session: Session) -> Response:
@@ -235,6 +237,8 @@ async def userinfo(request: Request, platform: PlatformDep) -> Response:
     bearer = await _bearer(request, platform)
     if bearer is None:
         return _bearer_error(401, "invalid_token", "The access token is missing or not valid.")
+    if bearer.audience:
+        note_oauth_client(request.scope, bearer.tenant_id, bearer.audience)
     if not has_scope(bearer.scopes, "openid") or bearer.user_id is None:
         return _bearer_error(403, "insufficient_scope", "The token lacks the openid scope.")
     runtime = _runtime(request)
