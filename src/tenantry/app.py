@@ -19,6 +19,7 @@ from tenantry.core.face import Face
 from tenantry.core.observability import Metrics, RequestContextMiddleware
 from tenantry.core.ops import router as ops_router
 from tenantry.core.platform import Platform
+from tenantry.core.storage.links import router as files_router
 from tenantry.faces import FACES, job_modules
 from tenantry.settings import Settings, load_settings
 from tenantry.web.docs import docs_router
@@ -52,6 +53,7 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
     app.state.metrics = Metrics()
     _install_error_handlers(app, platform)
     app.include_router(ops_router)
+    app.include_router(files_router)
     app.include_router(docs_router(lambda: platform.specs))
     app.state.faces = {face.name: face.install(app, platform) for face in listed}
     app.add_middleware(

@@ -28,7 +28,9 @@ from tenantry.perscom.engine.serialize import respond
 from tenantry.perscom.errors import render_error
 from tenantry.perscom.gate import Gate, PerscomSettings
 from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware
+from tenantry.perscom.newsfeed import newsfeed_routes
 from tenantry.perscom.resources import DECLARATIONS
+from tenantry.perscom.roster import roster_routes
 from tenantry.perscom.settings import settings_routes
 from tenantry.perscom.spec import build_spec
 
@@ -82,6 +84,8 @@ def install(
         "me": me_routes(actions, registry),
         "cache": cache_routes(gate),
         "settings": settings_routes(gate.open),
+        "newsfeed": newsfeed_routes(gate.open),
+        "roster": roster_routes(registry, gate.open),
     }
     root = build_root(actions, found, extra)
     specs: dict[str, CachedOpenAPI] = {}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import mimetypes
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -163,9 +164,8 @@ async def validate(resource: Compiled, payload: Any, *, creating: bool, prefix: 
             values.cleared.append(name)
             continue
         if not isinstance(value, UploadFile):
-            errors.append(
-                FieldError(prefix + name, f"The {attribute(name)} field must be an image.")
-            )
+            noun = "a file" if spec.any_file else "an image"
+            errors.append(FieldError(prefix + name, f"The {attribute(name)} field must be {noun}."))
             continue
         upload = await _image(name, spec, value, prefix)
         if isinstance(upload, FieldError):
@@ -200,12 +200,21 @@ async def _image(
             key,
             f"The {attribute(name)} field must not be greater than {spec.max_kilobytes} kilobytes.",
         )
-    kind = await asyncio.to_thread(_image_kind, data)
+    kind = _file_kind(upload) if spec.any_file else await asyncio.to_thread(_image_kind, data)
     if kind is None:
         return FieldError(key, f"The {attribute(name)} field must be an image.")
     extension, content_type = kind
     filename = (upload.filename or f"{name}.{extension}").rsplit("/", 1)[-1][:255]
     return Upload(name, spec, data, extension, content_type, filename)
+
+
+def _file_kind(upload: UploadFile) -> tuple[str, str]:
+    """Any file keeps a safe form of its own extension and the type its name implies."""
+    name = (upload.filename or "").rsplit("/", 1)[-1]
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    extension = suffix if suffix.isascii() and suffix.isalnum() and len(suffix) <= 10 else "bin"
+    guessed = mimetypes.guess_type(f"file.{extension}")[0]
+    return extension, guessed or "application/octet-stream"
 
 
 def _image_kind(data: bytes) -> tuple[str, str] | None:

@@ -36,6 +36,7 @@ from tenantry.perscom.engine.declaration import (
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.runtime import Compiled
 from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
+from tenantry.perscom.resources.discussion import discussed
 from tenantry.perscom.resources.form_models import MODEL_FIELDS
 from tenantry.perscom.resources.organization import Rank
 from tenantry.perscom.resources.record_models import (
@@ -304,8 +305,10 @@ users = Resource(
             pivot_where=(("model_type", models("User")),),
         ),
         USER_TASKS,
+        *discussed(models("User"), commented=False),
     ),
     includes=(
+        "attachments",
         "position",
         "rank",
         "rank.*",
