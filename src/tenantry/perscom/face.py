@@ -33,6 +33,7 @@ from tenantry.perscom.resources import DECLARATIONS
 from tenantry.perscom.roster import roster_routes
 from tenantry.perscom.settings import settings_routes
 from tenantry.perscom.spec import build_spec
+from tenantry.perscom.widgets import widget_routes
 
 TITLE = "PERSCOM.io API"
 
@@ -86,6 +87,7 @@ def install(
         "settings": settings_routes(gate.open),
         "newsfeed": newsfeed_routes(gate.open),
         "roster": roster_routes(registry, gate.open),
+        "widgets": widget_routes(registry, actions, gate.open),
     }
     root = build_root(actions, found, extra)
     specs: dict[str, CachedOpenAPI] = {}
