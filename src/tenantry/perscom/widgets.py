@@ -207,7 +207,7 @@ class Widgets:
         except ValidationFailed as exc:
             errors: dict[str, list[str]] = {}
             for problem in exc.errors or [FieldError("form", exc.message)]:
-                errors.setdefault(problem.key, []).append(problem.message)
+                errors.setdefault(problem.key or "form", []).append(problem.message)
         else:
             return self.page(request, "submitted.html", title=rows[0]["name"], form=rows[0])
         return self.page(
