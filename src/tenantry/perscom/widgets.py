@@ -83,6 +83,17 @@ def _when(value: str | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime(fmt)
 
 
+def _file_url(call: Call) -> Any:
+    """Stored pictures (rank insignia) by signed link: ``/files`` serves nothing unsigned."""
+    return call.render.signed_url or call.render.public_url
+
+
+def _relative(request: Request) -> str:
+    """The page's own path and query: a form posts back to where it was served from."""
+    query = request.url.query
+    return request.url.path + (f"?{query}" if query else "")
+
+
 async def _rows(
     call: Call,
     registry: Registry,
@@ -107,9 +118,13 @@ class Widgets:
         self.open_call = open_call
         self.env = _environment()
 
-    def page(self, request: Request, template: str, status: int = 200, **values: Any) -> Response:
+    def page(
+        self, request: Request, call: Call, template: str, status: int = 200, **values: Any
+    ) -> Response:
         dark = request.query_params.get("dark", "").lower() in ("1", "true", "yes")
-        html = self.env.get_template(template).render(dark=dark, action=str(request.url), **values)
+        html = self.env.get_template(template).render(
+            dark=dark, action=_relative(request), file_url=_file_url(call), **values
+        )
         return HTMLResponse(html, status_code=status, headers=HEADERS)
 
     async def show(self, request: Request) -> Response:
@@ -137,7 +152,7 @@ class Widgets:
         )
         if item is not None and not groups:
             raise NotFound("No such roster group.")
-        return self.page(request, "roster.html", title="Roster", groups=groups, kind=kind)
+        return self.page(request, call, "roster.html", title="Roster", groups=groups, kind=kind)
 
     async def _calendar(self, request: Request, call: Call, item: int | None) -> Response:
         require(call.principal, "view:event", FORBIDDEN)
@@ -151,7 +166,7 @@ class Widgets:
         days: dict[str, list[dict[str, Any]]] = {}
         for event in rows:
             days.setdefault(_when(event["starts"], "%A %d %B %Y"), []).append(event)
-        return self.page(request, "calendar.html", title="Calendar", days=days)
+        return self.page(request, call, "calendar.html", title="Calendar", days=days)
 
     async def _catalogue(
         self, request: Request, call: Call, widget: str, item: int | None
@@ -163,18 +178,18 @@ class Widgets:
         rows = await _rows(call, self.registry, name, include, where)
         if item is not None and not rows:
             raise NotFound("No such row.")
-        return self.page(request, "catalogue.html", title=title, rows=rows)
+        return self.page(request, call, "catalogue.html", title=title, rows=rows)
 
     async def _forms(self, request: Request, call: Call, item: int | None) -> Response:
         forms = self.registry.get("forms")
         call.allow("view", forms)
         if item is None:
             rows = await _rows(call, self.registry, "forms")
-            return self.page(request, "forms.html", title="Forms", forms=rows)
+            return self.page(request, call, "forms.html", title="Forms", forms=rows)
         rows = await _rows(call, self.registry, "forms", "fields", [forms.id_col == item])
         if not rows:
             raise NotFound("No such form.")
-        return self.page(request, "form.html", title=rows[0]["name"], form=rows[0], errors={})
+        return self.page(request, call, "form.html", title=rows[0]["name"], form=rows[0], errors={})
 
     async def submit(self, request: Request) -> Response:
         """A form widget's post: the engine stores it as ``forms/{id}/submissions``."""
@@ -209,9 +224,10 @@ class Widgets:
             for problem in exc.errors or [FieldError("form", exc.message)]:
                 errors.setdefault(problem.key or "form", []).append(problem.message)
         else:
-            return self.page(request, "submitted.html", title=rows[0]["name"], form=rows[0])
+            return self.page(request, call, "submitted.html", title=rows[0]["name"], form=rows[0])
         return self.page(
             request,
+            call,
             "form.html",
             status=422,
             title=rows[0]["name"],
