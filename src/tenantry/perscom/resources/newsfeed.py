@@ -88,6 +88,35 @@ newsfeed = Resource(
 DECLARATIONS = (newsfeed,)
 
 
+def activity(
+    *,
+    label: str,
+    record_id: int,
+    values: Mapping[str, Any],
+    author_id: int | None,
+    recipient: str | None,
+    item: str | None,
+) -> NewsfeedItem:
+    """The ``created`` item of a record of kind ``label`` (``Award Record``)."""
+    kind = label.lower().replace(" ", "_")
+    headline = f"{label} for {recipient}" if recipient else label
+    return NewsfeedItem(
+        author_id=author_id,
+        recipient_id=values.get("user_id"),
+        subject_type=models(label.replace(" ", "")),
+        subject_id=record_id,
+        description=f"A new {label.lower()} has been added",
+        event="created",
+        type=kind,
+        headline=headline[:255],
+        text=values.get("text"),
+        item=item,
+        color=COLORS.get(kind),
+        created_at=values.get("created_at"),
+        updated_at=values.get("created_at"),
+    )
+
+
 async def post_activity(
     call: Call,
     *,
@@ -96,27 +125,18 @@ async def post_activity(
     values: Mapping[str, Any],
     item: str | None,
 ) -> None:
-    """One ``created`` item for a record of kind ``label`` (``Award Record``)."""
-    kind = label.lower().replace(" ", "_")
+    """Write the feed item of a record, in the record's transaction."""
     recipient = await call.conn.scalar(
         select(User.name).where(same_tenant(User, call), User.id == values.get("user_id"))
     )
-    headline = f"{label} for {recipient}" if recipient else label
     call.session.add(
-        NewsfeedItem(
+        activity(
+            label=label,
+            record_id=record_id,
+            values=values,
             author_id=call.principal.user_id,
-            recipient_id=values.get("user_id"),
-            subject_type=models(label.replace(" ", "")),
-            subject_id=record_id,
-            description=f"A new {label.lower()} has been added",
-            event="created",
-            type=kind,
-            headline=headline[:255],
-            text=values.get("text"),
+            recipient=recipient,
             item=item,
-            color=COLORS.get(kind),
-            created_at=values.get("created_at"),
-            updated_at=values.get("created_at"),
         )
     )
     await call.session.flush()
