@@ -137,3 +137,24 @@ async def test_bad_keys_are_refused(
     )
     assert foreign.status_code == 200  # the key's own tenant, never the header's
     assert str(org.tenant_id) != str(other_org.tenant_id)
+
+
+async def test_calendar_widget_shows_repeating_occurrences(
+    api: httpx.AsyncClient, client: httpx.AsyncClient, org: Org
+) -> None:
+    await make(
+        api,
+        "events",
+        name="Weekly muster",
+        starts="2020-01-07T18:00:00Z",
+        ends="2020-01-07T19:00:00Z",
+        repeats=True,
+        rrule="FREQ=WEEKLY",
+    )
+    await make(
+        api, "events", name="Long gone", starts="2020-01-01T10:00:00Z", ends="2020-01-01T11:00:00Z"
+    )
+    page = await widget(client, org, "calendar")
+    assert page.status_code == 200, page.text
+    assert page.text.count("Weekly muster") >= 10  # every week of the window, up to ten
+    assert "Long gone" not in page.text

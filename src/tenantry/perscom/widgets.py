@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
-from sqlalchemy import ColumnElement
+from sqlalchemy import ColumnElement, or_, true
 from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
@@ -81,6 +81,26 @@ def _when(value: str | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
     if not value:
         return ""
     return datetime.fromisoformat(value.replace("Z", "+00:00")).strftime(fmt)
+
+
+def _occurrences(event: dict[str, Any], since: datetime, until: datetime) -> list[dict[str, Any]]:
+    """An event as it occurs in the window: once, or at each of its schedule's next dates."""
+    schedule = event.get("schedule")
+    if not event.get("repeats") or not schedule or not schedule.get("occurrences"):
+        ends = event["ends"]
+        return [event] if ends and _moment(ends) >= since else []
+    length = _moment(event["ends"]) - _moment(event["starts"])
+    found = []
+    for starts in schedule["occurrences"]:
+        moment = _moment(starts)
+        if since <= moment <= until:
+            ends = (moment + length).isoformat().replace("+00:00", "Z")
+            found.append({**event, "starts": starts, "ends": ends})
+    return found
+
+
+def _moment(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def _file_url(call: Call) -> Any:
@@ -159,12 +179,17 @@ class Widgets:
         events = self.registry.get("events")
         since = datetime.now(UTC) - timedelta(days=1)
         until = since + timedelta(days=CALENDAR_DAYS)
-        where = [events.columns["ends"] >= since, events.columns["starts"] <= until]
+        ends, repeats = events.columns["ends"], events.columns["repeats"]
+        where = [or_(ends >= since, repeats == true()), events.columns["starts"] <= until]
         if item is not None:
             where.append(events.columns["calendar_id"] == item)
-        rows = await _rows(call, self.registry, "events", "calendar", where)
+        rows = await _rows(call, self.registry, "events", "calendar,schedule", where)
+        shown = sorted(
+            (o for event in rows for o in _occurrences(event, since, until)),
+            key=lambda o: str(o["starts"]),
+        )
         days: dict[str, list[dict[str, Any]]] = {}
-        for event in rows:
+        for event in shown:
             days.setdefault(_when(event["starts"], "%A %d %B %Y"), []).append(event)
         return self.page(request, call, "calendar.html", title="Calendar", days=days)
 
