@@ -47,6 +47,11 @@ def widget(client: httpx.AsyncClient, org: Org, path: str, **params: str) -> Any
 async def test_every_widget_renders_html(
     api: httpx.AsyncClient, client: httpx.AsyncClient, org: Org, path: str
 ) -> None:
+    if path not in ("roster", "calendar"):
+        made = await create(api, path)
+        shown = await widget(client, org, f"{path}/{made['id']}")
+        assert shown.status_code == 200, shown.text
+        assert made["name"] in shown.text
     client.headers.pop("Authorization", None)
     client.headers.pop("X-Perscom-Id", None)
     light = await widget(client, org, path)
@@ -132,11 +137,16 @@ async def test_bad_keys_are_refused(
     revoked = await client.get(f"/v2/widgets/awards?apikey={token}")
     assert revoked.status_code == 401
     assert "<html" not in revoked.text
+    client.headers.update(org.headers)
+    await make(client, "awards", name="Secret Medal of Org A")
+    client.headers.pop("Authorization")
+    mine = await client.get(f"/v2/widgets/awards?apikey={org.token}")
+    assert "Secret Medal of Org A" in mine.text
     foreign = await client.get(
         f"/v2/widgets/awards?apikey={other_org.token}", headers={"X-Perscom-Id": str(org.tenant_id)}
     )
     assert foreign.status_code == 200  # the key's own tenant, never the header's
-    assert str(org.tenant_id) != str(other_org.tenant_id)
+    assert "Secret Medal of Org A" not in foreign.text
 
 
 async def test_calendar_widget_shows_repeating_occurrences(
