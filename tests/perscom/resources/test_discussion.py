@@ -119,3 +119,21 @@ async def test_comments_of_another_tenant_stay_apart(
     assert response.status_code == 422, response.text
     shown = await api_b.get(f"/v1/combat-records/{record['id']}?include=comments")
     assert shown.json()["data"]["comments"] == []
+
+
+async def test_deleting_a_record_deletes_its_comments_and_attachments(
+    api: httpx.AsyncClient,
+) -> None:
+    record = await create(api, "service-records")
+    target = {"model_type": "App\\Models\\ServiceRecord", "model_id": record["id"]}
+    comment = (await api.post("/v1/comments", json={"comment": "Noted", **target})).json()["data"]
+    attachment = await api.post(
+        "/v1/attachments",
+        data={"name": "Scan", **{k: str(v) for k, v in target.items()}},
+        files={"file": ("scan.txt", b"scan", "text/plain")},
+    )
+    assert attachment.status_code == 201, attachment.text
+    assert (await api.delete(f"/v1/service-records/{record['id']}")).status_code == 200
+    assert (await api.get(f"/v1/comments/{comment['id']}")).status_code == 404
+    gone = await api.get(f"/v1/attachments/{attachment.json()['data']['id']}")
+    assert gone.status_code == 404

@@ -28,7 +28,13 @@ from tenantry.core.base import utcnow
 from tenantry.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.perscom.engine.context import Call
-from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, FileField, MorphOne
+from tenantry.perscom.engine.declaration import (
+    BelongsTo,
+    BelongsToMany,
+    FileField,
+    HasMany,
+    MorphOne,
+)
 from tenantry.perscom.engine.problems import attribute, failure, from_pydantic
 from tenantry.perscom.engine.runtime import INT64_MAX, Compiled
 
@@ -385,7 +391,20 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
                     )
             elif isinstance(spec, MorphOne) and owner is resource:
                 await _delete_morph_children(
-                    call, relation.required_target(), spec, resource, row_id
+                    call,
+                    relation.required_target(),
+                    spec.type_field,
+                    spec.id_field,
+                    resource,
+                    row_id,
+                )
+            elif (
+                isinstance(spec, HasMany)
+                and owner is resource
+                and ("model_type", resource.decl.morph_type) in spec.where
+            ):  # polymorphic rows on this one: its comments, attachments, event images
+                await _delete_morph_children(
+                    call, relation.required_target(), "model_type", spec.key, resource, row_id
                 )
     if resource.ext is not None:
         ext = resource.ext
@@ -406,12 +425,12 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
 
 
 async def _delete_morph_children(
-    call: Call, target: Compiled, spec: MorphOne, owner: Compiled, row_id: int
+    call: Call, target: Compiled, type_field: str, id_field: str, owner: Compiled, row_id: int
 ) -> None:
     statement = select(*target.select_columns).where(
         target.tenant_col == call.tenant_id,
-        target.columns[spec.type_field] == owner.decl.morph_type,
-        target.columns[spec.id_field] == row_id,
+        target.columns[type_field] == owner.decl.morph_type,
+        target.columns[id_field] == row_id,
     )
     for child in (await call.conn.execute(statement)).all():
         mapping = dict(child._mapping)
