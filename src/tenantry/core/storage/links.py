@@ -8,6 +8,7 @@ same signature the local backend's presigned GETs use), computed without I/O, an
 
 from __future__ import annotations
 
+import time
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
@@ -19,7 +20,7 @@ from tenantry.core.storage.local import FILES_PATH
 from tenantry.core.storage.policy import PolicyViolation, sign_get, verify_presigned_get
 
 LINK_SECONDS = 3600
-"""How long a rendered link stays valid."""
+"""A rendered link stays valid for one to two of these."""
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,8 +32,12 @@ class FileLinks:
         self._base_url = base_url.rstrip("/")
         self._secret = secret
 
-    def url(self, key: str, expires_in: int = LINK_SECONDS, *, now: float | None = None) -> str:
-        params = sign_get(key, expires_in, secret=self._secret, now=now)
+    def url(self, key: str, *, now: float | None = None) -> str:
+        """Valid for one to two hours: the expiry is rounded up to a whole hour, so a row
+        shows the same link all hour (stable responses, cacheable downloads)."""
+        moment = int(time.time() if now is None else now)
+        window = moment - moment % LINK_SECONDS
+        params = sign_get(key, 2 * LINK_SECONDS, secret=self._secret, now=window)
         return f"{self._base_url}{FILES_PATH}/{quote(key, safe='/')}?{urlencode(params)}"
 
 

@@ -101,7 +101,7 @@ attachments = Resource(
     service=MorphTargetRules(),
     spec_description=(
         "A file (multipart `file`, at most 10 MB) on any row; `attachment_url` is a signed "
-        "link valid for an hour."
+        "link valid for one to two hours."
     ),
 )
 
