@@ -20,7 +20,7 @@ ITEMS_PER_KIND = 8
 
 
 async def seed_newsfeed(session: AsyncSession, rng: random.Random, people: list[int]) -> None:
-    names = dict((await session.execute(select(User.id, User.name))).tuples().all())
+    names = {user_id: name for user_id, name in await session.execute(select(User.id, User.name))}
     kinds: list[tuple[str, Any, Any, Any]] = [
         ("Award Record", AwardRecord, Award, AwardRecord.award_id),
         ("Rank Record", RankRecord, Rank, RankRecord.rank_id),
@@ -39,7 +39,7 @@ async def seed_newsfeed(session: AsyncSession, rng: random.Random, people: list[
             .order_by(record.created_at.desc())
             .limit(ITEMS_PER_KIND)
         )
-        for found, item in rows.tuples():
+        for found, item in rows:
             values = {
                 "user_id": found.user_id,
                 "text": found.text,
