@@ -611,6 +611,99 @@ async def gen_perscom_records(ctx: GenContext, advance: Advance) -> None:
     )
 
 
+ROSTER_GROUPS = 3
+UNITS_PER_GROUP = 4
+LIKED_EVERY = 3
+"""Every third newsfeed item is liked by its recipient and the next member."""
+
+
+async def gen_perscom_roster_newsfeed(ctx: GenContext, advance: Advance) -> None:
+    """For the record tenants: a roster (3 groups of 4 units, every member in one unit) and a
+    newsfeed (one item per award and rank record, as the face posts them, some liked)."""
+    for _, tenant_id in _record_tenants(ctx):
+        units = ROSTER_GROUPS * UNITS_PER_GROUP
+        group_base = await ctx.allocate_ids(ROSTER_GROUPS)
+        unit_base = await ctx.allocate_ids(units)
+        names = ("Command", "1st Battalion", "2nd Battalion")
+        stamps = (EPOCH, EPOCH)
+        groups = [
+            (tenant_id, group_base + g, names[g], g, False, *stamps) for g in range(ROSTER_GROUPS)
+        ]
+        unit_rows = [
+            (tenant_id, unit_base + u, f"Company {u + 1}", u % UNITS_PER_GROUP, False, *stamps)
+            for u in range(units)
+        ]
+        links = [
+            (tenant_id, group_base + u // UNITS_PER_GROUP, unit_base + u, u % UNITS_PER_GROUP)
+            for u in range(units)
+        ]
+        columns = ("tenant_id", "id", "name", "order", "hidden", "created_at", "updated_at")
+        await ctx.copy("perscom_groups", columns, [groups], advance)
+        await ctx.copy("perscom_units", columns, [unit_rows], advance)
+        await ctx.copy(
+            "perscom_group_units", ("tenant_id", "group_id", "unit_id", "order"), [links], advance
+        )
+        await ctx.conn.execute(
+            "UPDATE perscom_user_profiles SET unit_id = $2 + user_id % $3 WHERE tenant_id = $1",
+            tenant_id,
+            unit_base,
+            units,
+        )
+        for table, named, label, colour in (
+            ("perscom_records_awards", "perscom_awards", "Award Record", "#ca8a04"),
+            ("perscom_records_ranks", "perscom_ranks", "Rank Record", "#7c3aed"),
+        ):
+            key = "award_id" if table.endswith("awards") else "rank_id"
+            count = await ctx.conn.fetchval(
+                f"SELECT count(*) FROM {table} WHERE tenant_id = $1", tenant_id
+            )
+            base = await ctx.allocate_ids(int(count))
+            kind = label.lower().replace(" ", "_")
+            done = await ctx.conn.execute(
+                f"""
+                INSERT INTO perscom_newsfeed (tenant_id, id, author_id, recipient_id, subject_type,
+                    subject_id, description, event, type, headline, text, item, color,
+                    created_at, updated_at)
+                SELECT r.tenant_id, $2 + row_number() OVER (ORDER BY r.id) - 1, r.author_id,
+                    r.user_id, $3, r.id, $4, 'created', $5, $6 || ' for ' || u.name, r.text,
+                    x.name, $7, r.created_at, r.updated_at
+                FROM {table} r
+                JOIN users u ON u.tenant_id = r.tenant_id AND u.id = r.user_id
+                JOIN {named} x ON x.tenant_id = r.tenant_id AND x.id = r.{key}
+                WHERE r.tenant_id = $1
+                """,
+                tenant_id,
+                base,
+                "App\\Models\\" + label.replace(" ", ""),
+                f"A new {label.lower()} has been added",
+                kind,
+                label,
+                colour,
+            )
+            advance(int(done.split()[-1]))
+        liked = await ctx.conn.fetchval(
+            "SELECT count(*) FROM perscom_newsfeed WHERE tenant_id = $1 AND id % $2 = 0",
+            tenant_id,
+            LIKED_EVERY,
+        )
+        like_base = await ctx.allocate_ids(2 * int(liked))
+        await ctx.conn.execute(
+            """
+            INSERT INTO perscom_newsfeed_likes (tenant_id, id, newsfeed_id, user_id, created_at,
+                updated_at)
+            SELECT n.tenant_id, $3 + 2 * (row_number() OVER (ORDER BY n.id) - 1) + k, n.id,
+                CASE WHEN k = 0 THEN n.recipient_id ELSE n.author_id END, n.created_at,
+                n.created_at
+            FROM perscom_newsfeed n CROSS JOIN (VALUES (0), (1)) AS likers(k)
+            WHERE n.tenant_id = $1 AND n.id % $2 = 0
+              AND (k = 0 OR (n.author_id IS NOT NULL AND n.author_id <> n.recipient_id))
+            """,
+            tenant_id,
+            LIKED_EVERY,
+            like_base,
+        )
+
+
 # --------------------------------------------------------------------------------------------
 # Percolate content: 1 M posts in the bench tenant, over the licenses of its scope tree.
 
@@ -980,6 +1073,14 @@ STEPS: list[GeneratorStep] = [
         lambda p: RECORD_TENANTS * (len(AWARDS) + p.rows // p.tenants * 7 // 2),
         ("perscom_awards", "perscom_records_awards", "perscom_records_ranks"),
         needs_tables=("perscom_awards", "perscom_records_awards", "perscom_records_ranks"),
+    ),
+    GeneratorStep(
+        "perscom_roster_newsfeed",
+        1,
+        gen_perscom_roster_newsfeed,
+        lambda p: RECORD_TENANTS * (p.rows // p.tenants * 7 // 2),
+        ("perscom_groups", "perscom_units", "perscom_group_units", "perscom_newsfeed"),
+        needs_tables=("perscom_records_awards", "perscom_groups", "perscom_newsfeed"),
     ),
     GeneratorStep(
         "percolate_posts",

@@ -747,6 +747,186 @@ async def _available_relations(
     return available
 
 
+# PERSCOM newsfeed: newest first, author and recipient by name and photo (joined once), the
+# page's likes in one ``= ANY`` query, the count only when the page does not tell it.
+NEWSFEED_FROM = (
+    "perscom_newsfeed n "
+    "LEFT JOIN users a ON a.tenant_id = n.tenant_id AND a.id = n.author_id "
+    "LEFT JOIN perscom_user_profiles ap ON ap.tenant_id = n.tenant_id AND ap.user_id = a.id "
+    "LEFT JOIN users r ON r.tenant_id = n.tenant_id AND r.id = n.recipient_id "
+    "LEFT JOIN perscom_user_profiles rp ON rp.tenant_id = n.tenant_id AND rp.user_id = r.id"
+)
+NEWSFEED_PAGE_SQL = (
+    "SELECT n.id, n.description, n.event, n.type, n.headline, n.text, n.item, n.color, "
+    "n.created_at, a.name AS author, ap.profile_photo AS author_photo, r.name AS recipient, "
+    f"rp.profile_photo AS recipient_photo FROM {NEWSFEED_FROM} WHERE n.tenant_id = $1 "
+    "ORDER BY n.created_at DESC, n.id DESC LIMIT $2 OFFSET $3"
+)
+NEWSFEED_COUNT_SQL = "SELECT count(*) FROM perscom_newsfeed WHERE tenant_id = $1"
+NEWSFEED_LIKES_SQL = (
+    "SELECT l.newsfeed_id, u.id, u.name FROM perscom_newsfeed_likes l JOIN users u "
+    "ON u.tenant_id = l.tenant_id AND u.id = l.user_id WHERE l.tenant_id = $1 "
+    "AND l.newsfeed_id = ANY($2::bigint[]) ORDER BY l.newsfeed_id, l.id"
+)
+
+
+def _photo(name: str | None, path: str | None) -> str | None:
+    if path:
+        return path
+    if name is None:
+        return None
+    return "https://ui-avatars.com/api/?" + urlencode(
+        {"name": name, "color": "FFFFFF", "background": "111827"}
+    )
+
+
+async def newsfeed_index(request: Request) -> Response:
+    state = _state(request)
+    tenant = _tenant(request)
+    if tenant is None:
+        return error(401, "Unauthenticated.")
+    limit = _positive(request.query_params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
+    page = _positive(request.query_params.get("page"), 1)
+    async with state.pool.acquire() as conn:
+        records = await conn.fetch(NEWSFEED_PAGE_SQL, tenant, limit, (page - 1) * limit)
+        total = len(records) if page == 1 and len(records) < limit else None
+        if total is None:
+            total = await conn.fetchval(NEWSFEED_COUNT_SQL, tenant)
+        likes: dict[int, list[dict[str, Any]]] = {r["id"]: [] for r in records}
+        if records:
+            for like in await conn.fetch(NEWSFEED_LIKES_SQL, tenant, list(likes)):
+                likes[like[0]].append({"id": like[1], "name": like[2]})
+    rows = [
+        {
+            "id": r["id"],
+            "author": r["author"],
+            "author_profile_photo": _photo(r["author"], r["author_photo"]),
+            "recipient": r["recipient"],
+            "recipient_profile_photo": _photo(r["recipient"], r["recipient_photo"]),
+            "description": r["description"],
+            "event": r["event"],
+            "type": r["type"],
+            "headline": r["headline"],
+            "text": r["text"],
+            "item": r["item"],
+            "color": r["color"],
+            "likes": likes[r["id"]],
+            "created_at": r["created_at"],
+        }
+        for r in records
+    ]
+    return json_response(_envelope(state, "/v1/newsfeed", rows, page, limit, total))
+
+
+# PERSCOM automatic roster: a page of visible groups that hold units, their visible units in
+# pivot order, every member of those units with the rank (and its image), position,
+# specialty and status: one query per level, ``= ANY`` each.
+GROUP_COLUMNS = 'id, name, description, empty, "order", hidden, icon, created_at, updated_at'
+ROSTER_GROUPS_WHERE = (
+    "g.tenant_id = $1 AND g.hidden = false AND EXISTS (SELECT 1 FROM perscom_group_units gu "
+    "WHERE gu.tenant_id = g.tenant_id AND gu.group_id = g.id)"
+)
+ROSTER_GROUPS_SQL = (
+    f"SELECT {', '.join('g.' + c.strip() for c in GROUP_COLUMNS.split(','))} "
+    f'FROM perscom_groups g WHERE {ROSTER_GROUPS_WHERE} ORDER BY g."order", g.id '
+    "LIMIT $2 OFFSET $3"
+)
+ROSTER_GROUPS_COUNT_SQL = f"SELECT count(*) FROM perscom_groups g WHERE {ROSTER_GROUPS_WHERE}"
+ROSTER_UNITS_SQL = (
+    'SELECT gu.group_id AS pivot_group_id, gu."order" AS pivot_order, u.id, u.name, '
+    'u.description, u.empty, u."order", u.hidden, u.icon, u.created_at, u.updated_at '
+    "FROM perscom_group_units gu JOIN perscom_units u ON u.tenant_id = gu.tenant_id "
+    "AND u.id = gu.unit_id WHERE gu.tenant_id = $1 AND gu.group_id = ANY($2::bigint[]) "
+    'AND u.hidden = false ORDER BY gu."order", u."order", u.id'
+)
+ROSTER_USERS_SQL = (
+    f"SELECT {SELECT_USERS} FROM {USERS_FROM} WHERE u.tenant_id = $1 "
+    "AND p.unit_id = ANY($2::bigint[]) ORDER BY u.id"
+)
+_CATALOGUE = '"order", created_at, updated_at'
+ROSTER_RELATED = (
+    (
+        "rank",
+        "rank_id",
+        "perscom_ranks",
+        f"id, name, description, abbreviation, paygrade, {_CATALOGUE}",
+    ),
+    ("position", "position_id", "perscom_positions", f"id, name, description, {_CATALOGUE}"),
+    (
+        "specialty",
+        "specialty_id",
+        "perscom_specialties",
+        f"id, name, abbreviation, description, {_CATALOGUE}",
+    ),
+    ("status", "status_id", "perscom_statuses", f"id, name, color, icon, {_CATALOGUE}"),
+)
+RANK_IMAGES_SQL = (
+    "SELECT id, name, description, filename, path, model_type, model_id, created_at, updated_at "
+    "FROM perscom_images WHERE tenant_id = $1 AND model_type = 'App\\Models\\Rank' "
+    "AND model_id = ANY($2::bigint[]) ORDER BY id"
+)
+
+
+async def roster_index(request: Request) -> Response:
+    state = _state(request)
+    tenant = _tenant(request)
+    if tenant is None:
+        return error(401, "Unauthenticated.")
+    if request.query_params.get("type", "automatic") != "automatic":
+        return error(422, "The floor serves the automatic roster only.")
+    limit = _positive(request.query_params.get("limit"), DEFAULT_LIMIT, MAX_LIMIT)
+    page = _positive(request.query_params.get("page"), 1)
+    now = time.time()
+    async with state.pool.acquire() as conn:
+        groups = [
+            dict(g) for g in await conn.fetch(ROSTER_GROUPS_SQL, tenant, limit, (page - 1) * limit)
+        ]
+        total = len(groups) if page == 1 and len(groups) < limit else None
+        if total is None:
+            total = await conn.fetchval(ROSTER_GROUPS_COUNT_SQL, tenant)
+        units = [
+            dict(u) for u in await conn.fetch(ROSTER_UNITS_SQL, tenant, [g["id"] for g in groups])
+        ]
+        people = [
+            _user(r, now)
+            for r in await conn.fetch(ROSTER_USERS_SQL, tenant, sorted({u["id"] for u in units}))
+        ]
+        for name, column, table, columns in ROSTER_RELATED:
+            ids = sorted({p[column] for p in people if p.get(column)})
+            found: dict[int, dict[str, Any]] = {}
+            if ids:
+                records = await conn.fetch(
+                    f"SELECT {columns} FROM {table} "
+                    "WHERE tenant_id = $1 AND id = ANY($2::bigint[])",
+                    tenant,
+                    ids,
+                )
+                found = {r["id"]: dict(r) for r in records}
+            if name == "rank" and found:
+                images = await conn.fetch(RANK_IMAGES_SQL, tenant, list(found))
+                by_rank = {i["model_id"]: dict(i) for i in images}
+                for rank_id, rank in found.items():
+                    rank["image"] = by_rank.get(rank_id)
+            for person in people:
+                person[name] = found.get(person.get(column) or 0)
+    members: dict[int, list[dict[str, Any]]] = {}
+    for person in people:
+        members.setdefault(person["unit_id"], []).append(person)
+    by_group: dict[int, list[dict[str, Any]]] = {}
+    for unit in units:
+        group_id = unit.pop("pivot_group_id")
+        unit["pivot"] = {
+            "group_id": group_id,
+            "unit_id": unit["id"],
+            "order": unit.pop("pivot_order"),
+        }
+        unit["users"] = members.get(unit["id"], [])
+        by_group.setdefault(group_id, []).append(unit)
+    for group in groups:
+        group["units"] = by_group.get(group["id"], [])
+    return json_response(_envelope(state, "/v1/roster", groups, page, limit, total))
+
+
 def create_app(
     dsn: str,
     *,
@@ -775,6 +955,8 @@ def create_app(
             Route("/v1/users/search", users_search, methods=["POST"]),
             Route("/v1/users/{user_id}", users_show),
             Route("/v1/users/{user_id}/award-records", user_award_records),
+            Route("/v1/newsfeed", newsfeed_index),
+            Route("/v1/roster", roster_index),
             Route("/api/v5/user_role/", user_roles_index),
             Route("/api/v5/post/", posts_index),
         ],

@@ -302,6 +302,26 @@ SCENARIOS: list[Scenario] = [
         target=Target(0.50),
     ),
     Scenario(
+        name="newsfeed",
+        title="PERSCOM GET /v1/newsfeed (newest first, authors, recipients and likes)",
+        method="GET",
+        path="/v1/newsfeed",
+        floor_path="/v1/newsfeed",
+        credentials=perscom_api_key,
+        floor_headers=perscom_tenant_header,
+        target=Target(0.40),
+    ),
+    Scenario(
+        name="roster-automatic",
+        title="PERSCOM GET /v1/roster?type=automatic (groups, units, every member with rank)",
+        method="GET",
+        path="/v1/roster?type=automatic",
+        floor_path="/v1/roster?type=automatic",
+        credentials=perscom_api_key,
+        floor_headers=perscom_tenant_header,
+        target=Target(0.40),
+    ),
+    Scenario(
         name="user-roles-scope-tree",
         title=(
             "Percolate GET /api/v5/user_role/?scope_ids=…&extend_scopes=true&limit=100"

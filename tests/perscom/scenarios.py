@@ -15,6 +15,7 @@ from tests.perscom.factories import REGISTRY, create, payload_for, png_bytes
 
 from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, HasMany, MorphOne
 from tenantry.perscom.engine.routes import Operation, operations
+from tenantry.perscom.engine.runtime import Compiled
 
 OPERATIONS = operations(REGISTRY)
 """Every operation the face serves (the same list the routers are built from)."""
@@ -74,10 +75,17 @@ def _item_path(operation: Operation, parent_id: int | None, related_id: int | No
     return "/v1" + path
 
 
+def required_files(target: Compiled) -> list[str]:
+    """The upload fields a create needs (an image's ``image``, an attachment's ``file``)."""
+    rules = target.decl.rules
+    return [f for f in target.decl.files if f in rules and rules[f].required]
+
+
 async def _multipart(api: httpx.AsyncClient, name: str) -> tuple[dict[str, str], dict[str, Any]]:
     payload = await payload_for(api, name)
     data = {k: str(v) for k, v in payload.items()}
-    files = {"image": ("image.png", png_bytes(), "image/png")}
+    fields = required_files(REGISTRY.get(name)) or ["image"]
+    files = {f: (f"{f}.png", png_bytes(), "image/png") for f in fields}
     return data, files
 
 
@@ -127,7 +135,7 @@ async def prepare(api: httpx.AsyncClient, operation: Operation) -> Prepared:
         prepared.json = {"sort": [{"field": "id", "direction": "desc"}]}
     elif action == "store":
         prepared.expect = 201
-        if target.decl.files and "image" in target.decl.files:
+        if required_files(target):
             prepared.data, prepared.files = await _multipart(api, target.name)
             prepared.data.pop("model_type", None)
         else:

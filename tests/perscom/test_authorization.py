@@ -6,7 +6,13 @@ from __future__ import annotations
 import httpx
 import pytest
 from tests.perscom.conftest import KeyFactory, Org, bearer
-from tests.perscom.scenarios import OPERATIONS, operation_id, prepare, required_scopes
+from tests.perscom.scenarios import (
+    OPERATIONS,
+    operation_id,
+    prepare,
+    required_files,
+    required_scopes,
+)
 
 from tenantry.perscom.apikeys import SCOPES
 from tenantry.perscom.engine.routes import Operation
@@ -49,10 +55,11 @@ async def test_operation_needs_its_scopes(
     token = await key_for(shared_make_key, org.tenant_id, needed)
     allowed = await prepared.send(api, bearer(token, org.tenant_id))
     expect = prepared.expect
-    if operation.action == "batch_store" and operation.target.decl.files.get("image"):
-        # An image cannot travel in a JSON batch: authorized, then refused by validation.
+    uploads = required_files(operation.target)
+    if operation.action == "batch_store" and uploads:
+        # A file cannot travel in a JSON batch: authorized, then refused by validation.
         assert allowed.status_code == 422, allowed.text
-        assert "resources.0.image" in allowed.json()["error"]["errors"]
+        assert f"resources.0.{uploads[0]}" in allowed.json()["error"]["errors"]
         return
     assert allowed.status_code == expect, allowed.text
 

@@ -156,3 +156,15 @@ async def test_demo_seeds_personnel_and_prints_a_working_curl(
     tasks = (await client.get("/v1/tasks?include=users", headers=headers)).json()["data"]
     statuses = {u["pivot"]["status"] for u in tasks[0]["users"]}
     assert {"assigned", "past_due"} <= statuses
+    feed = (await client.get("/v1/newsfeed?limit=100", headers=headers)).json()
+    assert feed["meta"]["total"] >= 12
+    assert {i["type"] for i in feed["data"]} >= {"award_record", "rank_record"}
+    assert any(i["likes"] for i in feed["data"])
+    stamps = [i["created_at"] for i in feed["data"]]
+    assert stamps == sorted(stamps, reverse=True)
+    widget_line = next(line for line in lines if "roster widget" in line)
+    widget_url = re.search(r"\{base\}(/v2/widgets/roster\?apikey=[\w.-]+)", widget_line)
+    assert widget_url is not None
+    page = await client.get(widget_url.group(1))
+    assert page.status_code == 200, page.text
+    assert page.text.count('class="person"') >= 10

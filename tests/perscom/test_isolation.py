@@ -49,7 +49,10 @@ async def _snapshot(api_b: httpx.AsyncClient, prepared: Prepared, op: Operation)
     parts = []
     for role, row_id in sorted(prepared.ids.items()):
         name = op.resource.name if role == "parent" and op.relation else op.target.name
-        response = await api_b.get(f"/v1/{name}/{row_id}")
+        url = f"/v1/{name}/{row_id}"
+        if role == "parent" and op.relation and op.resource.decl.only == ():
+            url = f"{url}/{op.relation.name}"  # a newsfeed item is seen through its likes
+        response = await api_b.get(url)
         assert response.status_code == 200, response.text
         parts.append(response.text)
     return json.dumps(parts)
@@ -105,14 +108,16 @@ async def test_lists_and_searches_hold_only_own_rows(
 ) -> None:
     mine = await create(api, name)
     theirs = await create(api_b, name)
-    for response in (
-        await api.get(f"/v1/{name}?limit=1000"),
-        await api.post(f"/v1/{name}/search?limit=1000", json={}),
-        await api.post(
-            f"/v1/{name}/search",
-            json={"filters": [{"field": "id", "operator": "in", "value": [theirs["id"]]}]},
-        ),
-    ):
+    responses = [await api.get(f"/v1/{name}?limit=1000")]
+    if REGISTRY.get(name).decl.only is None:  # the newsfeed has no search
+        responses += [
+            await api.post(f"/v1/{name}/search?limit=1000", json={}),
+            await api.post(
+                f"/v1/{name}/search",
+                json={"filters": [{"field": "id", "operator": "in", "value": [theirs["id"]]}]},
+            ),
+        ]
+    for response in responses:
         assert response.status_code == 200, response.text
         ids = {row["id"] for row in response.json()["data"]}
         assert theirs["id"] not in ids

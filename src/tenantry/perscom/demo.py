@@ -18,6 +18,7 @@ from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.cli import create_api_key
 from tenantry.perscom.demo_calendar import seed_calendar
 from tenantry.perscom.demo_forms import seed_forms
+from tenantry.perscom.demo_newsfeed import seed_newsfeed
 from tenantry.perscom.demo_records import Catalogue, seed_records
 from tenantry.perscom.resources.categories import Categorizable, Category
 from tenantry.perscom.resources.common import models
@@ -210,6 +211,7 @@ async def seed_demo(
         await seed_records(session, rng, people, admin_user_id, catalogue)
         await seed_forms(session, rng, [user_id for user_id, _ in people])
         await seed_calendar(session, [user_id for user_id, _ in people], admin_user_id)
+        await seed_newsfeed(session, rng, [user_id for user_id, _ in people])
         session.add_all(UserProfile(user_id=user_id, **profile) for user_id, profile in people)
         session.add(UserProfile(user_id=admin_user_id, rank_id=ranks[-1].id, approved=True))
         await session.flush()
@@ -228,7 +230,9 @@ async def seed_demo(
         f"  curl {headers} {{base}}/v1/users",
         f"  curl {headers} '{history}'",
         f"  curl {headers} '{{base}}/v1/events?include=schedule,registrations'",
+        f"  curl {headers} {{base}}/v1/newsfeed",
         "  spec: {base}/v1/spec.yaml",
+        f"  roster widget (open in a browser): {{base}}/v2/widgets/roster?apikey={key['token']}",
     ]
 
 

@@ -31,10 +31,13 @@ from tenantry.perscom.engine.serialize import respond
 from tenantry.perscom.errors import render_error
 from tenantry.perscom.gate import Gate, PerscomSettings
 from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware
+from tenantry.perscom.newsfeed import newsfeed_routes
 from tenantry.perscom.resources import DECLARATIONS
+from tenantry.perscom.roster import roster_routes
 from tenantry.perscom.settings import settings_routes
 from tenantry.perscom.spec import build_spec
 from tenantry.perscom.webhooks.endpoints import webhook_routes
+from tenantry.perscom.widgets import widget_routes
 
 TITLE = "PERSCOM.io API"
 
@@ -98,6 +101,9 @@ def install(
             gate.open, allow_private=platform.settings.allow_private_webhooks
         ),
         "activity": activity_routes(gate.open, writer),
+        "newsfeed": newsfeed_routes(gate.open),
+        "roster": roster_routes(registry, gate.open),
+        "widgets": widget_routes(registry, actions, gate.open),
     }
     root = build_root(actions, found, extra)
     specs: dict[str, CachedOpenAPI] = {}

@@ -25,6 +25,7 @@ from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import RateLimitResult, retry_after_headers
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.resources.sql import Database, StatementTexts, json_value, mapping
+from tenantry.core.storage.links import FileLinks
 from tenantry.core.tenancy import Tenant
 from tenantry.core.unit import Unit, open_unit
 from tenantry.perscom.activity.recorder import PRINCIPAL_STATE_KEY
@@ -131,6 +132,8 @@ class Gate:
         """Set by :meth:`prepare_reads` on PostgreSQL: reads then bypass SQLAlchemy."""
         storage = platform.storage
         self._public_url = storage.public_url
+        settings = platform.settings
+        self._signed_url = FileLinks(settings.base_url, settings.effective_secret_key).url
 
         async def put(key: str, data: bytes, content_type: str) -> None:
             await storage.put(key, data, content_type)
@@ -229,7 +232,7 @@ class Gate:
             tenant_id=unit.tenant_id,
             principal=principal,
             db=unit.db,
-            render=RenderContext(self._public_url, time.time()),
+            render=RenderContext(self._public_url, time.time(), self._signed_url),
             storage_put=self._put,
             storage_delete=self._delete,
             dialect=self.dialect,

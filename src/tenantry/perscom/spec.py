@@ -79,6 +79,10 @@ def build_spec(
     paths.update(oauth_paths())
     paths.update(extension_paths(version))
     schemas.update(extension_schemas())
+    paths[f"/{version}/newsfeed"] = {"get": _newsfeed()}
+    paths[f"/{version}/roster"] = {"get": _roster(single=False)}
+    paths[f"/{version}/roster/{{id}}"] = {"get": _roster(single=True)}
+    schemas.update(_feed_schemas())
     return {
         "openapi": "3.1.0",
         "info": {
@@ -489,4 +493,97 @@ def _me(version: str) -> dict[str, Any]:
             {"$ref": "#/components/parameters/Limit"},
         ],
         "responses": {**_ok("UserList"), **_errors("401", "422", "429", "503")},
+    }
+
+
+def _newsfeed() -> dict[str, Any]:
+    return {
+        "operationId": "listNewsfeed",
+        "summary": "The activity feed, newest first (needs view:newsfeed)",
+        "tags": ["newsfeed"],
+        "parameters": [
+            {"$ref": "#/components/parameters/PerscomId"},
+            {"$ref": "#/components/parameters/Page"},
+            {"$ref": "#/components/parameters/Limit"},
+        ],
+        "responses": {**_ok("NewsfeedItemList"), **_errors("401", "403", "422", "429", "503")},
+    }
+
+
+def _roster(*, single: bool) -> dict[str, Any]:
+    parameters: list[dict[str, Any]] = [
+        {"$ref": "#/components/parameters/PerscomId"},
+        {
+            "name": "type",
+            "in": "query",
+            "required": False,
+            "description": "`automatic` (units -> users) or `manual` (units -> slots -> users).",
+            "schema": {"type": "string", "enum": ["automatic", "manual"]},
+        },
+    ]
+    if single:
+        parameters.append({"$ref": "#/components/parameters/Id"})
+    else:
+        parameters += [
+            {"$ref": "#/components/parameters/Page"},
+            {"$ref": "#/components/parameters/Limit"},
+        ]
+    errors = (
+        ("401", "403", "404", "422", "429", "503")
+        if single
+        else ("401", "403", "422", "429", "503")
+    )
+    return {
+        "operationId": "getRoster" if single else "listRoster",
+        "summary": "One roster group" if single else "The roster: groups with their people",
+        "tags": ["groups"],
+        "parameters": parameters,
+        "responses": {**_ok("RosterGroup" if single else "GroupList"), **_errors(*errors)},
+    }
+
+
+def _feed_schemas() -> dict[str, Any]:
+    text = {"type": ["string", "null"]}
+    item = {
+        "type": "object",
+        "required": ["id", "headline", "likes", "created_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "author": text,
+            "author_profile_photo": text,
+            "recipient": text,
+            "recipient_profile_photo": text,
+            "description": {"type": "string"},
+            "event": {"type": "string"},
+            "type": {"type": "string"},
+            "headline": {"type": "string"},
+            "text": text,
+            "item": text,
+            "color": text,
+            "likes": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer"}, "name": {"type": "string"}},
+                },
+            },
+            "created_at": {"type": "string", "format": "date-time"},
+        },
+    }
+    return {
+        "NewsfeedItem": item,
+        "NewsfeedItemList": {
+            "type": "object",
+            "required": ["data", "links", "meta"],
+            "properties": {
+                "data": {"type": "array", "items": _ref("NewsfeedItem")},
+                "links": {"type": "object"},
+                "meta": {"type": "object"},
+            },
+        },
+        "RosterGroup": {
+            "type": "object",
+            "required": ["data"],
+            "properties": {"data": _ref("Group")},
+        },
     }

@@ -1,9 +1,10 @@
-"""The local backend's HTTP face: the browser form POST an S3 policy allows, and signed GETs.
+"""Files over HTTP: the browser form POST an S3 policy allows, and signed GETs.
 
 A client uploads to the embedded default exactly as to S3: ``POST /files`` with the policy's
 fields and the file last; the policy is verified (signature, expiry, key prefix, length
-range) before the object is written, and success is S3's ``204 No Content``. With an S3
-backend these routes answer 404: the policy points at S3 itself.
+range) before the object is written, and success is S3's ``204 No Content``; with an S3
+backend the POST answers 404 (the policy points at S3 itself). ``GET /files/{key}`` streams
+an object of any backend behind a live HMAC signature over key and expiry.
 """
 
 from __future__ import annotations
@@ -24,9 +25,14 @@ from tenantry.core.errors import (
     TenantryError,
 )
 from tenantry.core.platform import Platform
-from tenantry.core.storage.base import DEFAULT_CHUNK_SIZE, DEFAULT_CONTENT_TYPE, StorageKeyNotFound
+from tenantry.core.storage.base import (
+    DEFAULT_CHUNK_SIZE,
+    DEFAULT_CONTENT_TYPE,
+    StorageError,
+    StorageKeyNotFound,
+)
 from tenantry.core.storage.local import FILES_PATH, LocalStorage
-from tenantry.core.storage.policy import PolicyViolation, resolve_upload_key
+from tenantry.core.storage.policy import PolicyViolation, resolve_upload_key, verify_presigned_get
 
 __all__ = ["router"]
 
@@ -92,17 +98,20 @@ async def form_upload(request: Request) -> Response:
 
 @router.get(FILES_PATH + "/{key:path}")
 async def signed_download(request: Request, key: str) -> Response:
-    """An object behind a live signature made by ``presigned_url``."""
-    storage = _local(request)
+    """An object behind a live signature (``presigned_url`` of the local backend, or a
+    :class:`~tenantry.core.storage.links.FileLinks` link on any backend)."""
+    platform: Platform = request.app.state.platform
     try:
-        storage.verify_presigned_get(key, dict(request.query_params))
-        found = await storage.stat(key)
+        verify_presigned_get(
+            key, dict(request.query_params), secret=platform.settings.effective_secret_key
+        )
+        found = await platform.storage.stat(key)
     except PolicyViolation as error:
         raise _refused(error) from None
-    except (StorageKeyNotFound, ValueError):
+    except (StorageKeyNotFound, StorageError, ValueError):
         raise NotFound("No such object.") from None
     return StreamingResponse(
-        storage.stream(key),
+        platform.storage.stream(key),
         media_type=found.content_type,
-        headers={"Content-Length": str(found.size), "Cache-Control": "private, max-age=0"},
+        headers={"Content-Length": str(found.size), "Cache-Control": "private, max-age=60"},
     )

@@ -1,7 +1,7 @@
 """percolate media library: folders, assets, variants, uploads, user-role imports
 
 Revision ID: 0018
-Revises: 0016
+Revises: 0017
 Create Date: 2026-12-06 22:18:48.020424
 """
 
@@ -14,7 +14,7 @@ import tenantry.core.base
 from tenantry.core import migration_ops
 
 revision: str = "0018"
-down_revision: str | None = "0016"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -39,7 +39,8 @@ class Rule:
 
 @dataclass(frozen=True)
 class FileField:
-    """A writable field that takes a multipart image upload and stores it.
+    """A writable field that takes a multipart upload (an image, unless ``any_file``) and
+    stores it.
 
     The stored object's key goes to ``column`` (default: the field's own name) and, when
     set, the client's file name to ``filename_column``.
@@ -51,6 +52,8 @@ class FileField:
     filename_column: str | None = None
     max_kilobytes: int = 10_000
     """Laravel's ``max:10000`` counts kilobytes."""
+    any_file: bool = False
+    """Accept any file (an attachment), kept under its own extension and content type."""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,8 @@ class RenderContext:
 
     public_url: Callable[[str], str]
     now_epoch: float
+    signed_url: Callable[[str], str] | None = None
+    """A signed, expiring link to a private stored object (an attachment's file)."""
 
 
 @dataclass(frozen=True)
@@ -279,6 +284,10 @@ class Resource:
     v1_single: Shaper | None = None
     """Reshapes a single entity in ``/v1`` responses (statuses' ``text_color``)."""
     spec_description: str = ""
+    only: tuple[str, ...] | None = None
+    """Orion's ``->only(...)``: the resource's own operations served (default: all)."""
+    nested_only: tuple[str, ...] | None = None
+    """The same for the ``nested`` relations' operations (``newsfeed/{id}/likes``)."""
     routed: bool = True
     """``False`` for rows only reached through another resource's relation (an event's
     schedule): no endpoints of their own, but includable, filterable and serialized alike."""

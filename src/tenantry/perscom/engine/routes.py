@@ -73,9 +73,14 @@ def operations(registry: Registry) -> list[Operation]:
     for resource in registry:
         if not resource.decl.routed:
             continue
-        found.extend(_resource_operations(resource))
+        only, nested_only = resource.decl.only, resource.decl.nested_only
+        found.extend(o for o in _resource_operations(resource) if only is None or o.action in only)
         for name in resource.decl.nested:
-            found.extend(_relation_operations(resource, resource.relations[name]))
+            found.extend(
+                o
+                for o in _relation_operations(resource, resource.relations[name])
+                if nested_only is None or o.action in nested_only
+            )
     return found
 
 
@@ -208,5 +213,6 @@ def build_root(
                 )
         routers[segment] = Router(routes=routes, redirect_slashes=False)
     for segment, routes in extra.items():
-        routers[segment] = Router(routes=routes, redirect_slashes=False)
+        served = list(routers[segment].routes) if segment in routers else []
+        routers[segment] = Router(routes=[*routes, *served], redirect_slashes=False)
     return VersionRoot(routers)

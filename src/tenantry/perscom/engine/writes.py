@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import mimetypes
 import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +28,13 @@ from tenantry.core.base import utcnow
 from tenantry.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.perscom.engine.context import Call
-from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, FileField, MorphOne
+from tenantry.perscom.engine.declaration import (
+    BelongsTo,
+    BelongsToMany,
+    FileField,
+    HasMany,
+    MorphOne,
+)
 from tenantry.perscom.engine.problems import attribute, failure, from_pydantic
 from tenantry.perscom.engine.runtime import INT64_MAX, Compiled
 
@@ -163,9 +170,8 @@ async def validate(resource: Compiled, payload: Any, *, creating: bool, prefix: 
             values.cleared.append(name)
             continue
         if not isinstance(value, UploadFile):
-            errors.append(
-                FieldError(prefix + name, f"The {attribute(name)} field must be an image.")
-            )
+            noun = "a file" if spec.any_file else "an image"
+            errors.append(FieldError(prefix + name, f"The {attribute(name)} field must be {noun}."))
             continue
         upload = await _image(name, spec, value, prefix)
         if isinstance(upload, FieldError):
@@ -200,12 +206,21 @@ async def _image(
             key,
             f"The {attribute(name)} field must not be greater than {spec.max_kilobytes} kilobytes.",
         )
-    kind = await asyncio.to_thread(_image_kind, data)
+    kind = _file_kind(upload) if spec.any_file else await asyncio.to_thread(_image_kind, data)
     if kind is None:
         return FieldError(key, f"The {attribute(name)} field must be an image.")
     extension, content_type = kind
     filename = (upload.filename or f"{name}.{extension}").rsplit("/", 1)[-1][:255]
     return Upload(name, spec, data, extension, content_type, filename)
+
+
+def _file_kind(upload: UploadFile) -> tuple[str, str]:
+    """Any file keeps a safe form of its own extension and the type its name implies."""
+    name = (upload.filename or "").rsplit("/", 1)[-1]
+    suffix = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    extension = suffix if suffix.isascii() and suffix.isalnum() and len(suffix) <= 10 else "bin"
+    guessed = mimetypes.guess_type(f"file.{extension}")[0]
+    return extension, guessed or "application/octet-stream"
 
 
 def _image_kind(data: bytes) -> tuple[str, str] | None:
@@ -376,7 +391,20 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
                     )
             elif isinstance(spec, MorphOne) and owner is resource:
                 await _delete_morph_children(
-                    call, relation.required_target(), spec, resource, row_id
+                    call,
+                    relation.required_target(),
+                    spec.type_field,
+                    spec.id_field,
+                    resource,
+                    row_id,
+                )
+            elif (
+                isinstance(spec, HasMany)
+                and owner is resource
+                and ("model_type", resource.decl.morph_type) in spec.where
+            ):  # polymorphic rows on this one: its comments, attachments, event images
+                await _delete_morph_children(
+                    call, relation.required_target(), "model_type", spec.key, resource, row_id
                 )
     if resource.ext is not None:
         ext = resource.ext
@@ -397,12 +425,12 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
 
 
 async def _delete_morph_children(
-    call: Call, target: Compiled, spec: MorphOne, owner: Compiled, row_id: int
+    call: Call, target: Compiled, type_field: str, id_field: str, owner: Compiled, row_id: int
 ) -> None:
     statement = select(*target.select_columns).where(
         target.tenant_col == call.tenant_id,
-        target.columns[spec.type_field] == owner.decl.morph_type,
-        target.columns[spec.id_field] == row_id,
+        target.columns[type_field] == owner.decl.morph_type,
+        target.columns[id_field] == row_id,
     )
     for child in (await call.conn.execute(statement)).all():
         mapping = dict(child._mapping)

@@ -7,9 +7,11 @@ from tenantry.perscom.resources import (
     calendars,
     categories,
     communications,
+    discussion,
     documents,
     forms,
     images,
+    newsfeed,
     organization,
     people,
     recognition,
@@ -29,6 +31,8 @@ DECLARATIONS: tuple[Resource, ...] = (
     *calendars.DECLARATIONS,
     *communications.DECLARATIONS,
     *tasks.DECLARATIONS,
+    *discussion.DECLARATIONS,
+    *newsfeed.DECLARATIONS,
 )
 
 __all__ = ["DECLARATIONS"]

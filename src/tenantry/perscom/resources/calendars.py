@@ -50,6 +50,7 @@ from tenantry.perscom.engine.declaration import (
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.engine.runtime import Compiled, parse_datetime
 from tenantry.perscom.resources.common import HEX_COLOR, REQUIRED, STAMPS, models
+from tenantry.perscom.resources.discussion import DISCUSSION_INCLUDES, discussed
 from tenantry.perscom.resources.documents import Authored
 
 EVENT_TYPE = models("Event")
@@ -433,8 +434,12 @@ events = Resource(
         BelongsToMany(
             "registrations", "users", REGISTRATIONS, parent_key="event_id", related_key="user_id"
         ),
+        *discussed(EVENT_TYPE),
     ),
-    includes=("author", "author.*", "calendar", "calendar.*", "image", "registrations", "schedule"),
+    includes=(
+        *DISCUSSION_INCLUDES,
+        *("author", "author.*", "calendar", "calendar.*", "image", "registrations", "schedule"),
+    ),
     searchable=("name", "description", "content", "location"),
     default_sort=(("starts", "asc"),),
     scopes=(NamedScope("datePeriod", _date_period, max_parameters=2),),

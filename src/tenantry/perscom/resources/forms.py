@@ -42,6 +42,7 @@ from tenantry.perscom.resources.common import (
     models,
     visible_only,
 )
+from tenantry.perscom.resources.discussion import discussed
 from tenantry.perscom.resources.form_models import MODEL_FIELDS, Field, Form, Submission
 from tenantry.perscom.resources.record_models import STATUS_RECORDS, StatusRecord
 
@@ -371,8 +372,12 @@ submissions = Resource(
             pivot_where=(("model_type", SUBMISSION_TYPE),),
             pivot_include="record",
         ),
+        *discussed(SUBMISSION_TYPE, attached=False),
     ),
-    includes=("form", "form.*", "user", "user.*", "statuses", "statuses.record"),
+    includes=(
+        *("comments", "comments.*", "form", "form.*", "user", "user.*"),
+        *("statuses", "statuses.record"),
+    ),
     searchable=(),
     default_sort=(("created_at", "desc"), ("id", "desc")),
     nested=("statuses",),

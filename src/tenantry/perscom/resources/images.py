@@ -35,8 +35,9 @@ class Image(TenantOwned, Base):
     model_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
 
 
-class ImageRules(ResourceRules):
-    """An image may only name a row that exists in the tenant (a morph has no foreign key)."""
+class MorphTargetRules(ResourceRules):
+    """A polymorphic row (an image, a comment) may only name a row of this tenant (a morph
+    has no foreign key)."""
 
     async def before_create(self, call: Call, values: dict[str, Any]) -> None:
         await self._target(call, values)
@@ -77,7 +78,7 @@ images = Resource(
     relations=(MorphTo("model"),),
     includes=("model",),
     searchable=("name", "description", "filename"),
-    service=ImageRules(),
+    service=MorphTargetRules(),
 )
 
 DECLARATIONS = (images,)

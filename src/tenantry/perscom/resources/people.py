@@ -44,6 +44,7 @@ from tenantry.perscom.resources.answers import (
     stored_paths,
 )
 from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
+from tenantry.perscom.resources.discussion import discussed
 from tenantry.perscom.resources.form_models import MODEL_FIELDS
 from tenantry.perscom.resources.organization import Rank
 from tenantry.perscom.resources.record_models import (
@@ -369,8 +370,10 @@ users = Resource(
         ),
         HasManyThrough("credentials", "credentials", USER_CREDENTIALS, "user_id", "id"),
         USER_TASKS,
+        *discussed(models("User"), commented=False),
     ),
     includes=(
+        "attachments",
         "position",
         "rank",
         "rank.*",

@@ -25,12 +25,12 @@ from tenantry.perscom.engine.declaration import (
     Direction,
     Relation,
     Resource,
-    ResourceRules,
     Rule,
     Shaper,
 )
 from tenantry.perscom.engine.problems import failure
 from tenantry.perscom.resources.common import REQUIRED, STAMPS, models, v1_status_colours
+from tenantry.perscom.resources.discussion import DISCUSSION_INCLUDES, discussed
 from tenantry.perscom.resources.documents import (
     Authored,
     Lookup,
@@ -38,6 +38,7 @@ from tenantry.perscom.resources.documents import (
     named,
     own,
 )
+from tenantry.perscom.resources.newsfeed import post_activity
 from tenantry.perscom.resources.organization import (
     Position,
     Rank,
@@ -70,10 +71,30 @@ _PLACEMENT = ("position_id", "specialty_id", "unit_id", "unit_slot_id")
 
 
 class RecordRules(Authored):
-    """Every record is authored by the caller; some nullable keys are still required."""
+    """Every record is authored by the caller; some nullable keys are still required; a
+    new record posts to the newsfeed, naming what it gives (``item``: an award's name)."""
 
     required_keys: tuple[str, ...] = ()
     """Nullable keys a new record must still name (a training record's instructor)."""
+    posts: bool = True
+    item: tuple[Any, str] | None = None
+    """``(Model, key)``: the named row whose ``name`` is the feed item's ``item``."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+
+    async def after_create(self, call: Call, row_id: int, values: Mapping[str, Any]) -> None:
+        if not self.posts:
+            return
+        named_item: str | None = None
+        if self.item is not None and values.get(self.item[1]) is not None:
+            model, key = self.item
+            named_item = await call.conn.scalar(
+                select(model.name).where(same_tenant(model, call), model.id == values[key])
+            )
+        await post_activity(
+            call, label=self.label, record_id=row_id, values=values, item=named_item
+        )
 
     async def before_create(self, call: Call, values: dict[str, Any]) -> None:
         missing = [k for k in self.required_keys if values.get(k) is None]
@@ -86,10 +107,21 @@ class RecordRules(Authored):
 
 class TrainingRules(RecordRules):
     required_keys = ("instructor_id",)
+    posts = False
+
+
+class AwardRules(RecordRules):
+    item = (Award, "award_id")
+
+
+class QualificationRules(RecordRules):
+    item = (Qualification, "qualification_id")
 
 
 class AssignmentRules(RecordRules):
     """A primary assignment record places its user; the slot must be one of the tenant's."""
+
+    item = (Position, "position_id")
 
     async def before_create(self, call: Call, values: dict[str, Any]) -> None:
         await super().before_create(call, values)
@@ -99,6 +131,7 @@ class AssignmentRules(RecordRules):
         await _check_unit_slot(call, values)
 
     async def after_create(self, call: Call, row_id: int, values: Mapping[str, Any]) -> None:
+        await super().after_create(call, row_id, values)
         if values.get("type", "primary") != "primary":
             return
         changes = {k: values[k] for k in (*_PLACEMENT, "status_id") if values.get(k) is not None}
@@ -112,7 +145,10 @@ class AssignmentRules(RecordRules):
 class RankRecordRules(RecordRules):
     """A rank record, whatever its type, gives its user the record's rank."""
 
+    item = (Rank, "rank_id")
+
     async def after_create(self, call: Call, row_id: int, values: Mapping[str, Any]) -> None:
+        await super().after_create(call, row_id, values)
         changes = {"rank_id": values["rank_id"], "last_rank_change_date": values["created_at"]}
         await _update_profile(call, values["user_id"], changes)
 
@@ -177,7 +213,7 @@ def _record(
     includes: tuple[str, ...] = (),
     searchable: tuple[str, ...] = ("text",),
     nested: tuple[str, ...] = (),
-    service: ResourceRules | None = None,
+    service: type[RecordRules] = RecordRules,
     v1_single: Shaper | None = None,
     tags: Mapping[str, Lookup] | None = None,
     announced: bool = True,
@@ -187,22 +223,23 @@ def _record(
     webhook events unless not ``announced``."""
     prefix = label.lower().replace(" ", "_")
     parsed: Computed = document_parsed(prefix, tags)
+    morph_type = models(label.replace(" ", ""))
     return Resource(
         name=name,
         model=model,
         label=label,
         permission=label.replace(" ", "").lower(),
         event=label.replace(" ", "").lower() if announced else None,
-        morph_type=models(label.replace(" ", "")),
+        morph_type=morph_type,
         writable=(*writable, *RECORD_FIELDS),
         rules={"user_id": REQUIRED, **(rules or {})},
-        relations=(*USER_LINKS, *relations),
+        relations=(*USER_LINKS, *relations, *discussed(morph_type)),
         computed=(parsed,),
-        includes=tuple(sorted({*USER_INCLUDES, *includes})),
+        includes=tuple(sorted({*USER_INCLUDES, *DISCUSSION_INCLUDES, *includes})),
         searchable=searchable,
         default_sort=NEWEST_FIRST,
         nested=nested,
-        service=service or RecordRules(),
+        service=service(label),
         v1_single=v1_single,
         spec_description=f"{label}s of the organisation's people, newest first.",
     )
@@ -221,7 +258,7 @@ assignment_records = _record(
         BelongsTo("unit", "units", "unit_id"),
     ),
     includes=("position", "specialty", "status", "unit", "unit.*"),
-    service=AssignmentRules(),
+    service=AssignmentRules,
     v1_single=v1_status_colours,
     tags={
         "type": own("type"),
@@ -241,6 +278,7 @@ award_records = _record(
     relations=(BelongsTo("award", "awards", "award_id"),),
     includes=("award", "award.image"),
     tags={"award": named(Award, "award_id")},
+    service=AwardRules,
 )
 
 combat_records = _record(
@@ -259,6 +297,7 @@ qualification_records = _record(
     relations=(BelongsTo("qualification", "qualifications", "qualification_id"),),
     includes=("qualification", "qualification.image"),
     tags={"qualification": named(Qualification, "qualification_id")},
+    service=QualificationRules,
 )
 
 rank_records = _record(
@@ -270,7 +309,7 @@ rank_records = _record(
     relations=(BelongsTo("rank", "ranks", "rank_id"),),
     includes=("rank", "rank.image"),
     tags={"rank": named(Rank, "rank_id"), "type": own("type")},
-    service=RankRecordRules(),
+    service=RankRecordRules,
 )
 
 service_records = _record(
@@ -316,7 +355,7 @@ training_records = _record(
     ),
     nested=("competencies", "credentials"),
     tags={"instructor": named(User, "instructor_id")},
-    service=TrainingRules(),
+    service=TrainingRules,
 )
 
 DECLARATIONS = (

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tenantry.core.base import Base, TenantOwned, tenant_fk, utcnow
 from tenantry.perscom.engine.declaration import BelongsToMany, Resource
 from tenantry.perscom.resources.common import REQUIRED, STAMPS, models
+from tenantry.perscom.resources.discussion import discussed
 
 
 class Task(TenantOwned, Base):
@@ -101,8 +102,11 @@ tasks = Resource(
     morph_type=models("Task"),
     writable=("title", "description", "instructions", "form_id", *STAMPS),
     rules={"title": REQUIRED},
-    relations=(assignments("users", "users", "task_id", "user_id"),),
-    includes=("users",),
+    relations=(
+        assignments("users", "users", "task_id", "user_id"),
+        *discussed(models("Task"), commented=False),
+    ),
+    includes=("attachments", "users"),
     searchable=("title", "description", "instructions"),
     nested=("users",),
 )

@@ -1,0 +1,142 @@
+"""``GET /newsfeed`` (``view:newsfeed``): the activity feed, newest first, in PERSCOM's shape.
+
+The item shape is not a table's row (§7.3: author and recipient by name and photo, the
+likes as people), so this list is written here rather than declared; it still pages
+through the floor: a deferred join on the newest-first index, one query for the page's
+likes, and a count only when the page does not tell the total.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any, cast
+from urllib.parse import urlencode
+
+from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy.orm import aliased
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from tenantry.core.auth import require
+from tenantry.core.identity.models import User
+from tenantry.core.resources.paging import count_of, known_total, page_of
+from tenantry.core.resources.scoped import of_tenant, same_tenant
+from tenantry.core.resources.sql import mapping
+from tenantry.perscom.engine.actions import list_path
+from tenantry.perscom.engine.context import FORBIDDEN, CallOpener
+from tenantry.perscom.engine.declaration import RenderContext
+from tenantry.perscom.engine.query import Page, page_request
+from tenantry.perscom.engine.runtime import format_datetime
+from tenantry.perscom.engine.serialize import paginated, respond
+from tenantry.perscom.resources.newsfeed import NewsfeedItem, NewsfeedLike
+from tenantry.perscom.resources.people import UserProfile
+
+_author = aliased(User, name="author")
+_author_profile = aliased(UserProfile, name="author_profile")
+_recipient = aliased(User, name="recipient")
+_recipient_profile = aliased(UserProfile, name="recipient_profile")
+
+_FEED: Select[Any] = cast(
+    Select[Any],
+    select(
+        NewsfeedItem.id,
+        NewsfeedItem.description,
+        NewsfeedItem.event,
+        NewsfeedItem.type,
+        NewsfeedItem.headline,
+        NewsfeedItem.text,
+        NewsfeedItem.item,
+        NewsfeedItem.color,
+        NewsfeedItem.created_at,
+        _author.name.label("author"),
+        _author_profile.profile_photo.label("author_photo"),
+        _recipient.name.label("recipient"),
+        _recipient_profile.profile_photo.label("recipient_photo"),
+    )
+    .select_from(NewsfeedItem)
+    .outerjoin(
+        _author, and_(same_tenant(_author, NewsfeedItem), _author.id == NewsfeedItem.author_id)
+    )
+    .outerjoin(
+        _author_profile,
+        and_(same_tenant(_author_profile, NewsfeedItem), _author_profile.user_id == _author.id),
+    )
+    .outerjoin(
+        _recipient,
+        and_(same_tenant(_recipient, NewsfeedItem), _recipient.id == NewsfeedItem.recipient_id),
+    )
+    .outerjoin(
+        _recipient_profile,
+        and_(
+            same_tenant(_recipient_profile, NewsfeedItem),
+            _recipient_profile.user_id == _recipient.id,
+        ),
+    ),
+)
+_ID: ColumnElement[int] = NewsfeedItem.__table__.c.id
+_NEWEST = (NewsfeedItem.created_at.desc(), NewsfeedItem.id.desc())
+
+
+def photo_url(name: str | None, path: str | None, render: RenderContext) -> str | None:
+    """A stored photo, else the initials fallback users get (``profile_photo_url``)."""
+    if path:
+        return render.public_url(path)
+    if name is None:
+        return None
+    query = urlencode({"name": name, "color": "FFFFFF", "background": "111827"})
+    return f"https://ui-avatars.com/api/?{query}"
+
+
+def feed_item(
+    row: Mapping[str, Any], likes: Sequence[dict[str, Any]], render: RenderContext
+) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "author": row["author"],
+        "author_profile_photo": photo_url(row["author"], row["author_photo"], render),
+        "recipient": row["recipient"],
+        "recipient_profile_photo": photo_url(row["recipient"], row["recipient_photo"], render),
+        "description": row["description"],
+        "event": row["event"],
+        "type": row["type"],
+        "headline": row["headline"],
+        "text": row["text"],
+        "item": row["item"],
+        "color": row["color"],
+        "likes": list(likes),
+        "created_at": format_datetime(row["created_at"]),
+    }
+
+
+def newsfeed_routes(open_call: CallOpener) -> list[BaseRoute]:
+    async def index(request: Request) -> Response:
+        page = page_request(request)
+        async with open_call(request, writing=False) as call:
+            require(call.principal, "view:newsfeed", FORBIDDEN)
+            listed = _FEED.where(of_tenant(NewsfeedItem, call.tenant_id))
+            statement = page_of(listed, _ID, _NEWEST, page.size, page.offset)
+            rows = [mapping(r) for r in await call.db.rows(statement)]
+            total = known_total(page.offset, page.size, len(rows))
+            if total is None:
+                total = int(await call.db.scalar(count_of(listed)))
+            likes: dict[int, list[dict[str, Any]]] = {int(r["id"]): [] for r in rows}
+            if rows:
+                liked = (
+                    select(NewsfeedLike.newsfeed_id, User.id, User.name)
+                    .join(
+                        User, and_(same_tenant(User, NewsfeedLike), User.id == NewsfeedLike.user_id)
+                    )
+                    .where(
+                        of_tenant(NewsfeedLike, call.tenant_id),
+                        NewsfeedLike.newsfeed_id.in_(list(likes)),
+                    )
+                    .order_by(NewsfeedLike.newsfeed_id, NewsfeedLike.id)
+                )
+                for like in await call.db.rows(liked):
+                    item_id, user_id, name = tuple(like)
+                    likes[int(item_id)].append({"id": user_id, "name": name})
+            data = [feed_item(r, likes[int(r["id"])], call.render) for r in rows]
+        return respond(paginated(data, Page(data, total, page), list_path(request)))
+
+    return [Route("/newsfeed", index, methods=["GET"], include_in_schema=False)]
