@@ -74,4 +74,5 @@ POST = {
 }
 METADATA = {"ext": M}
 COMMENT = {"mentions": L, "context_ext": DTO}
+MENTION = {"object_id": S, "offset": N, "length": N}
 TERM = {"child_count": N, "path_ids": L}

@@ -216,6 +216,21 @@ async def test_sdk_session(api: httpx.AsyncClient, site: Site, encode: bool) -> 
         "POST", "/api/v5/comment/", body={"object_id": site.post, "body": "Nice", "scope_id": lic}
     )
     j.check(comment["data"], j.COMMENT, "comment.create")
+    author = comment["data"]["user_id"]
+    mentioning = await sdk.call(
+        "POST",
+        "/api/v5/comment/",
+        body={
+            "object_id": site.post,
+            "body": "Nice, thanks",
+            "scope_id": lic,
+            "mentions": [{"object_id": author, "offset": 6, "length": 6}],
+        },
+    )
+    j.check(mentioning["data"], j.COMMENT, "comment.create.mentions")
+    j.check_all(mentioning["data"]["mentions"], j.MENTION, "comment.mentions")
+    assert mentioning["data"]["mentions"] == [{"object_id": author, "offset": 6, "length": 6}]
+    await sdk.call("DELETE", f"/api/v5/comment/{mentioning['data']['id']}")
     comments = await sdk.call(
         "GET",
         "/api/v5/comment/",

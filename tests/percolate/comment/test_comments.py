@@ -28,12 +28,13 @@ async def _comment(
 
 async def test_comments_replies_mentions_and_pins(api: httpx.AsyncClient, desk: Desk) -> None:
     post = await _post(api, desk)
-    first = await _comment(api, desk.admin, post["id"], mentions=[desk.admin.wire])
+    mention = {"object_id": desk.admin.wire, "offset": 6, "length": 4}
+    first = await _comment(api, desk.admin, post["id"], mentions=[mention])
     assert first.status_code == 201, first.text
     comment = first.json()["data"]
     assert comment["object_id"] == post["id"]
     assert comment["user_id"] == desk.admin.wire
-    assert comment["mentions"] == [desk.admin.wire]
+    assert comment["mentions"] == [mention]
     assert comment["scope_id"] == desk.license
     reply = await _comment(api, desk.admin, post["id"], parent_comment_id=comment["id"])
     assert reply.json()["data"]["parent_comment_id"] == comment["id"]
@@ -84,7 +85,16 @@ async def test_a_list_needs_ids_or_object_ids(api: httpx.AsyncClient, desk: Desk
         ({"body": ""}, "$.body"),
         ({"context_type": "coordinate"}, "$.context_ext"),
         ({"context_type": "coordinate", "context_ext": {"x": -1, "y": 0}}, "$.context_ext.x"),
-        ({"mentions": ["post:1"]}, "$.mentions"),
+        ({"mentions": ["post:1"]}, "$.mentions.0.object_id"),
+        (
+            {"mentions": [{"object_id": "post:1", "offset": 0, "length": 1}]},
+            "$.mentions.0.object_id",
+        ),
+        ({"mentions": [{"offset": 0, "length": 1}]}, "$.mentions.0.object_id"),
+        (
+            {"mentions": [{"object_id": "user:1", "offset": -1, "length": 1}]},
+            "$.mentions.0.offset",
+        ),
     ],
 )
 async def test_bad_comments_are_400_naming_the_key(
@@ -172,3 +182,32 @@ async def test_object_id_is_an_alias_and_an_include(api: httpx.AsyncClient, desk
         "/api/v5/comment/", params={"object_id": "nope"}, headers=desk.admin.headers
     )
     assert bad.status_code == 400 and bad.json()["errors"][0]["key"] == "$.object_id"
+
+
+async def test_mentions_are_spans_of_the_body_in_the_sdks_shape(
+    api: httpx.AsyncClient, desk: Desk
+) -> None:
+    post = await _post(api, desk)
+    me = desk.admin.wire
+    legacy = await _comment(api, desk.admin, post["id"], mentions=[me])
+    assert legacy.status_code == 201, legacy.text
+    assert legacy.json()["data"]["mentions"] == [{"object_id": me, "offset": 0, "length": 0}]
+    aliased = await _comment(
+        api, desk.admin, post["id"], mentions=[{"user_id": me, "offset": 0, "length": 5}]
+    )
+    assert aliased.json()["data"]["mentions"] == [{"object_id": me, "offset": 0, "length": 5}]
+    outside = await _comment(
+        api, desk.admin, post["id"], mentions=[{"object_id": me, "offset": 8, "length": 5}]
+    )
+    assert outside.status_code == 400
+    assert outside.json()["errors"][0]["key"] == "$.mentions.0"
+    comment_id = aliased.json()["data"]["id"]
+    moved = {"object_id": me, "offset": 2, "length": 3}
+    updated = await api.put(
+        f"/api/v5/comment/{comment_id}",
+        json={"mentions": [moved]},
+        headers=desk.admin.headers,
+    )
+    assert updated.status_code == 200, updated.text
+    shown = await api.get(f"/api/v5/comment/{comment_id}", headers=desk.admin.headers)
+    assert shown.json()["data"]["mentions"] == [moved]

@@ -10,12 +10,13 @@ from sqlalchemy import Select, and_, false, or_
 from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.fields import (
     column,
+    computed,
+    id_schema,
     nullable,
     scope,
     timestamp,
     typed_by,
     typed_id,
-    typed_ids,
 )
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import Param, choice_param, csv_param
@@ -82,6 +83,37 @@ async def _filters(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -
     return stmt
 
 
+MENTIONS_SCHEMA: dict[str, Any] = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "required": ["object_id", "offset", "length"],
+        "properties": {
+            "object_id": id_schema("user"),
+            "offset": {"type": "integer", "minimum": 0},
+            "length": {"type": "integer", "minimum": 0},
+        },
+    },
+}
+
+
+def _mentions(row: Any, _ctx: Any) -> list[dict[str, Any]]:
+    """Stored ``{user, offset, length}`` (or a bare user key, as rows written before spans
+    were kept) as the wire's ``{object_id, offset, length}``."""
+    shown = []
+    for mention in row["mentions"] or ():
+        if isinstance(mention, int):
+            mention = {"user": mention, "offset": 0, "length": 0}
+        shown.append(
+            {
+                "object_id": f"user:{mention['user']}",
+                "offset": mention["offset"],
+                "length": mention["length"],
+            }
+        )
+    return shown
+
+
 def _commented_post(row: Any) -> list[int]:
     """``include=object_id``: the commented objects that are posts (the one kind side-loaded)."""
     return [row["object_key"]] if row["object_kind"] == "post" else []
@@ -102,7 +134,7 @@ def _resource() -> Resource:
                 {"type": "string", "pattern": OBJECT_IDS_PATTERN},
             ),
             column(Comment.body, {"type": "string"}),
-            typed_ids("user", Comment.mentions),
+            computed("mentions", _mentions, MENTIONS_SCHEMA, needs=(Comment.mentions,)),
             typed_id("user", Comment.user_id),
             scope(Comment.scope_id),
             typed_id("comment", Comment.parent_comment_id),

@@ -37,7 +37,8 @@ class Comment(TenantOwned, Base):
     """The object's scope when written: who may read the object may read its comments."""
     user_id: Mapped[int] = mapped_column(BigInteger)
     body: Mapped[str] = mapped_column(Text)
-    mentions: Mapped[list[int]] = mapped_column(JSON, default=list)
+    mentions: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    """``[{user, offset, length}]`` (rows from before spans were kept: bare user keys)."""
     parent_comment_id: Mapped[int | None] = mapped_column(BigInteger, default=None)
     context_type: Mapped[str | None] = mapped_column(String(40), default=None)
     context_ext: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)

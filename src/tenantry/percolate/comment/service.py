@@ -11,14 +11,16 @@ from tenantry.core.identity.models import User
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import invalid
-from tenantry.percolate.comment.bodies import CommentCreate, CommentUpdate
+from tenantry.percolate.comment.bodies import CommentCreate, CommentUpdate, Mention
 from tenantry.percolate.comment.declaration import KIND, USER
 from tenantry.percolate.comment.models import Comment
 from tenantry.percolate.metadata.declaration import OBJECTS
 
 
-async def _mentions(ctx: V5Context, wires: list[str]) -> list[int]:
-    keys = [USER.parse(wire, "mentions") for wire in wires]
+async def _mentions(ctx: V5Context, mentions: list[Mention], text: str) -> list[dict[str, int]]:
+    """The stored form ``{user, offset, length}``: each a user of the tenant, each span
+    inside the comment's text."""
+    keys = [USER.parse(m.object_id, f"mentions.{i}.object_id") for i, m in enumerate(mentions)]
     found = set(
         (
             await ctx.session.scalars(
@@ -26,10 +28,15 @@ async def _mentions(ctx: V5Context, wires: list[str]) -> list[int]:
             )
         ).all()
     )
-    for wire, key in zip(wires, keys, strict=True):
+    for i, (mention, key) in enumerate(zip(mentions, keys, strict=True)):
         if key not in found:
-            raise forbidden("mentions", wire, "user")
-    return list(dict.fromkeys(keys))
+            raise forbidden(f"mentions.{i}.object_id", mention.object_id, "user")
+        if mention.offset + mention.length > len(text):
+            raise invalid(f"mentions.{i}", "The mention lies outside the comment's body.")
+    return [
+        {"user": key, "offset": m.offset, "length": m.length}
+        for m, key in zip(mentions, keys, strict=True)
+    ]
 
 
 async def create_comment(ctx: V5Context, body: CommentCreate) -> int:
@@ -56,7 +63,7 @@ async def create_comment(ctx: V5Context, body: CommentCreate) -> int:
         scope_id=target.scope_id,
         user_id=ctx.user_id,
         body=body.body,
-        mentions=await _mentions(ctx, body.mentions),
+        mentions=await _mentions(ctx, body.mentions, body.body),
         parent_comment_id=parent_key,
         context_type=body.context_type,
         context_ext=body.context_ext.model_dump() if body.context_ext is not None else None,
@@ -83,7 +90,7 @@ async def update_comment(ctx: V5Context, key: int, body: CommentUpdate) -> None:
     if body.body is not None:
         comment.body = body.body
     if body.mentions is not None:
-        comment.mentions = await _mentions(ctx, body.mentions)
+        comment.mentions = await _mentions(ctx, body.mentions, comment.body)
     if body.context_ext is not None:
         if comment.context_type is None:
             raise invalid("context_ext", "Only a coordinate pin has a context_ext.")
