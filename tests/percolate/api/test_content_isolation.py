@@ -101,8 +101,18 @@ THEIR_REFERENCES: list[Call] = [
         {**_COMMENT, "parent_comment_id": "{theirs.comment}"},
         "$.parent_comment_id",
     ),
-    Call("POST", "/api/v5/comment/", {**_COMMENT, "mentions": ["{theirs.user}"]}, "$.mentions"),
-    Call("PUT", "/api/v5/comment/{mine.comment}", {"mentions": ["{theirs.user}"]}, "$.mentions"),
+    Call(
+        "POST",
+        "/api/v5/comment/",
+        {**_COMMENT, "mentions": ["{theirs.user}"]},
+        "$.mentions.0.object_id",
+    ),
+    Call(
+        "PUT",
+        "/api/v5/comment/{mine.comment}",
+        {"mentions": ["{theirs.user}"]},
+        "$.mentions.0.object_id",
+    ),
     Call("POST", "/api/v5/webhook/", {**_HOOK, "scope_id": "{theirs.license}"}, "$.scope_id"),
     Call(
         "POST",
