@@ -107,7 +107,8 @@ def perscom_api_key(ctx: ProvisionContext) -> Headers:
                 "--name",
                 "bench",
                 "--scopes",
-                "view:user,view:rank,view:awardrecord,view:rankrecord,view:award",
+                "view:user,view:rank,view:awardrecord,view:rankrecord,view:award,"
+                "view:newsfeed,view:group,view:unit,view:position,view:specialty,view:status",
             )
         except Unavailable as exc:
             ctx.cache["perscom_key"] = exc

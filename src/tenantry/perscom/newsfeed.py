@@ -20,7 +20,7 @@ from starlette.routing import BaseRoute, Route
 
 from tenantry.core.auth import require
 from tenantry.core.identity.models import User
-from tenantry.core.resources.paging import count_of, known_total, page_of
+from tenantry.core.resources.paging import count_of, known_total
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.resources.sql import mapping
 from tenantry.perscom.engine.actions import list_path
@@ -114,12 +114,14 @@ def newsfeed_routes(open_call: CallOpener) -> list[BaseRoute]:
         page = page_request(request)
         async with open_call(request, writing=False) as call:
             require(call.principal, "view:newsfeed", FORBIDDEN)
-            listed = _FEED.where(of_tenant(NewsfeedItem, call.tenant_id))
-            statement = page_of(listed, _ID, _NEWEST, page.size, page.offset)
+            # Page and count the tenant's items alone; only the page's rows meet the joins.
+            items = select(_ID).where(of_tenant(NewsfeedItem, call.tenant_id))
+            paged = items.order_by(*_NEWEST).limit(page.size).offset(page.offset).subquery("page")
+            statement = _FEED.join(paged, paged.c.id == _ID).order_by(*_NEWEST)
             rows = [mapping(r) for r in await call.db.rows(statement)]
             total = known_total(page.offset, page.size, len(rows))
             if total is None:
-                total = int(await call.db.scalar(count_of(listed)))
+                total = int(await call.db.scalar(count_of(items)))
             likes: dict[int, list[dict[str, Any]]] = {int(r["id"]): [] for r in rows}
             if rows:
                 liked = (
