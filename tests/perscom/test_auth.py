@@ -22,11 +22,10 @@ pytestmark = pytest.mark.anyio
 
 
 @asynccontextmanager
-async def limited_client(org: Org) -> AsyncIterator[httpx.AsyncClient]:
+async def limited_client(org: Org, settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """A client of an app whose limits are tiny: 3/min per key, 2/min per IP."""
     from tenantry.app import create_app
 
-    settings = _settings_of_running_tests()
     application = create_app(settings, faces=[PerscomFace(key_rate="3/minute", ip_rate="2/minute")])
     async with LifespanManager(application):
         transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
@@ -34,18 +33,6 @@ async def limited_client(org: Org) -> AsyncIterator[httpx.AsyncClient]:
             transport=transport, base_url="http://testserver", headers=org.headers
         ) as http:
             yield http
-
-
-_SETTINGS: list[Settings] = []
-
-
-@pytest.fixture(autouse=True)
-def _remember_settings(settings: Settings) -> None:
-    _SETTINGS[:] = [settings]
-
-
-def _settings_of_running_tests() -> Settings:
-    return _SETTINGS[0]
 
 
 async def test_bearer_key_with_perscom_id_header(client: httpx.AsyncClient, org: Org) -> None:
@@ -198,14 +185,14 @@ async def test_key_pair_lives_in_the_data_dir_with_mode_0600(settings: Settings)
     assert b"PRIVATE KEY" in path.read_bytes()
 
 
-async def test_per_key_limit(org: Org) -> None:
-    async with limited_client(org) as limited:
+async def test_per_key_limit(org: Org, settings: Settings) -> None:
+    async with limited_client(org, settings) as limited:
         statuses = [(await limited.get("/v1/ranks")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
 
 
-async def test_per_ip_limit_without_a_key(org: Org) -> None:
-    async with limited_client(org) as limited:
+async def test_per_ip_limit_without_a_key(org: Org, settings: Settings) -> None:
+    async with limited_client(org, settings) as limited:
         limited.headers.pop("Authorization")
         statuses = [(await limited.get("/v1/ranks")).status_code for _ in range(3)]
     assert statuses == [401, 401, 429]

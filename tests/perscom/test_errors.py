@@ -7,6 +7,8 @@ import httpx
 import pytest
 from tests.perscom.conftest import Org
 
+from tenantry.settings import Settings
+
 pytestmark = pytest.mark.anyio
 
 NOT_FOUND = "The requested resource or endpoint could not be found."
@@ -193,12 +195,10 @@ async def test_foreign_key_to_nothing_is_a_422(api: httpx.AsyncClient) -> None:
     assert error["errors"] == {"rank_id": ["The selected rank id is invalid."]}
 
 
-async def test_rate_limit_error_is_a_429_with_retry_after(
-    client: httpx.AsyncClient, org: Org
-) -> None:
+async def test_rate_limit_error_is_a_429_with_retry_after(org: Org, settings: Settings) -> None:
     from tests.perscom.test_auth import limited_client
 
-    async with limited_client(org) as limited:
+    async with limited_client(org, settings) as limited:
         statuses = [(await limited.get("/v1/ranks")).status_code for _ in range(4)]
         assert statuses == [200, 200, 200, 429]
         response = await limited.get("/v1/ranks")
