@@ -18,13 +18,14 @@ from starlette.responses import Response
 
 from tenantry.core.oauth.basic import client_id_from_request
 from tenantry.core.oauth.body import MAX_TOKEN_BODY, oauth_error_response, read_token_body
+from tenantry.core.oauth.owner import UserRef
 from tenantry.core.oauth.request import OAuthRequest, flatten, oauth_uri
 from tenantry.core.oauth.session import client_session
 from tenantry.core.platform import PlatformDep
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.oauth.server import PercolateAuthorizationServer
 from tenantry.percolate.oauth.service import client_secret_box, tenant_of_client
-from tenantry.percolate.oauth.store import ClientRef, OAuthStore, UserRef
+from tenantry.percolate.oauth.store import ClientRef, OAuthStore
 from tenantry.web.oauth_consent import ConsentRequest, authorize_flow, error_page
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import PageDep

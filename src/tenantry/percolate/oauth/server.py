@@ -19,6 +19,7 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
 
 from tenantry.core.oauth.basic import client_id_from_request, parse_basic_credentials
+from tenantry.core.oauth.owner import UserRef
 from tenantry.core.oauth.request import OAuthRequest
 from tenantry.core.oauth.server import TOKEN_AUTH_METHODS, StarletteAuthorizationServer
 from tenantry.percolate.oauth.store import (
@@ -26,7 +27,6 @@ from tenantry.percolate.oauth.store import (
     CodeRef,
     OAuthStore,
     TokenRef,
-    UserRef,
     new_token_values,
 )
 

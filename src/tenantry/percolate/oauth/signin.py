@@ -21,6 +21,7 @@ from starlette.responses import Response
 
 from tenantry.core.base import utcnow
 from tenantry.core.errors import RateLimited
+from tenantry.core.oauth.owner import UserRef
 from tenantry.core.platform import PlatformDep
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate import ids
@@ -28,7 +29,7 @@ from tenantry.percolate.api.wire import timestamp as format_timestamp
 from tenantry.percolate.oauth.credentials import hash_secret
 from tenantry.percolate.oauth.models import OAuthCode
 from tenantry.percolate.oauth.service import client_secret_box, tenant_of_client
-from tenantry.percolate.oauth.store import OAuthStore, UserRef
+from tenantry.percolate.oauth.store import OAuthStore
 from tenantry.web.signin import SignInFailed, check_second_factor, sign_in
 from tenantry.web.templating import WebUI
 

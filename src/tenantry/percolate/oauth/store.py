@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -27,6 +26,7 @@ from sqlalchemy.orm import Session
 from tenantry.core.base import utcnow
 from tenantry.core.identity.models import User
 from tenantry.core.ids import allocate_ids
+from tenantry.core.oauth.owner import UserRef
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.sealing import SealBroken, SecretBox
 from tenantry.core.tenancy import Tenant, tenant_of
@@ -52,7 +52,6 @@ __all__ = [
     "CodeRef",
     "OAuthStore",
     "TokenRef",
-    "UserRef",
     "new_token_values",
 ]
 
@@ -65,17 +64,6 @@ def new_token_values(tenant_id: int) -> dict[str, Any]:
         "refresh_token": secrets.token_urlsafe(32),
         "expires_in": ACCESS_TOKEN_SECONDS,
     }
-
-
-@dataclass(frozen=True)
-class UserRef:
-    """The resource owner Authlib passes around: a user of the session's tenant."""
-
-    tenant_id: int
-    user_id: int
-
-    def get_user_id(self) -> int:
-        return self.user_id
 
 
 class ClientRef(ClientMixin):  # type: ignore[misc]

@@ -21,6 +21,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from tenantry.core.base import utcnow
 from tenantry.core.oauth.basic import client_id_from_request
 from tenantry.core.oauth.body import oauth_error_response, read_token_body
+from tenantry.core.oauth.owner import UserRef
 from tenantry.core.oauth.request import OAuthRequest, flatten, oauth_uri
 from tenantry.core.oauth.session import client_session
 from tenantry.core.platform import Platform, PlatformDep
@@ -31,7 +32,7 @@ from tenantry.perscom.apikeys import ApiKey, ApiKeyIssuer, TokenReader, hash_jti
 from tenantry.perscom.oauth.clients import tenant_of_client
 from tenantry.perscom.oauth.scopes import OIDC_SCOPES, has_scope
 from tenantry.perscom.oauth.server import PerscomAuthorizationServer
-from tenantry.perscom.oauth.store import ClientRef, OAuthStore, UserRef
+from tenantry.perscom.oauth.store import ClientRef, OAuthStore
 from tenantry.web.oauth_consent import ConsentRequest, authorize_flow, error_page
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import PageDep

@@ -21,9 +21,10 @@ from authlib.oauth2.rfc6749.grants import (
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 
+from tenantry.core.oauth.owner import UserRef
 from tenantry.core.oauth.request import OAuthRequest
 from tenantry.core.oauth.server import TOKEN_AUTH_METHODS, StarletteAuthorizationServer
-from tenantry.perscom.oauth.store import ClientRef, CodeRef, OAuthStore, TokenRef, UserRef
+from tenantry.perscom.oauth.store import ClientRef, CodeRef, OAuthStore, TokenRef
 
 MAX_NONCE = 255
 

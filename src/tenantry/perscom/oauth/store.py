@@ -12,7 +12,6 @@ import hashlib
 import hmac
 import secrets
 import time
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from tenantry.core.base import utcnow
 from tenantry.core.identity.models import User
+from tenantry.core.oauth.owner import UserRef
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.sealing import SealBroken, SecretBox
 from tenantry.core.tenancy import Tenant, tenant_of
@@ -48,24 +48,12 @@ __all__ = [
     "CodeRef",
     "OAuthStore",
     "TokenRef",
-    "UserRef",
     "hash_secret",
 ]
 
 
 def hash_secret(value: str) -> str:
     return hashlib.sha256(value.encode()).hexdigest()
-
-
-@dataclass(frozen=True)
-class UserRef:
-    """The resource owner Authlib passes around: a user of the session's tenant."""
-
-    tenant_id: int
-    user_id: int
-
-    def get_user_id(self) -> int:
-        return self.user_id
 
 
 class ClientRef(ClientMixin):  # type: ignore[misc]
