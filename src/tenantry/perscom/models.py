@@ -18,6 +18,7 @@ from tenantry.perscom.resources import (
     people,
     recognition,
     record_models,
+    tags,
     tasks,
 )
 from tenantry.perscom.webhooks import models as webhooks
@@ -38,6 +39,7 @@ __all__ = [
     "people",
     "recognition",
     "record_models",
+    "tags",
     "tasks",
     "webhooks",
 ]

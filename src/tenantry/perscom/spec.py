@@ -452,6 +452,9 @@ def _operation(operation: Operation, version: str) -> dict[str, Any]:
     }
     if body is not None:
         result["requestBody"] = body
+    if operation.resource.decl.addition:
+        result["x-tenantry-extension"] = True
+        result["summary"] += " (Tenantry extension)"
     del version
     return result
 

@@ -284,6 +284,8 @@ class Resource:
     v1_single: Shaper | None = None
     """Reshapes a single entity in ``/v1`` responses (statuses' ``text_color``)."""
     spec_description: str = ""
+    addition: bool = False
+    """Tenantry's addition, not PERSCOM's: marked ``x-tenantry-extension`` in the spec."""
     only: tuple[str, ...] | None = None
     """Orion's ``->only(...)``: the resource's own operations served (default: all)."""
     nested_only: tuple[str, ...] | None = None

@@ -386,7 +386,9 @@ async def delete_row(call: Call, resource: Compiled, row_id: int, row: Mapping[s
                 if owner is resource:
                     await call.conn.execute(
                         delete(pivot).where(
-                            of_tenant(pivot, tenant), pivot.c[spec.parent_key] == row_id
+                            of_tenant(pivot, tenant),
+                            pivot.c[spec.parent_key] == row_id,
+                            *(pivot.c[c] == v for c, v in spec.pivot_where),
                         )
                     )
             elif isinstance(spec, MorphOne) and owner is resource:

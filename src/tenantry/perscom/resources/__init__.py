@@ -16,6 +16,7 @@ from tenantry.perscom.resources import (
     people,
     recognition,
     records,
+    tags,
     tasks,
 )
 
@@ -33,6 +34,7 @@ DECLARATIONS: tuple[Resource, ...] = (
     *tasks.DECLARATIONS,
     *discussion.DECLARATIONS,
     *newsfeed.DECLARATIONS,
+    *tags.DECLARATIONS,
 )
 
 __all__ = ["DECLARATIONS"]

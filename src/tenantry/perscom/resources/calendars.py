@@ -52,6 +52,7 @@ from tenantry.perscom.engine.runtime import Compiled, parse_datetime
 from tenantry.perscom.resources.common import HEX_COLOR, REQUIRED, STAMPS, models
 from tenantry.perscom.resources.discussion import DISCUSSION_INCLUDES, discussed
 from tenantry.perscom.resources.documents import Authored
+from tenantry.perscom.resources.tags import tags_of, tags_scope
 
 EVENT_TYPE = models("Event")
 NOTIFICATION_INTERVALS = ("PT0M", "PT15M", "PT1H", "P1D", "P1W")
@@ -387,8 +388,9 @@ calendars = Resource(
     morph_type=models("Calendar"),
     writable=("name", "description", "color", *STAMPS),
     rules={"name": REQUIRED, "color": HEX_COLOR},
-    relations=(HasMany("events", "events", "calendar_id"),),
-    includes=("events", "events.author"),
+    relations=(HasMany("events", "events", "calendar_id"), tags_of(models("Calendar"))),
+    includes=("events", "events.author", "tags"),
+    scopes=(tags_scope(models("Calendar")),),
     searchable=("name", "description"),
 )
 
@@ -435,14 +437,16 @@ events = Resource(
             "registrations", "users", REGISTRATIONS, parent_key="event_id", related_key="user_id"
         ),
         *discussed(EVENT_TYPE),
+        tags_of(EVENT_TYPE),
     ),
     includes=(
         *DISCUSSION_INCLUDES,
         *("author", "author.*", "calendar", "calendar.*", "image", "registrations", "schedule"),
+        "tags",
     ),
     searchable=("name", "description", "content", "location"),
     default_sort=(("starts", "asc"),),
-    scopes=(NamedScope("datePeriod", _date_period, max_parameters=2),),
+    scopes=(NamedScope("datePeriod", _date_period, max_parameters=2), tags_scope(EVENT_TYPE)),
     nested=("image", "registrations"),
     service=EventRules(),
     spec_description=(

@@ -34,6 +34,7 @@ from tenantry.perscom.engine.runtime import Compiled
 from tenantry.perscom.resources.common import REQUIRED, STAMPS, models
 from tenantry.perscom.resources.organization import Position, Rank, Specialty, Status, Unit
 from tenantry.perscom.resources.people import UserProfile
+from tenantry.perscom.resources.tags import tags_of, tags_scope
 
 
 class Document(TenantOwned, Base):
@@ -64,8 +65,9 @@ documents = Resource(
     morph_type=models("Document"),
     writable=("name", "description", "content", *STAMPS),
     rules={"name": REQUIRED, "content": REQUIRED},
-    relations=(BelongsTo("author", "users", "author_id"),),
-    includes=("author",),
+    relations=(BelongsTo("author", "users", "author_id"), tags_of(models("Document"))),
+    includes=("author", "tags"),
+    scopes=(tags_scope(models("Document")),),
     searchable=("name", "description", "content"),
     service=Authored(),
 )

@@ -45,6 +45,7 @@ from tenantry.perscom.resources.common import (
 from tenantry.perscom.resources.discussion import discussed
 from tenantry.perscom.resources.form_models import MODEL_FIELDS, Field, Form, Submission
 from tenantry.perscom.resources.record_models import STATUS_RECORDS, StatusRecord
+from tenantry.perscom.resources.tags import tags_of, tags_scope
 
 FIELD_TYPES = (
     "component_text",
@@ -156,8 +157,10 @@ forms = Resource(
         BelongsTo("submission_status", "statuses", "submission_status_id"),
         FORM_FIELDS,
         HasMany("submissions", "submissions", "form_id"),
+        tags_of(FORM_TYPE),
     ),
-    includes=("fields", "submissions", "submissions.*"),
+    includes=("fields", "submissions", "submissions.*", "tags"),
+    scopes=(tags_scope(FORM_TYPE),),
     searchable=("name", "slug", "description"),
     nested=("fields", "submissions"),
     service=FormRules(),
