@@ -137,3 +137,32 @@ async def test_deleting_a_record_deletes_its_comments_and_attachments(
     assert (await api.get(f"/v1/comments/{comment['id']}")).status_code == 404
     gone = await api.get(f"/v1/attachments/{attachment.json()['data']['id']}")
     assert gone.status_code == 404
+
+
+async def test_a_users_nested_attachments_take_the_user_from_the_path(
+    api: httpx.AsyncClient, api_b: httpx.AsyncClient, org: Org
+) -> None:
+    made = await api.post(
+        f"/v1/users/{org.user_id}/attachments",
+        data={"name": "Enlistment papers"},
+        files={"file": ("papers.pdf", b"%PDF-1.4 papers", "application/pdf")},
+    )
+    assert made.status_code == 201, made.text
+    attachment = made.json()["data"]
+    assert attachment["model_type"] == "App\\Models\\User"
+    assert attachment["model_id"] == org.user_id
+    listed = await api.get(f"/v1/users/{org.user_id}/attachments")
+    assert [a["id"] for a in listed.json()["data"]] == [attachment["id"]]
+    shown = await api.get(f"/v1/users/{org.user_id}?include=attachments")
+    assert [a["id"] for a in shown.json()["data"]["attachments"]] == [attachment["id"]]
+    foreign = await api_b.get(f"/v1/users/{org.user_id}/attachments")
+    assert foreign.status_code == 404, foreign.text
+    taken = await api_b.post(
+        f"/v1/users/{org.user_id}/attachments",
+        data={"name": "x"},
+        files={"file": ("x.pdf", b"%PDF-1.4 x", "application/pdf")},
+    )
+    assert taken.status_code == 404, taken.text
+    gone = await api.delete(f"/v1/users/{org.user_id}/attachments/{attachment['id']}")
+    assert gone.status_code == 200, gone.text
+    assert (await api.get(f"/v1/users/{org.user_id}/attachments")).json()["data"] == []

@@ -408,6 +408,7 @@ users = Resource(
         "status_records",
         "fields",
         "tasks",
+        "attachments",
     ),
     service=UserRules(),
     v1_single=v1_status_colours,
