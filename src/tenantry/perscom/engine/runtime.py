@@ -62,6 +62,8 @@ INTERNAL = ("tenant_id",)
 
 def format_datetime(value: datetime) -> str:
     """Laravel's wire format: UTC with six fraction digits and ``Z``."""
+    if value.tzinfo is UTC:  # what both engines read back: skip the conversion
+        return value.isoformat(timespec="microseconds")[:-6] + "Z"
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(timespec="microseconds") + "Z"

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from sqlalchemy import JSON, BigInteger, Boolean, ColumnElement, Index, String, Text, func, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -232,12 +232,14 @@ def _online(row: Mapping[str, Any], context: RenderContext) -> bool:
     return seen is not None and context.now_epoch - seen.timestamp() < ONLINE_SECONDS
 
 
+_AVATAR_COLOURS = "&color=FFFFFF&background=111827"
+
+
 def _profile_photo_url(row: Mapping[str, Any], context: RenderContext) -> str:
     """The stored photo, else PERSCOM's generated-initials fallback."""
     if row["profile_photo"]:
         return context.public_url(row["profile_photo"])
-    query = urlencode({"name": row["name"], "color": "FFFFFF", "background": "111827"})
-    return f"https://ui-avatars.com/api/?{query}"
+    return f"https://ui-avatars.com/api/?name={quote_plus(row['name'])}{_AVATAR_COLOURS}"
 
 
 def _cover_photo_url(row: Mapping[str, Any], context: RenderContext) -> str | None:
