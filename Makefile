@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	@touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
-	$(BIN)/tenantry serve --host 127.0.0.1 --port 8000
+	$(BIN)/tenantry serve --host 127.0.0.1 --port 8000 --demo
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests bench

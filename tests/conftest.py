@@ -15,7 +15,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-from tests.helpers import ON_POSTGRES, TEST_DATABASE_URL, TenantFactory
+from tests.helpers import METRICS_TOKEN, ON_POSTGRES, TEST_DATABASE_URL, TenantFactory
 
 from tenantry.core import migrate
 from tenantry.core.db import create_engine, session_factory
@@ -49,6 +49,7 @@ def settings(data_dir: Path) -> Settings:
         secret_key="test-secret-key-" + "x" * 32,
         embedded_worker=False,
         demo_on_first_start=False,
+        metrics_token=METRICS_TOKEN,
     )
 
 

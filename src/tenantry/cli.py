@@ -62,6 +62,9 @@ def migrate(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    demo: Annotated[
+        bool, typer.Option("--demo", help="On an empty database, create the demo tenant.")
+    ] = False,
 ) -> None:
     """Serve the HTTP API (applies migrations first on the embedded SQLite default)."""
     import uvicorn
@@ -80,7 +83,7 @@ def serve(
                 fail("the database is not at the latest migration: run `tenantry migrate`")
         finally:
             await engine.dispose()
-        if settings.demo_on_first_start:
+        if demo or settings.demo_on_first_start:
             return await first_start_banner(settings, host, port)
         return None
 

@@ -6,8 +6,10 @@ Each face adds its own realistic data and "how to call me" lines through its dem
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -50,8 +52,28 @@ async def create_demo(
     }
 
 
+CREDENTIALS_FILE = "demo-credentials.txt"
+"""Where the demo's password, keys and tokens go (mode 0600), never to the log."""
+
+
+def write_credentials(settings: Settings, lines: Sequence[str]) -> Path:
+    """Keep the demo's secrets in the data dir, readable by the operator only."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    path = settings.data_dir / CREDENTIALS_FILE
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write("\n".join(lines) + "\n")
+    path.chmod(0o600)
+    return path
+
+
 async def first_start_banner(settings: Settings, host: str, port: int) -> str:
-    """On an empty database create the demo tenant; return what to print for the operator."""
+    """On an empty database create the demo tenant; return what to print for the operator.
+
+    Only asked for explicitly (``serve --demo``): a deployment never gets a demo admin by
+    accident. The banner goes to the server's log, so it names the credentials file instead
+    of printing the password, keys and tokens.
+    """
     base = f"http://{host}:{port}"
     engine = create_engine(settings, as_app_role=not settings.is_sqlite)
     try:
@@ -68,9 +90,16 @@ async def first_start_banner(settings: Settings, host: str, port: int) -> str:
         f"  docs:    open {base}/docs",
     ]
     if made:
+        path = write_credentials(
+            settings,
+            [
+                f"Demo tenant {made['tenant_id']} on {base}",
+                f"sign in as {made['admin_email']} / {made['admin_password']}",
+                *(line.replace("{base}", base) for line in made["instructions"]),
+            ],
+        )
         lines += [
             f"A demo tenant was created (id {made['tenant_id']}).",
-            f"  sign in as {made['admin_email']} / {made['admin_password']}",
-            *("  " + line.replace("{base}", base) for line in made["instructions"]),
+            f"  its sign-in and ready-to-paste calls (with their secrets) are in {path}",
         ]
     return "\n".join(lines) + "\n"

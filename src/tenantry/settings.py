@@ -64,7 +64,14 @@ class Settings(BaseSettings):
         le=60,
         description="How long one webhook attempt may take, connection to last byte.",
     )
-    demo_on_first_start: bool = True
+    metrics_token: str = Field(
+        default="",
+        description="Bearer token `/metrics` requires; empty keeps `/metrics` switched off.",
+    )
+    demo_on_first_start: bool = Field(
+        default=False,
+        description="Create the demo tenant when `serve` finds an empty database (`serve --demo`).",
+    )
 
     @field_validator("job_modules", mode="before")
     @classmethod

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
+from tests.helpers import METRICS_TOKEN
+
+METRICS_AUTH = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 pytestmark = pytest.mark.anyio
 
@@ -40,7 +43,7 @@ async def test_unknown_route_is_a_404_problem(client: httpx.AsyncClient) -> None
 
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
     await client.get("/healthz")
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers=METRICS_AUTH)
     assert response.status_code == 200
     text = response.text
     assert 'tenantry_http_requests_total{method="GET",route="/healthz",status="200"}' in text
@@ -48,6 +51,6 @@ async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClien
 
 
 async def test_metrics_report_jobs_by_state(client: httpx.AsyncClient) -> None:
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers=METRICS_AUTH)
     for state in ("queued", "running", "succeeded", "dead"):
         assert f'tenantry_jobs{{state="{state}"}}' in response.text

@@ -1,6 +1,13 @@
-"""Operations endpoints: liveness, readiness and Prometheus metrics."""
+"""Operations endpoints: liveness, readiness and Prometheus metrics.
+
+Metrics name routes, job counts and error rates: useful to an attacker mapping the service,
+so ``/metrics`` answers only with ``TENANTRY_METRICS_TOKEN`` as a bearer token, and not at
+all (404) while no token is configured.
+"""
 
 from __future__ import annotations
+
+import hmac
 
 from fastapi import APIRouter, Request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -8,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 
 from tenantry.core import migrate
 from tenantry.core.db import ping
+from tenantry.core.errors import NotFound, Unauthenticated
 from tenantry.core.observability import Metrics
 from tenantry.core.platform import get_platform
 
@@ -39,9 +47,22 @@ async def readyz(request: Request) -> Response:
     return JSONResponse({"status": "ready"})
 
 
+def _check_metrics_token(request: Request, expected: str) -> None:
+    if not expected:
+        raise NotFound("Not Found")
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        presented.strip().encode(), expected.encode()
+    ):
+        raise Unauthenticated(
+            "The metrics need their bearer token.", headers={"WWW-Authenticate": "Bearer"}
+        )
+
+
 @router.get("/metrics")
 async def metrics(request: Request) -> Response:
     platform = get_platform(request)
+    _check_metrics_token(request, platform.settings.metrics_token)
     collectors: Metrics = request.app.state.metrics
     try:
         from tenantry.core.jobs import job_counts

@@ -219,8 +219,12 @@ class ApiKeyIssuer:
         expires_in_days: int | None = DEFAULT_LIFETIME_DAYS,
         algorithm: str = "RS256",
     ) -> IssuedKey:
-        """Issue a key in ``session`` (a tenant session for ``tenant_id``)."""
-        lifetime = timedelta(days=expires_in_days) if expires_in_days else None
+        """Issue a key in ``session`` (a tenant session for ``tenant_id``). ``None`` is a
+        key without expiry (internal callers only); a lifetime must otherwise be positive,
+        so that ``0`` never reads as "forever"."""
+        if expires_in_days is not None and expires_in_days < 1:
+            raise ValueError("an API key lives at least one day")
+        lifetime = timedelta(days=expires_in_days) if expires_in_days is not None else None
 
         def issue(sync_session: Session) -> IssuedKey:
             return self.issue_sync(

@@ -91,6 +91,10 @@ async def revoke_api_key(
         return _describe(await revoke_key(session, key_id))
 
 
+MAX_LIFETIME_DAYS = 3650
+"""A key lives at most ten years; there is no "never expires" (0 used to mean it)."""
+
+
 @apikey_app.command("create")
 def apikey_create(
     tenant: Annotated[int, typer.Option(help="Tenant id (the PERSCOM ID).")],
@@ -100,7 +104,10 @@ def apikey_create(
     ],
     user: Annotated[int | None, typer.Option(help="User the key acts as (its `sub`).")] = None,
     expires_in: Annotated[
-        int | None, typer.Option("--expires-in", help="Lifetime in days (default 365).")
+        int | None,
+        typer.Option(
+            "--expires-in", min=1, max=MAX_LIFETIME_DAYS, help="Lifetime in days (default 365)."
+        ),
     ] = None,
     algorithm: Annotated[str, typer.Option(help="RS256 (default) or HS256.")] = "RS256",
 ) -> None:

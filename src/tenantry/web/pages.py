@@ -10,7 +10,13 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from tenantry.core.errors import RateLimited
+from tenantry.core.identity import service as identity
 from tenantry.core.identity import two_factor
+from tenantry.core.identity.email_change import (
+    CONFIRM_PATH,
+    confirm_email_change,
+    read_email_change,
+)
 from tenantry.core.tenancy import Tenant, tenant_session
 from tenantry.web.navigation import DEFAULT_LANDING, safe_next
 from tenantry.web.session import WebSession
@@ -102,9 +108,13 @@ async def login_submit(page: PageDep) -> Response:
     except RateLimited as exc:
         return await again(exc.message, 429, exc.headers)
     if accepted.needs_second_factor:
-        page.start_session(WebSession(accepted.tenant_id, accepted.user_id, "password"))
+        page.start_session(
+            WebSession(accepted.tenant_id, accepted.user_id, "password", accepted.session_version)
+        )
         return page.redirect("/login/two-factor?" + _next_query(target))
-    page.start_session(WebSession(accepted.tenant_id, accepted.user_id, "full"))
+    page.start_session(
+        WebSession(accepted.tenant_id, accepted.user_id, "full", accepted.session_version)
+    )
     return page.redirect(target)
 
 
@@ -144,7 +154,7 @@ async def second_factor_submit(page: PageDep) -> Response:
         return page.render(
             "second_factor.html", status=401, next=target, error="That code is not right."
         )
-    page.start_session(WebSession(session.tenant_id, session.user_id, "full"))
+    page.start_session(WebSession(session.tenant_id, session.user_id, "full", session.version))
     return page.redirect(target)
 
 
@@ -157,6 +167,9 @@ async def logout_form(page: PageDep) -> Response:
 async def logout(page: PageDep) -> Response:
     await page.form()
     tenant_id = page.session.tenant_id if page.session else None
+    if page.session is not None:  # signing out ends every copy of the session
+        async with tenant_session(page.platform.sessions, page.session.tenant_id) as session:
+            await identity.end_sessions(session, page.session.user_id)
     page.end_session()
     return page.redirect(page.login_url(DEFAULT_LANDING, tenant_id))
 
@@ -232,6 +245,7 @@ async def two_factor_confirm(page: PageDep) -> Response:
         )
     if codes is None:
         return await _two_factor_view(page, status=400, error="That code is not right.")
+    await _renew_session(page, user.tenant_id, user.user_id)
     return await _two_factor_view(page, recovery_codes=codes)
 
 
@@ -256,5 +270,48 @@ async def two_factor_disable(page: PageDep) -> Response:
     if ok:
         async with tenant_session(page.platform.sessions, user.tenant_id) as session:
             await two_factor.remove(session, user.user_id)
+        await _renew_session(page, user.tenant_id, user.user_id)
         return page.redirect("/settings/two-factor")
     return await _two_factor_view(page, status=400, error="That code is not right.")
+
+
+async def _renew_session(page: PageDep, tenant_id: int, user_id: int) -> None:
+    """After a second-factor change: end every other session, keep this browser signed in."""
+    async with tenant_session(page.platform.sessions, tenant_id) as session:
+        version = await identity.end_sessions(session, user_id)
+    page.start_session(WebSession(tenant_id, user_id, "full", version))
+
+
+def _stale_email_link(page: PageDep) -> Response:
+    return page.render(
+        "confirm_email.html",
+        status=400,
+        error="This link has expired or was already used.",
+        token="",
+        done=None,
+    )
+
+
+@router.get(CONFIRM_PATH)
+async def email_change_form(page: PageDep, token: str = "") -> Response:
+    """The link mailed to a new sign-in address shows a button: mail scanners that follow
+    links must not confirm on their own."""
+    change = read_email_change(page.platform.settings, token[:2000]) if token else None
+    if change is None:
+        return _stale_email_link(page)
+    return page.render("confirm_email.html", token=token, new_email=change.new_email, done=None)
+
+
+@router.post(CONFIRM_PATH)
+async def email_change_confirm(page: PageDep) -> Response:
+    form = await page.form()
+    change = read_email_change(page.platform.settings, form_text(form, "token", 2000))
+    if change is None or not await confirm_email_change(page.platform.sessions, change):
+        return _stale_email_link(page)
+    page.end_session()
+    return page.render(
+        "confirm_email.html",
+        token="",
+        done=page.login_url(DEFAULT_LANDING, change.tenant_id),
+        notice=f"Your sign-in email is now {change.new_email}.",
+    )

@@ -5,6 +5,11 @@ memory. It carries only who signed in, to which tenant, and how far: ``password`
 password was right but the TOTP step is still owed; ``full`` means signed in. Every request
 re-reads the user, so a disabled user or tenant is signed out at once.
 
+A stateless cookie cannot be forgotten by the server, so it carries the user's
+``session_version`` at issue; signing out, a new password or sign-in email and any
+second-factor change bump the version, and every older cookie (a copied one included) stops
+working at once.
+
 CSRF uses the double-submit pattern with a keyed check: a random value lives in its own
 HttpOnly cookie and every form carries ``HMAC(key, value)``; a cross-site page can neither
 read the cookie nor compute the HMAC.
@@ -51,6 +56,8 @@ class WebSession:
     tenant_id: int
     user_id: int
     stage: Stage
+    version: int = 0
+    """The user's ``session_version`` when the session was issued."""
 
 
 class SessionCodec:
@@ -60,7 +67,9 @@ class SessionCodec:
         self._serializer = URLSafeTimedSerializer(server_key, salt="tenantry.web.session")
 
     def dumps(self, session: WebSession) -> str:
-        return self._serializer.dumps([session.tenant_id, session.user_id, session.stage])
+        return self._serializer.dumps(
+            [session.tenant_id, session.user_id, session.stage, session.version]
+        )
 
     def loads(self, value: str | None) -> WebSession | None:
         if not value:
@@ -69,19 +78,19 @@ class SessionCodec:
             payload = self._serializer.loads(value, max_age=FULL_SESSION_SECONDS)
         except BadSignature:
             return None
-        if not (isinstance(payload, list) and len(payload) == 3):
+        if not (isinstance(payload, list) and len(payload) == 4):
             return None
-        tenant_id, user_id, stage = payload
-        if not (isinstance(tenant_id, int) and isinstance(user_id, int)):
+        tenant_id, user_id, stage, version = payload
+        if not all(type(part) is int for part in (tenant_id, user_id, version)):
             return None
         if stage == "password":
             try:  # the password stage expires much sooner than a full session
                 self._serializer.loads(value, max_age=PASSWORD_STAGE_SECONDS)
             except BadSignature:
                 return None
-            return WebSession(tenant_id, user_id, "password")
+            return WebSession(tenant_id, user_id, "password", version)
         if stage == "full":
-            return WebSession(tenant_id, user_id, "full")
+            return WebSession(tenant_id, user_id, "full", version)
         return None
 
 

@@ -57,6 +57,7 @@ class PasswordAccepted:
     tenant_id: int
     user_id: int
     needs_second_factor: bool
+    session_version: int = 0
 
 
 @dataclass(frozen=True)
@@ -128,7 +129,7 @@ async def sign_in(
                     await platform.limiter.clear(
                         limits.per_account, "web-sign-in-account", *account_key
                     )
-                    return PasswordAccepted(tenant_id, user.id, needs)
+                    return PasswordAccepted(tenant_id, user.id, needs, user.session_version)
     if not checked:
         verify_password(password, None)  # same cost whether or not the organisation exists
     raise SignInFailed
@@ -158,14 +159,17 @@ async def check_second_factor(
     return ok
 
 
-async def load_signed_in(platform: Platform, tenant_id: int, user_id: int) -> SignedInUser | None:
-    """The signed-in user, or ``None`` when the user or the tenant is gone or disabled."""
+async def load_signed_in(
+    platform: Platform, tenant_id: int, user_id: int, session_version: int
+) -> SignedInUser | None:
+    """The signed-in user, or ``None`` when the user or the tenant is gone or disabled, or
+    the session was ended (its version is no longer the user's)."""
     async with tenant_session(platform.sessions, tenant_id) as session:
-        return await signed_in_from(session, tenant_id, user_id)
+        return await signed_in_from(session, tenant_id, user_id, session_version)
 
 
 async def signed_in_from(
-    session: AsyncSession, tenant_id: int, user_id: int
+    session: AsyncSession, tenant_id: int, user_id: int, session_version: int
 ) -> SignedInUser | None:
     row = (
         await session.execute(
@@ -177,7 +181,7 @@ async def signed_in_from(
     if row is None:
         return None
     user, tenant = row
-    if not (user.active and tenant.active):
+    if not (user.active and tenant.active) or user.session_version != session_version:
         return None
     return SignedInUser(
         tenant_id=tenant_id,

@@ -144,7 +144,10 @@ class Page:
             self._user_loaded = True
             if self.session is not None and self.session.stage == "full":
                 self._user = await load_signed_in(
-                    self.platform, self.session.tenant_id, self.session.user_id
+                    self.platform,
+                    self.session.tenant_id,
+                    self.session.user_id,
+                    self.session.version,
                 )
         return self._user
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Index, String, UniqueConstraint, text
+from sqlalchemy import Boolean, Index, Integer, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantOwned, TenantScoped, Timestamped, tenant_fk
@@ -23,6 +23,9 @@ class User(TenantOwned, Base):
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     email_verified_at: Mapped[datetime | None] = mapped_column(default=None)
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    session_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Web sessions carry the version they were issued at; bumping it (sign-out, a new
+    password or email, a second-factor change) ends every copy of every session at once."""
 
 
 class Role(TenantOwned, Base):

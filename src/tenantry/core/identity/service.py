@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from email_validator import EmailNotValidError, validate_email
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core.errors import Conflict, FieldError, NotFound, ValidationFailed
@@ -136,3 +136,17 @@ def _require_tenant(session: AsyncSession) -> int:
     if tenant_id is None:
         raise RuntimeError("this operation needs a tenant-scoped session")
     return tenant_id
+
+
+async def end_sessions(session: AsyncSession, user_id: int) -> int:
+    """Bump the user's session version (ending every web session issued before); returns
+    the new version, for the browser that asked to carry on with."""
+    tenant_id = _require_tenant(session)
+    bumped = await session.scalar(
+        update(User)
+        .where(User.tenant_id == tenant_id, User.id == user_id)
+        .values(session_version=User.session_version + 1)
+        .returning(User.session_version)
+        .execution_options(synchronize_session=False)
+    )
+    return int(bumped or 0)

@@ -77,6 +77,9 @@ class OAuthCode(TenantOwned, Base):
     redirect_uri: Mapped[str | None] = mapped_column(String(2000), default=None)
     expires_at: Mapped[datetime] = mapped_column()
     used_at: Mapped[datetime | None] = mapped_column(default=None)
+    code_challenge: Mapped[str | None] = mapped_column(String(128), default=None)
+    """The PKCE challenge (S256) the code was requested with; the token request must
+    then carry its verifier."""
 
 
 class OAuthToken(TenantOwned, Base):

@@ -8,7 +8,9 @@ differs from the RFC defaults:
 - the client id is typed (``client:123``) and so contains a colon: HTTP Basic credentials
   are split on the *last* colon, with or without Base64 padding, id with or without prefix;
 - refresh tokens rotate, and a refresh is allowed up to 14 days after the token expired;
-- a reused code is refused and revokes the tokens it produced.
+- a reused code is refused and revokes the tokens it produced;
+- PKCE (S256) when the client sends a challenge, and the redirect URI bound to the code even
+  when the request left it out (``tenantry.core.oauth.grants``).
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ from __future__ import annotations
 from typing import Any
 
 from authlib.oauth2.rfc6749.errors import InvalidRequestError
-from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
+from authlib.oauth2.rfc6749.grants import RefreshTokenGrant
 
 from tenantry.core.oauth.basic import client_id_from_request, parse_basic_credentials
+from tenantry.core.oauth.grants import BoundRedirectCodeGrant, S256CodeChallenge
 from tenantry.core.oauth.owner import UserRef
 from tenantry.core.oauth.request import OAuthRequest
 from tenantry.core.oauth.server import TOKEN_AUTH_METHODS, StarletteAuthorizationServer
@@ -38,7 +41,7 @@ __all__ = [
 ]
 
 
-class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
+class CodeGrant(BoundRedirectCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
     server: PercolateAuthorizationServer
 
@@ -52,7 +55,11 @@ class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
 
     def save_authorization_code(self, code: str, request: OAuthRequest) -> None:
         self.server.store.save_code(
-            code, request.client, request.user, request.payload.redirect_uri
+            code,
+            request.client,
+            request.user,
+            request.payload.redirect_uri,
+            request.payload.data.get("code_challenge") or None,
         )
 
     def query_authorization_code(self, code: str, client: ClientRef) -> CodeRef | None:
@@ -87,7 +94,7 @@ class PercolateAuthorizationServer(StarletteAuthorizationServer):
         super().__init__()
         self.store = store
         self.register_token_generator("default", self._generate_token)
-        self.register_grant(CodeGrant)
+        self.register_grant(CodeGrant, [S256CodeChallenge()])
         self.register_grant(RefreshGrant)
 
     @staticmethod

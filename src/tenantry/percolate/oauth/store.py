@@ -27,6 +27,7 @@ from tenantry.core.base import utcnow
 from tenantry.core.identity.models import User
 from tenantry.core.ids import allocate_ids
 from tenantry.core.oauth.owner import UserRef
+from tenantry.core.oauth.rotation import claim_once
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.sealing import SealBroken, SecretBox
 from tenantry.core.tenancy import Tenant, tenant_of
@@ -124,6 +125,14 @@ class CodeRef(AuthorizationCodeMixin):  # type: ignore[misc]
     def get_scope(self) -> str:
         return ""
 
+    @property
+    def code_challenge(self) -> str | None:
+        return self.row.code_challenge
+
+    @property
+    def code_challenge_method(self) -> str | None:
+        return "S256" if self.row.code_challenge else None
+
 
 class TokenRef(TokenMixin):  # type: ignore[misc]
     def __init__(self, row: OAuthToken) -> None:
@@ -188,7 +197,12 @@ class OAuthStore:
         return UserRef(tenant_id, user_id)
 
     def save_code(
-        self, code: str, client: ClientRef, user: UserRef, redirect_uri: str | None
+        self,
+        code: str,
+        client: ClientRef,
+        user: UserRef,
+        redirect_uri: str | None,
+        code_challenge: str | None = None,
     ) -> None:
         self.session.add(
             OAuthCode(
@@ -196,6 +210,7 @@ class OAuthStore:
                 client_id=client.id,
                 user_id=user.user_id,
                 redirect_uri=redirect_uri,
+                code_challenge=code_challenge,
                 expires_at=utcnow() + timedelta(seconds=CODE_SECONDS),
             )
         )
@@ -259,10 +274,13 @@ class OAuthStore:
         turn ``values`` into Percolate's token response, in place (Authlib returns it)."""
         now = utcnow()
         grant = self._locked_grant(user.user_id, client.id)
-        if replaces is not None:
-            self.session.refresh(replaces)  # re-read under the grant lock
-            if replaces.disabled_at is not None:
-                raise InvalidGrantError("The refresh token has already been used.")
+        if replaces is not None and not claim_once(
+            self.session,
+            replaces,
+            OAuthToken.disabled_at,
+            {"disabled_at": now, "disabled_reason": "superseded"},
+        ):
+            raise InvalidGrantError("The refresh token has already been used.")
         self.session.execute(
             update(OAuthToken)
             .where(

@@ -13,6 +13,7 @@ from tenantry.core.platform import PlatformDep
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.api.auth import PrincipalDep
 from tenantry.percolate.api.fields import row_of
+from tenantry.percolate.api.schemas import error_responses
 from tenantry.percolate.user.declaration import RESOURCE as USERS
 
 router = APIRouter(prefix="/api/v5", tags=["user"])
@@ -26,7 +27,14 @@ def present_user(user: User) -> dict[str, Any]:
     return USERS.present(row_of(user, USERS.columns), None)
 
 
-@router.get("/me", operation_id="getMe", summary="The user the credentials act for")
+@router.get(
+    "/me",
+    operation_id="getMe",
+    summary="The user the credentials act for",
+    responses={
+        status: response for status, response in error_responses().items() if status in (401, 429)
+    },
+)
 @router.get("/me/", include_in_schema=False)
 async def me(principal: PrincipalDep, platform: PlatformDep) -> JSONResponse:
     async with tenant_session(platform.sessions, principal.tenant_id) as session:

@@ -6,7 +6,8 @@ is a job enqueued in the same transaction as the look-up (core mail outbox).
 
 The link carries a signed token (tenant, user, and a fingerprint of the current password
 hash) valid for an hour. Setting a password changes the hash, so a token works once, and
-any older token dies with it; nothing needs to be stored.
+any older token dies with it; nothing needs to be stored. The new password also ends every
+web session of the user (``User.session_version``).
 """
 
 from __future__ import annotations
@@ -179,4 +180,5 @@ async def set_password(platform: Platform, token: str, password: str) -> bool:
         if user is None or not user.active or _fingerprint(user.password_hash) != print_:
             return False
         user.password_hash = hash_password(password)
+        user.session_version += 1  # a new password signs out every browser
     return True

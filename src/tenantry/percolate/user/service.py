@@ -4,6 +4,10 @@ A caller reads (``user:read``), changes (``user:update``) or disables (``user:de
 users who hold a role in a scope where it holds that capability, or every user when it holds
 it account-wide; everyone reads and edits their own profile. Creating a user needs
 ``user:create`` in the scope of the ``user_role`` sent along (or account-wide without one).
+
+A new ``email`` is the sign-in address, so it is not set directly: the new address gets a
+confirmation link and the old one a notice (``tenantry.core.identity.email_change``); the
+answer shows the email unchanged until the link is followed.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from sqlalchemy import func, select
 
 from tenantry.core.errors import Conflict, FieldError
 from tenantry.core.identity import service as identity
+from tenantry.core.identity.email_change import request_email_change
 from tenantry.core.identity.models import User
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context, forbidden
@@ -96,7 +101,7 @@ async def update_user(ctx: V5Context, key: int, body: UserUpdate) -> None:
                 raise Conflict(
                     "A user with this email already exists.", [FieldError("email", "taken", email)]
                 )
-            user.email = email
+            await request_email_change(ctx.session, ctx.platform.settings, user, email)
     if body.name is not None:
         name = body.name.strip()
         if not name:

@@ -2,7 +2,9 @@
 implicit and password grants).
 
 - ``authorization_code``, with PKCE when the client sends a challenge (optional);
-  ``state`` is required; a reused code is refused and revokes what it issued;
+  ``state`` is required; a reused code is refused and revokes what it issued; a code
+  requested without ``redirect_uri`` is bound to the client's default
+  (``tenantry.core.oauth.grants``);
 - ``refresh_token`` rotates: the old refresh token and its access token are revoked;
 - ``client_credentials``: a machine token without a user;
 - the revocation endpoint (RFC 7009) takes an access or a refresh token.
@@ -12,15 +14,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from authlib.oauth2.rfc6749.errors import InvalidRequestError, InvalidScopeError
-from authlib.oauth2.rfc6749.grants import (
-    AuthorizationCodeGrant,
-    ClientCredentialsGrant,
-    RefreshTokenGrant,
+from authlib.oauth2.rfc6749.errors import (
+    InvalidGrantError,
+    InvalidRequestError,
+    InvalidScopeError,
 )
+from authlib.oauth2.rfc6749.grants import ClientCredentialsGrant, RefreshTokenGrant
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 
+from tenantry.core.oauth.grants import BoundRedirectCodeGrant
 from tenantry.core.oauth.owner import UserRef
 from tenantry.core.oauth.request import OAuthRequest
 from tenantry.core.oauth.server import TOKEN_AUTH_METHODS, StarletteAuthorizationServer
@@ -31,7 +34,7 @@ MAX_NONCE = 255
 __all__ = ["PerscomAuthorizationServer"]
 
 
-class CodeGrant(AuthorizationCodeGrant):  # type: ignore[misc]
+class CodeGrant(BoundRedirectCodeGrant):
     TOKEN_ENDPOINT_AUTH_METHODS = TOKEN_AUTH_METHODS
     server: PerscomAuthorizationServer
 
@@ -129,6 +132,8 @@ class PerscomAuthorizationServer(StarletteAuthorizationServer):
     def save_token(self, token: dict[str, Any], request: OAuthRequest) -> None:
         code: CodeRef | None = request.authorization_code
         refreshed: TokenRef | None = request.refresh_token
+        if refreshed is not None and not self.store.claim_refresh(refreshed.row):
+            raise InvalidGrantError("The refresh token has already been used.")
         self.store.record(
             token,
             client=request.client,

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from tenantry.core.base import utcnow
 from tenantry.core.identity.models import User
 from tenantry.core.oauth.owner import UserRef
+from tenantry.core.oauth.rotation import claim_once
 from tenantry.core.resources.scoped import of_tenant, same_tenant
 from tenantry.core.sealing import SealBroken, SecretBox
 from tenantry.core.tenancy import Tenant, tenant_of
@@ -262,6 +263,11 @@ class OAuthStore:
             .values(revoked_at=when)
         )
         self.session.flush()
+
+    def claim_refresh(self, row: OAuthToken) -> bool:
+        """Revoke the refresh token being rotated, once: ``False`` when a concurrent refresh
+        claimed it first (``tenantry.core.oauth.rotation``)."""
+        return claim_once(self.session, row, OAuthToken.revoked_at, {"revoked_at": utcnow()})
 
     def refreshable(self, refresh_token: str, client: ClientRef) -> TokenRef | None:
         """The live token behind ``refresh_token`` when ``client`` owns it."""

@@ -17,11 +17,12 @@ from sqlalchemy import JSON, BigInteger, Boolean, ColumnElement, Index, String, 
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenantry.core.base import Base, TenantScoped, tenant_fk, utcnow
-from tenantry.core.errors import FieldError, ValidationFailed
+from tenantry.core.errors import FieldError, Forbidden, ValidationFailed
+from tenantry.core.identity.guard import holds_platform_roles
 from tenantry.core.identity.models import User
 from tenantry.core.identity.service import normalize_email
 from tenantry.core.resources.scoped import of_tenant, same_tenant
-from tenantry.perscom.engine.context import Call
+from tenantry.perscom.engine.context import FORBIDDEN, Call
 from tenantry.perscom.engine.declaration import (
     BelongsTo,
     BelongsToMany,
@@ -110,7 +111,12 @@ _RANKS = Rank.__table__
 
 class UserRules(ResourceRules):
     """E-mails are valid and unique per tenant; rank and assignment changes are dated;
-    the values of the fields attached to a user are checked against those fields."""
+    the values of the fields attached to a user are checked against those fields.
+
+    A user holding platform roles (an administrator, a Percolate role) is protected: a
+    PERSCOM key may edit their roster columns but neither change their sign-in email nor
+    delete them (``tenantry.core.identity.guard``).
+    """
 
     async def custom_input(
         self,
@@ -155,6 +161,14 @@ class UserRules(ResourceRules):
 
     async def before_update(self, call: Call, row_id: int, values: dict[str, Any]) -> None:
         await self._email(call, values, row_id)
+        if "email" in values:
+            email_now = await call.conn.scalar(
+                select(User.email).where(of_tenant(User, call.tenant_id), User.id == row_id)
+            )
+            if values["email"] != email_now and await holds_platform_roles(
+                call.conn, call.tenant_id, row_id
+            ):
+                raise Forbidden(FORBIDDEN)
         if "files" in values:
             before = await call.conn.scalar(
                 select(UserProfile.files).where(
@@ -185,6 +199,8 @@ class UserRules(ResourceRules):
             values.setdefault("notes_updated_at", now)
 
     async def before_delete(self, call: Call, row_id: int) -> None:
+        if await holds_platform_roles(call.conn, call.tenant_id, row_id):
+            raise Forbidden(FORBIDDEN)
         files = await call.conn.scalar(
             select(UserProfile.files).where(
                 same_tenant(UserProfile, call), UserProfile.user_id == row_id
