@@ -62,6 +62,8 @@ class ScenarioResult:
     tenantry: SideResult | None = None
     floor: SideResult | None = None
     profile: dict[str, Path] = field(default_factory=dict)
+    spread: tuple[int, int] = (1, 1)
+    """(tenants, credentials) the load was spread over."""
 
     @property
     def ratio(self) -> float | None:
@@ -221,6 +223,13 @@ def render(info: RunInfo, results: list[ScenarioResult], output: Path) -> str:
         lines += [f"### `{s.name}`: {s.title}", ""]
         lines.append(f"`{s.method} {s.path}` (floor: `{s.method} {s.floor_path}`)")
         lines.append("")
+        tenants, credentials = r.spread
+        if credentials > 1:
+            lines.append(
+                f"Load spread over {tenants} tenant(s) and {credentials} credentials"
+                " (the wrk script cycles through them, the floor gets the same spread)."
+            )
+            lines.append("")
         if r.status != MEASURED:
             lines.append(f"Tenantry: **{r.status}**: {r.reason}")
             lines.append("")
