@@ -694,8 +694,8 @@ async def post_show(request: Request) -> Response:
             r[0]
             for r in await conn.fetch(
                 "SELECT s.id FROM percolate_schemas s WHERE s.tenant_id = $1 AND s.id = ANY($2)"
-                " AND EXISTS (SELECT 1 FROM percolate_posts p WHERE p.tenant_id = s.tenant_id"
-                " AND p.schema_id = s.id)",
+                " AND (SELECT 1 FROM percolate_posts p WHERE p.tenant_id = s.tenant_id"
+                " AND p.schema_id = s.id LIMIT 1) IS NOT NULL",
                 tenant,
                 [s["id"] for s in schemas],
             )
