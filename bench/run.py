@@ -330,6 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = server_env(SERVER_ENV_EXTRA)
     servers: list[ManagedProcess] = []
     results: list[ScenarioResult] = []
+    rss: float | None = None
     try:
         t_port = free_port()
         f_port = next(p for p in (free_port() for _ in range(20)) if p != t_port)
@@ -357,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     results.append(ScenarioResult(scenario, FAILED, str(exc)))
             if results[-1].status == FAILED:
                 console.print(f"  [red]{scenario.name} failed: {results[-1].reason}[/]")
+        rss = servers[0].rss_mib()
     finally:
         for server in reversed(servers):
             server.stop()
@@ -376,11 +378,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         phases=watch.phases,
         logs=[s.log_path for s in servers],
         load_before=load_before,
+        tenantry_rss_mib=rss,
     )
     report.write(info, results, output)
     if output.resolve() == RESULTS_PATH.resolve():
         report.append_history(HISTORY_PATH, info, results)
     _print_summary(console, results)
+    if rss is not None:
+        console.print(f"tenantry serve resident memory after the last scenario: {rss:.0f} MiB")
     console.print(f"results written to {output}")
     return 1 if any(r.status == FAILED for r in results) else 0
 
