@@ -42,6 +42,7 @@ class Slot:
     index: int
     tenant_id: int
     user_id: int
+    spread: str = "tenants"
 
 
 @dataclass
@@ -66,13 +67,23 @@ class ProvisionContext:
         ``tenants``: ``SPREAD`` tenants (every other one, from the bench tenant on, so the
         bench tenant is among them), each read with its own credential and its own user
         half-way down its list. ``credentials``: the bench tenant only (the data the scenario
-        reads exists there alone) but ``SPREAD`` distinct credentials. ``single``: one request
-        (no tenant, no credential).
+        reads exists there alone: Percolate's tree and posts, PERSCOM's records, roster and
+        newsfeed) but ``SPREAD`` distinct credentials and users. ``single``: one request (no
+        tenant, no credential).
         """
         if spread == "single":
-            return [Slot(0, self.tenant_id, self.user_id)]
+            return [Slot(0, self.tenant_id, self.user_id, spread)]
         if spread == "credentials":
-            return [Slot(i, self.tenant_id, self.user_id) for i in range(SPREAD)]
+            users = self.dataset.users_in_tenant(self.tenant_id)
+            return [
+                Slot(
+                    i,
+                    self.tenant_id,
+                    self.dataset.user_id(self.tenant_id, (users // 2 + 7 * i) % users),
+                    spread,
+                )
+                for i in range(SPREAD)
+            ]
         if spread != "tenants":
             raise ValueError(f"unknown spread {spread!r}")
         ids = self.dataset.tenant_ids
@@ -87,7 +98,7 @@ class ProvisionContext:
             if len(picked) == count:
                 break
         return [
-            Slot(i, t, self.dataset.user_id(t, self.dataset.users_in_tenant(t) // 2))
+            Slot(i, t, self.dataset.user_id(t, self.dataset.users_in_tenant(t) // 2), spread)
             for i, t in enumerate(picked)
         ]
 
@@ -189,15 +200,17 @@ def _provisioned(
     return str(made[index % len(made)])
 
 
-def _perscom_keys(ctx: ProvisionContext) -> list[str]:
-    """One read-scoped API key per tenant of the spread."""
-    tenants = ",".join(str(slot.tenant_id) for slot in ctx.slots("tenants"))
+def _perscom_keys(ctx: ProvisionContext, spread: str) -> list[str]:
+    """One read-scoped API key per slot of the spread, in its slot's tenant."""
+    tenants = ",".join(str(slot.tenant_id) for slot in ctx.slots(spread))
     return ctx.provision("perscom-keys", "--tenants", tenants, "--scopes", PERSCOM_SCOPES)
 
 
 def perscom_api_key(ctx: ProvisionContext, slot: Slot) -> Headers:
     """The slot tenant's own PERSCOM API key (read scopes), with its ``X-Perscom-Id``."""
-    key = _provisioned(ctx, "perscom_keys", lambda: _perscom_keys(ctx), slot.index)
+    key = _provisioned(
+        ctx, f"perscom_keys_{slot.spread}", lambda: _perscom_keys(ctx, slot.spread), slot.index
+    )
     return {
         "Authorization": f"Bearer {key}",
         "X-Perscom-Id": str(slot.tenant_id),
@@ -358,6 +371,7 @@ SCENARIOS: list[Scenario] = [
         credentials=perscom_api_key,
         floor_headers=perscom_tenant_header,
         target=Target(0.50),
+        spread="credentials",
     ),
     Scenario(
         name="records-user",
@@ -368,6 +382,7 @@ SCENARIOS: list[Scenario] = [
         credentials=perscom_api_key,
         floor_headers=perscom_tenant_header,
         target=Target(0.50),
+        spread="credentials",
     ),
     Scenario(
         name="newsfeed",
@@ -378,6 +393,7 @@ SCENARIOS: list[Scenario] = [
         credentials=perscom_api_key,
         floor_headers=perscom_tenant_header,
         target=Target(0.40),
+        spread="credentials",
     ),
     Scenario(
         name="roster-automatic",
@@ -388,6 +404,7 @@ SCENARIOS: list[Scenario] = [
         credentials=perscom_api_key,
         floor_headers=perscom_tenant_header,
         target=Target(0.40),
+        spread="credentials",
     ),
     Scenario(
         name="user-roles-scope-tree",

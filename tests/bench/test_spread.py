@@ -40,11 +40,14 @@ def test_a_small_data_set_spreads_over_every_tenant_it_has() -> None:
     assert sorted(s.tenant_id for s in slots) == [1, 2, 3]
 
 
-def test_a_credential_spread_keeps_the_tenant_and_varies_the_post() -> None:
+def test_a_credential_spread_keeps_the_tenant_and_varies_the_user_and_post() -> None:
     ctx = _context()
     slots = ctx.slots("credentials")
     assert len(slots) == SPREAD
     assert {s.tenant_id for s in slots} == {ctx.tenant_id}
+    assert len({s.user_id for s in slots}) == SPREAD
+    position = ctx.dataset.tenant_ids.index(ctx.tenant_id)
+    assert all((s.user_id - 1000) % 100 == position for s in slots)
     posts = {ctx.variables(s)["post_id"] for s in slots}
     assert len(posts) == SPREAD
     assert all(500_000 <= p < 510_000 for p in posts)
@@ -56,6 +59,8 @@ def test_every_scenario_with_credentials_is_spread() -> None:
             assert scenario.spread == "single"
         else:
             assert scenario.spread in {"tenants", "credentials"}, scenario.name
+    users = {s.name: s.spread for s in SCENARIOS if s.name.startswith("users-")}
+    assert set(users.values()) == {"tenants"}  # every tenant holds users
 
 
 def test_the_floor_gets_the_same_tenants() -> None:
