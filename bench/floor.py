@@ -655,6 +655,82 @@ async def posts_index(request: Request) -> Response:
     )
 
 
+SCHEMA_SQL = (
+    "SELECT s.id, s.scope_id, s.status, s.type, v.name, s.slug, v.definition,"
+    " s.limit_resource_types, s.version, s.ext, s.created_at, s.updated_at"
+    " FROM percolate_schemas s JOIN percolate_schema_versions v ON v.tenant_id = s.tenant_id"
+    " AND v.schema_id = s.id AND v.version = s.version"
+    " WHERE s.tenant_id = $1 AND s.id = ANY($2)"
+)
+
+
+async def post_show(request: Request) -> Response:
+    """``GET /api/v5/post/{id}?include=schema_id``: the post, its scope's kind, its schema
+    (current version joined) and whether the schema is in use, as the face reads them."""
+    state = _state(request)
+    tenant = _tenant(request)
+    if tenant is None:
+        return error(401, "Unauthenticated.")
+    raw = request.path_params["post_id"].removeprefix("post:")
+    if not raw.isdigit():
+        return error(400, "Bad post id.")
+    async with state.pool.acquire() as conn:
+        record = await conn.fetchrow(
+            f"SELECT {POST_COLUMNS} FROM percolate_posts WHERE tenant_id = $1 AND id = $2",
+            tenant,
+            int(raw),
+        )
+        if record is None:
+            return error(404, "Not found.")
+        kinds = dict(
+            await conn.fetch(
+                "SELECT id, kind FROM scopes WHERE tenant_id = $1 AND id = ANY($2)",
+                tenant,
+                [record["scope_id"]],
+            )
+        )
+        schemas = await conn.fetch(SCHEMA_SQL, tenant, [record["schema_id"]])
+        used = {
+            r[0]
+            for r in await conn.fetch(
+                "SELECT s.id FROM percolate_schemas s WHERE s.tenant_id = $1 AND s.id = ANY($2)"
+                " AND (SELECT 1 FROM percolate_posts p WHERE p.tenant_id = s.tenant_id"
+                " AND p.schema_id = s.id LIMIT 1) IS NOT NULL",
+                tenant,
+                [s["id"] for s in schemas],
+            )
+        }
+    included = []
+    for schema in schemas:
+        definition = orjson.loads(schema["definition"])
+        key, version = schema["id"], schema["version"]
+        included.append(
+            {
+                "id": f"schema:{key}",
+                "scope_id": f"scope:{schema['scope_id']}" if schema["scope_id"] else None,
+                "status": schema["status"],
+                "type": schema["type"],
+                "name": schema["name"],
+                "slug": schema["slug"],
+                "fields": definition.get("fields", []),
+                "fieldsets": definition.get("fieldsets", []),
+                "plugins": definition.get("plugins", []),
+                "limit_resource_types": orjson.loads(schema["limit_resource_types"]),
+                "in_use": key in used,
+                "version": {
+                    "version_id": f"schema:{key}_{version}",
+                    "provenance_id": f"schema:{key}",
+                    "latest_version_id": f"schema:{key}_{version}",
+                    "previous_version_id": f"schema:{key}_{version - 1}" if version > 1 else None,
+                },
+                "ext": orjson.loads(schema["ext"]) or None,
+                "created_at": schema["created_at"],
+                "updated_at": schema["updated_at"],
+            }
+        )
+    return json_response({"data": _post(record, kinds), "include": {"schema": included}})
+
+
 class BadFilter(ValueError):
     pass
 
@@ -959,6 +1035,7 @@ def create_app(
             Route("/v1/roster", roster_index),
             Route("/api/v5/user_role/", user_roles_index),
             Route("/api/v5/post/", posts_index),
+            Route("/api/v5/post/{post_id}", post_show),
         ],
         lifespan=lifespan,
     )

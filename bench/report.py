@@ -62,6 +62,8 @@ class ScenarioResult:
     tenantry: SideResult | None = None
     floor: SideResult | None = None
     profile: dict[str, Path] = field(default_factory=dict)
+    spread: tuple[int, int] = (1, 1)
+    """(tenants, credentials) the load was spread over."""
 
     @property
     def ratio(self) -> float | None:
@@ -100,6 +102,8 @@ class RunInfo:
     phases: list[tuple[str, float]]
     logs: list[Path]
     load_before: str
+    tenantry_rss_mib: float | None = None
+    """Resident memory of ``tenantry serve`` after the last scenario (the issue's 300 MB)."""
 
 
 def check_targets(results: list[ScenarioResult]) -> list[TargetCheck]:
@@ -181,7 +185,12 @@ def render(info: RunInfo, results: list[ScenarioResult], output: Path) -> str:
         + ("reused from an earlier run." if info.dataset_reused else "built in this run."),
         f"- Tenantry at commit `{m.commit}`: one `tenantry serve` process (uvicorn, uvloop, "
         f"httptools), SQLAlchemy pool {info.pool_size} (+{info.pool_size} overflow), connected "
-        "as the app role so row-level security applies.",
+        "as the app role so row-level security applies."
+        + (
+            f" Resident memory after the last scenario: {info.tenantry_rss_mib:.0f} MiB."
+            if info.tenantry_rss_mib is not None
+            else ""
+        ),
         f"- Floor: `bench/floor.py`, one uvicorn process (uvloop, httptools), bare Starlette + "
         f"asyncpg pool of {info.pool_size} + orjson, same SQL shape, no auth beyond reading the "
         "tenant, no RLS.",
@@ -221,6 +230,13 @@ def render(info: RunInfo, results: list[ScenarioResult], output: Path) -> str:
         lines += [f"### `{s.name}`: {s.title}", ""]
         lines.append(f"`{s.method} {s.path}` (floor: `{s.method} {s.floor_path}`)")
         lines.append("")
+        tenants, credentials = r.spread
+        if credentials > 1:
+            lines.append(
+                f"Load spread over {tenants} tenant(s) and {credentials} credentials"
+                " (the wrk script cycles through them, the floor gets the same spread)."
+            )
+            lines.append("")
         if r.status != MEASURED:
             lines.append(f"Tenantry: **{r.status}**: {r.reason}")
             lines.append("")

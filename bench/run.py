@@ -144,65 +144,86 @@ class Bench:
     def measure(self, scenario: Scenario, ctx: ProvisionContext) -> ScenarioResult:
         name = scenario.name
         result = ScenarioResult(scenario, MEASURED)
+        slots = ctx.slots(scenario.spread)
         paths = {
-            "Tenantry": scenario.render(scenario.path, ctx),
-            "floor": scenario.render(scenario.floor_path, ctx),
+            "Tenantry": [scenario.render(scenario.path, ctx, slot) for slot in slots],
+            "floor": [scenario.render(scenario.floor_path, ctx, slot) for slot in slots],
         }
         body = scenario.body_bytes(ctx)
-        headers: dict[str, dict[str, str]] = {"floor": scenario.floor_headers(ctx)}
+        headers: dict[str, list[dict[str, str]]] = {
+            "floor": [scenario.floor_headers(ctx, slot) for slot in slots]
+        }
         try:
-            headers["Tenantry"] = scenario.credentials(ctx)
+            headers["Tenantry"] = [scenario.credentials(ctx, slot) for slot in slots]
         except Unavailable as exc:
             result.status, result.reason = UNAVAILABLE, str(exc)
 
-        floor_answer = request(
-            self.sides["floor"][1], scenario.method, paths["floor"], headers["floor"], body
-        )
-        if floor_answer.status != 200:
-            result.status = FAILED
-            result.reason = f"floor answered {floor_answer.status}: {floor_answer.body[:200]!r}"
-            return result
+        # Every request of the spread is probed once: a tenant or credential that fails shows
+        # up here, not as a non-2xx count in the middle of a run.
+        for index in range(len(slots)):
+            floor_answer = request(
+                self.sides["floor"][1],
+                scenario.method,
+                paths["floor"][index],
+                headers["floor"][index],
+                body,
+            )
+            if floor_answer.status != 200:
+                result.status = FAILED
+                result.reason = (
+                    f"floor answered {floor_answer.status} to {paths['floor'][index]}: "
+                    f"{floor_answer.body[:200]!r}"
+                )
+                return result
         result.floor = SideResult(body_bytes=len(floor_answer.body))
         active = ["floor"]
         if result.status == MEASURED:
-            answer = request(
-                self.sides["Tenantry"][1],
-                scenario.method,
-                paths["Tenantry"],
-                headers["Tenantry"],
-                body,
-            )
-            if answer.status in NOT_THERE:
+            for index in range(len(slots)):
+                answer = request(
+                    self.sides["Tenantry"][1],
+                    scenario.method,
+                    paths["Tenantry"][index],
+                    headers["Tenantry"][index],
+                    body,
+                )
+                if answer.status != 200:
+                    break
+            if answer.status in NOT_THERE and index == 0:
                 result.status = UNAVAILABLE
                 result.reason = (
                     f"Tenantry answered {answer.status} to `{scenario.method} "
-                    f"{paths['Tenantry']}`: {answer.body[:160].decode(errors='replace')}"
+                    f"{paths['Tenantry'][0]}`: {answer.body[:160].decode(errors='replace')}"
                 )
             elif answer.status != 200:
                 result.status = FAILED
-                result.reason = f"Tenantry answered {answer.status}: {answer.body[:300]!r}"
+                result.reason = (
+                    f"Tenantry answered {answer.status} to {paths['Tenantry'][index]}: "
+                    f"{answer.body[:300]!r}"
+                )
                 return result
             else:
                 result.tenantry = SideResult(body_bytes=len(answer.body))
                 active = ["Tenantry", "floor"]
         if result.status == UNAVAILABLE:
             self.console.print(f"  [yellow]{name}: {result.reason}[/] (measuring the floor only)")
+        result.spread = (len({s.tenant_id for s in slots}), len(slots))
 
         scripts = {
             side: wrk.write_script(
                 WORK_DIR / "wrk" / f"{name}-{side.lower()}.lua",
                 scenario.method,
-                headers[side],
+                list(zip(paths[side], headers[side], strict=True)),
                 body,
             )
             for side in active
         }
+        base = {side: paths[side][0] for side in active}
         if self.args.warmup > 0:
             for side in active:
-                self._load(side, paths[side], scripts[side], self.args.warmup)
+                self._load(side, base[side], scripts[side], self.args.warmup)
         for number in range(self.args.runs):
             for side in active:
-                outcome, cpu = self._load(side, paths[side], scripts[side], self.args.duration)
+                outcome, cpu = self._load(side, base[side], scripts[side], self.args.duration)
                 target = result.tenantry if side == "Tenantry" else result.floor
                 assert target is not None
                 target.runs.append(outcome)
@@ -214,7 +235,7 @@ class Bench:
                     f"p99 {outcome.p99_ms:6.2f} ms  cpu {cpu:4.0f}%{flag}"
                 )
         if name in self.args.profile and "Tenantry" in active:
-            result.profile = self.profile(scenario, paths["Tenantry"], scripts["Tenantry"])
+            result.profile = self.profile(scenario, base["Tenantry"], scripts["Tenantry"])
         return result
 
     def profile(self, scenario: Scenario, path: str, script: Path) -> dict[str, Path]:
@@ -309,6 +330,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     env = server_env(SERVER_ENV_EXTRA)
     servers: list[ManagedProcess] = []
     results: list[ScenarioResult] = []
+    rss: float | None = None
     try:
         t_port = free_port()
         f_port = next(p for p in (free_port() for _ in range(20)) if p != t_port)
@@ -336,6 +358,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                     results.append(ScenarioResult(scenario, FAILED, str(exc)))
             if results[-1].status == FAILED:
                 console.print(f"  [red]{scenario.name} failed: {results[-1].reason}[/]")
+        rss = servers[0].rss_mib()
     finally:
         for server in reversed(servers):
             server.stop()
@@ -355,11 +378,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         phases=watch.phases,
         logs=[s.log_path for s in servers],
         load_before=load_before,
+        tenantry_rss_mib=rss,
     )
     report.write(info, results, output)
     if output.resolve() == RESULTS_PATH.resolve():
         report.append_history(HISTORY_PATH, info, results)
     _print_summary(console, results)
+    if rss is not None:
+        console.print(f"tenantry serve resident memory after the last scenario: {rss:.0f} MiB")
     console.print(f"results written to {output}")
     return 1 if any(r.status == FAILED for r in results) else 0
 

@@ -24,12 +24,25 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from bench.common import VENV_BIN
+from bench.common import ROOT, VENV_BIN
 from bench.data import Dataset
+
+SPREAD = 50
+"""How many tenants and credentials a scenario's load is spread over (wrk picks per request)."""
 
 
 class Unavailable(Exception):
     """The scenario cannot run against this build of Tenantry yet (the reason is the message)."""
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One request of a spread: the tenant it reads, a user of that tenant, its credential."""
+
+    index: int
+    tenant_id: int
+    user_id: int
+    spread: str = "tenants"
 
 
 @dataclass
@@ -48,8 +61,52 @@ class ProvisionContext:
         tenant = self.tenant_id
         return self.dataset.user_id(tenant, self.dataset.users_in_tenant(tenant) // 2)
 
-    def variables(self) -> dict[str, Any]:
-        values: dict[str, Any] = {"tenant_id": self.tenant_id, "user_id": self.user_id}
+    def slots(self, spread: str) -> list[Slot]:
+        """The requests a scenario's load cycles through.
+
+        ``tenants``: ``SPREAD`` tenants (every other one, from the bench tenant on, so the
+        bench tenant is among them), each read with its own credential and its own user
+        half-way down its list. ``credentials``: the bench tenant only (the data the scenario
+        reads exists there alone: Percolate's tree and posts, PERSCOM's records, roster and
+        newsfeed) but ``SPREAD`` distinct credentials and users. ``single``: one request (no
+        tenant, no credential).
+        """
+        if spread == "single":
+            return [Slot(0, self.tenant_id, self.user_id, spread)]
+        if spread == "credentials":
+            users = self.dataset.users_in_tenant(self.tenant_id)
+            return [
+                Slot(
+                    i,
+                    self.tenant_id,
+                    self.dataset.user_id(self.tenant_id, (users // 2 + 7 * i) % users),
+                    spread,
+                )
+                for i in range(SPREAD)
+            ]
+        if spread != "tenants":
+            raise ValueError(f"unknown spread {spread!r}")
+        ids = self.dataset.tenant_ids
+        count = min(SPREAD, len(ids))
+        step = max(1, len(ids) // count)
+        middle = ids.index(self.tenant_id)
+        picked: list[int] = []
+        for i in range(len(ids)):
+            tenant = ids[(middle + i * step) % len(ids)]
+            if tenant not in picked:
+                picked.append(tenant)
+            if len(picked) == count:
+                break
+        return [
+            Slot(i, t, self.dataset.user_id(t, self.dataset.users_in_tenant(t) // 2), spread)
+            for i, t in enumerate(picked)
+        ]
+
+    def variables(self, slot: Slot | None = None) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "tenant_id": self.tenant_id if slot is None else slot.tenant_id,
+            "user_id": self.user_id if slot is None else slot.user_id,
+        }
         tree = self.dataset.facts.get("percolate_scopes")
         if tree:
             values["scope_probe"] = tree["probe"]
@@ -57,7 +114,33 @@ class ProvisionContext:
         if posts:
             values["license_probe"] = posts["license_probe"]
             values["meta_schema"] = posts["meta_schema"]
+            # Posts spread over the whole set, one per slot (ids are consecutive).
+            index = 0 if slot is None else slot.index
+            stride = int(posts["count"]) // SPREAD
+            values["post_id"] = int(posts["id_base"]) + index * stride + stride // 2
         return values
+
+    def provision(self, *args: str, timeout: float = 600.0) -> list[str]:
+        """Many credentials in one process (``bench/provision.py``, the CLI's functions)."""
+        command = [str(VENV_BIN / "python"), "-m", "bench.provision", *args]
+        try:
+            done = subprocess.run(
+                command,
+                env=self.env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired as exc:
+            raise Unavailable(f"provisioning {args[0]} timed out") from exc
+        if done.returncode != 0:
+            raise Unavailable(f"provisioning {args[0]} failed: {_gist(done)}")
+        lines = done.stdout.strip().splitlines()
+        if not lines:
+            raise Unavailable(f"provisioning {args[0]} printed nothing")
+        return [str(c) for c in json.loads(lines[-1])["credentials"]]
 
     def tenantry_cli(self, *args: str, timeout: float = 120.0) -> dict[str, Any]:
         """Run ``tenantry ARGS`` and return the JSON object it prints (the CLI contract)."""
@@ -88,88 +171,80 @@ def _gist(done: subprocess.CompletedProcess[str]) -> str:
 
 
 Headers = dict[str, str]
-HeaderHook = Callable[[ProvisionContext], Headers]
+HeaderHook = Callable[[ProvisionContext, Slot], Headers]
 
 
-def no_credentials(_ctx: ProvisionContext) -> Headers:
+def no_credentials(_ctx: ProvisionContext, _slot: Slot) -> Headers:
     return {}
 
 
-def perscom_api_key(ctx: ProvisionContext) -> Headers:
-    """A PERSCOM API key of the bench tenant with read scopes, created once per run."""
-    if "perscom_key" not in ctx.cache:
+PERSCOM_SCOPES = (
+    "view:user,view:rank,view:awardrecord,view:rankrecord,view:award,"
+    "view:newsfeed,view:group,view:unit,view:position,view:specialty,view:status"
+)
+
+
+def _provisioned(
+    ctx: ProvisionContext, name: str, make: Callable[[], list[str]], index: int
+) -> str:
+    """The ``index``-th credential of kind ``name``, made once per run (errors are kept too,
+    so a missing CLI command is reported once, not fifty times)."""
+    if name not in ctx.cache:
         try:
-            created = ctx.tenantry_cli(
-                "apikey",
-                "create",
-                "--tenant",
-                str(ctx.tenant_id),
-                "--name",
-                "bench",
-                "--scopes",
-                "view:user,view:rank,view:awardrecord,view:rankrecord,view:award,"
-                "view:newsfeed,view:group,view:unit,view:position,view:specialty,view:status",
-            )
+            ctx.cache[name] = make()
         except Unavailable as exc:
-            ctx.cache["perscom_key"] = exc
-        else:
-            ctx.cache["perscom_key"] = str(created["token"])
-    key = ctx.cache["perscom_key"]
-    if isinstance(key, Unavailable):
-        raise key
+            ctx.cache[name] = exc
+    made = ctx.cache[name]
+    if isinstance(made, Unavailable):
+        raise made
+    return str(made[index % len(made)])
+
+
+def _perscom_keys(ctx: ProvisionContext, spread: str) -> list[str]:
+    """One read-scoped API key per slot of the spread, in its slot's tenant."""
+    tenants = ",".join(str(slot.tenant_id) for slot in ctx.slots(spread))
+    return ctx.provision("perscom-keys", "--tenants", tenants, "--scopes", PERSCOM_SCOPES)
+
+
+def perscom_api_key(ctx: ProvisionContext, slot: Slot) -> Headers:
+    """The slot tenant's own PERSCOM API key (read scopes), with its ``X-Perscom-Id``."""
+    key = _provisioned(
+        ctx, f"perscom_keys_{slot.spread}", lambda: _perscom_keys(ctx, slot.spread), slot.index
+    )
     return {
         "Authorization": f"Bearer {key}",
-        "X-Perscom-Id": str(ctx.tenant_id),
+        "X-Perscom-Id": str(slot.tenant_id),
         "Accept": "application/json",
     }
 
 
-def percolate_token(ctx: ProvisionContext) -> Headers:
-    """An OAuth access token of the bench tenant's admin (its first user), via the CLI."""
-    if "percolate_token" not in ctx.cache:
-        try:
-            if "percolate_scopes" not in ctx.dataset.facts:
-                raise Unavailable("the data set has no Percolate scope tree (migration 0005)")
-            admin = ctx.dataset.user_id(ctx.tenant_id, 0)
-            client = ctx.tenantry_cli(
-                "oauth-client",
-                "create",
-                "--tenant",
-                str(ctx.tenant_id),
-                "--name",
-                "bench",
-                "--redirect-uri",
-                "http://127.0.0.1/callback",
-            )
-            token = ctx.tenantry_cli(
-                "token",
-                "create",
-                "--tenant",
-                str(ctx.tenant_id),
-                "--user",
-                str(admin),
-                "--client",
-                str(client["client_id"]),
-            )
-        except Unavailable as exc:
-            ctx.cache["percolate_token"] = exc
-        else:
-            ctx.cache["percolate_token"] = str(token["access_token"])
-    token_or_error = ctx.cache["percolate_token"]
-    if isinstance(token_or_error, Unavailable):
-        raise token_or_error
-    return {"Authorization": f"Bearer {token_or_error}", "Accept": "application/json"}
+def _percolate_tokens(ctx: ProvisionContext) -> list[str]:
+    """``SPREAD`` OAuth access tokens of the bench tenant's admin (its first user), each
+    through its own client (one live token per user and client)."""
+    if "percolate_scopes" not in ctx.dataset.facts:
+        raise Unavailable("the data set has no Percolate scope tree (migration 0005)")
+    admin = ctx.dataset.user_id(ctx.tenant_id, 0)
+    return ctx.provision(
+        "percolate-tokens", "--tenant", str(ctx.tenant_id), "--user", str(admin),
+        "--count", str(SPREAD),
+    )  # fmt: skip
 
 
-def percolate_posts_token(ctx: ProvisionContext) -> Headers:
-    """The admin's token, once the data set has posts (migration 0007 and the posts step)."""
+def percolate_token(ctx: ProvisionContext, slot: Slot) -> Headers:
+    """One of the admin's access tokens (a distinct credential per slot)."""
+    token = _provisioned(ctx, "percolate_tokens", lambda: _percolate_tokens(ctx), slot.index)
+    return {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+
+
+def percolate_posts_token(ctx: ProvisionContext, slot: Slot) -> Headers:
+    """The admin's tokens, once the data set has posts (migration 0007 and the posts step)."""
     if "percolate_posts" not in ctx.dataset.facts:
         raise Unavailable("the data set has no Percolate posts (migration 0007)")
-    return percolate_token(ctx)
+    return percolate_token(ctx, slot)
 
 
-def perscom_tenant_header(ctx: ProvisionContext) -> Headers:
-    return {"X-Perscom-Id": str(ctx.tenant_id), "Accept": "application/json"}
+def perscom_tenant_header(_ctx: ProvisionContext, slot: Slot) -> Headers:
+    return {"X-Perscom-Id": str(slot.tenant_id), "Accept": "application/json"}
 
 
 @dataclass(frozen=True)
@@ -202,10 +277,13 @@ class Scenario:
     body: Any = None
     """JSON body (sent to both sides), or None."""
     target: Target | None = None
+    spread: str = "tenants"
+    """What the load cycles through (:meth:`ProvisionContext.slots`): ``tenants``,
+    ``credentials`` (data in the bench tenant only) or ``single``."""
 
-    def render(self, template: str, ctx: ProvisionContext) -> str:
-        """Fill ``{tenant_id}`` and ``{user_id}`` (plain replacement: JSON braces stay)."""
-        for name, value in ctx.variables().items():
+    def render(self, template: str, ctx: ProvisionContext, slot: Slot | None = None) -> str:
+        """Fill ``{tenant_id}``, ``{user_id}``... (plain replacement: JSON braces stay)."""
+        for name, value in ctx.variables(slot).items():
             template = template.replace("{" + name + "}", str(value))
         return template
 
@@ -233,6 +311,7 @@ SCENARIOS: list[Scenario] = [
         method="GET",
         path="/healthz",
         floor_path="/healthz",
+        spread="single",
     ),
     Scenario(
         name="readyz",
@@ -240,6 +319,7 @@ SCENARIOS: list[Scenario] = [
         method="GET",
         path="/readyz",
         floor_path="/readyz",
+        spread="single",
     ),
     Scenario(
         name="users-list",
@@ -291,6 +371,7 @@ SCENARIOS: list[Scenario] = [
         credentials=perscom_api_key,
         floor_headers=perscom_tenant_header,
         target=Target(0.50),
+        spread="credentials",
     ),
     Scenario(
         name="records-user",
@@ -301,6 +382,7 @@ SCENARIOS: list[Scenario] = [
         credentials=perscom_api_key,
         floor_headers=perscom_tenant_header,
         target=Target(0.50),
+        spread="credentials",
     ),
     Scenario(
         name="newsfeed",
@@ -311,6 +393,7 @@ SCENARIOS: list[Scenario] = [
         credentials=perscom_api_key,
         floor_headers=perscom_tenant_header,
         target=Target(0.40),
+        spread="credentials",
     ),
     Scenario(
         name="roster-automatic",
@@ -321,6 +404,7 @@ SCENARIOS: list[Scenario] = [
         credentials=perscom_api_key,
         floor_headers=perscom_tenant_header,
         target=Target(0.40),
+        spread="credentials",
     ),
     Scenario(
         name="user-roles-scope-tree",
@@ -333,6 +417,7 @@ SCENARIOS: list[Scenario] = [
         floor_path="/api/v5/user_role/?scope_ids={scope_probe}&limit=100",
         credentials=percolate_token,
         floor_headers=perscom_tenant_header,
+        spread="credentials",
         target=Target(0.60),
     ),
     Scenario(
@@ -352,7 +437,19 @@ SCENARIOS: list[Scenario] = [
         ),
         credentials=percolate_posts_token,
         floor_headers=perscom_tenant_header,
+        spread="credentials",
         target=Target(0.60),
+    ),
+    Scenario(
+        name="post-show",
+        title="Percolate GET /api/v5/post/{id}?include=schema_id (one post and its schema)",
+        method="GET",
+        path="/api/v5/post/post:{post_id}?include=schema_id",
+        floor_path="/api/v5/post/post:{post_id}?include=schema_id",
+        credentials=percolate_posts_token,
+        floor_headers=perscom_tenant_header,
+        target=Target(0.50),
+        spread="credentials",
     ),
     Scenario(
         name="posts-metadata",
@@ -374,6 +471,7 @@ SCENARIOS: list[Scenario] = [
         ),
         credentials=percolate_posts_token,
         floor_headers=perscom_tenant_header,
+        spread="credentials",
         target=Target(0.60),
     ),
 ]

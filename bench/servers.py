@@ -84,6 +84,17 @@ class ManagedProcess:
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(fields[11]) + int(fields[12])) / ticks
 
+    def rss_mib(self) -> float | None:
+        """Resident memory of the process now (Linux /proc), in MiB."""
+        try:
+            status = Path(f"/proc/{self.pid}/status").read_text()
+        except OSError:
+            return None
+        for line in status.splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+        return None
+
     def stop(self, grace: float = 15.0) -> None:
         """SIGTERM the process group, then SIGKILL it if it has not gone after ``grace`` s."""
         try:

@@ -75,17 +75,61 @@ def lua_string(text: str) -> str:
     return '"' + "".join(out) + '"'
 
 
-def write_script(path: Path, method: str, headers: dict[str, str], body: bytes | None) -> Path:
-    lines = [f"wrk.method = {lua_string(method)}"]
-    for name, value in headers.items():
-        lines.append(f"wrk.headers[{lua_string(name)}] = {lua_string(value)}")
-    if body is not None:
-        lines.append(f"wrk.body = {lua_string(body.decode())}")
-        if not any(name.lower() == "content-type" for name in headers):
-            lines.append('wrk.headers["Content-Type"] = "application/json"')
+def _lua_table(headers: dict[str, str]) -> str:
+    return "{" + ", ".join(f"[{lua_string(k)}] = {lua_string(v)}" for k, v in headers.items()) + "}"
+
+
+def write_script(
+    path: Path,
+    method: str,
+    requests: list[tuple[str, dict[str, str]]],
+    body: bytes | None,
+) -> Path:
+    """A script cycling through ``requests`` (path and headers each), one per wrk request.
+
+    The requests are formatted once per thread (``init``); each thread starts at a different
+    place in the list, so at any moment the connections hit many tenants and credentials.
+    """
+    lines = [f"local method = {lua_string(method)}"]
+    lines.append("local body = " + (lua_string(body.decode()) if body is not None else "nil"))
+    lines.append("local specs = {")
+    for request_path, headers in requests:
+        headers = dict(headers)
+        if body is not None and not any(n.lower() == "content-type" for n in headers):
+            headers["Content-Type"] = "application/json"
+        lines.append(f"  {{{lua_string(request_path)}, {_lua_table(headers)}}},")
+    lines.append("}")
+    lines.append(CYCLE)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines) + "\n" + DONE_HOOK)
     return path
+
+
+CYCLE = r"""
+local formatted = {}
+local next_index = 1
+local thread_number = 0
+
+setup = function(thread)
+  thread:set("thread_number", thread_number)
+  thread_number = thread_number + 1
+end
+
+init = function(_args)
+  for i, spec in ipairs(specs) do
+    local headers = spec[2]
+    headers["Host"] = wrk.host .. ":" .. wrk.port
+    formatted[i] = wrk.format(method, spec[1], headers, body)
+  end
+  next_index = (thread_number * 7) % #formatted + 1
+end
+
+request = function()
+  local chosen = formatted[next_index]
+  next_index = next_index % #formatted + 1
+  return chosen
+end
+"""
 
 
 @dataclass(frozen=True)

@@ -106,3 +106,17 @@ async def test_models_and_migrations_agree(scratch_settings: Settings) -> None:
         if not (diff[0] == "remove_table" and diff[1].name in {COUNTER_TABLE, "alembic_version"})
     ]
     assert unexpected == []
+
+
+async def test_readiness_follows_the_schema(scratch_settings: Settings) -> None:
+    """``/readyz``'s one-statement check: false on an empty database, at one revision short
+    of head, and on a database downgraded to nothing; true at head."""
+    engine = create_engine(scratch_settings, as_app_role=False)
+    assert not await migrate.serves_head(engine, scratch_settings)
+    await migrate.upgrade(engine, scratch_settings)
+    assert await migrate.serves_head(engine, scratch_settings)
+    await migrate.downgrade(engine, scratch_settings, "-1")
+    assert not await migrate.serves_head(engine, scratch_settings)
+    await migrate.downgrade(engine, scratch_settings, "base")
+    assert not await migrate.serves_head(engine, scratch_settings)
+    await engine.dispose()

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
+import asyncpg  # type: ignore[import-untyped]
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -67,3 +69,29 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 
 async def is_at_head(engine: AsyncEngine, settings: Settings) -> bool:
     return await current_revision(engine) == head_revision(settings)
+
+
+async def serves_head(engine: AsyncEngine, settings: Settings) -> bool:
+    """Whether the database is at this build's head, asked in one statement (``/readyz``).
+
+    Alembic's reader first looks the version table up in the catalog (several round trips
+    through SQLAlchemy); on PostgreSQL the table is read straight on the pooled driver
+    connection instead (the app role may read it, migration 0001 grants that), which also
+    proves the database answers. A database without the table is not migrated. A connection
+    that fails is dropped from the pool, so the next probe does not fail on it again.
+    """
+    if engine.dialect.name != "postgresql":
+        return await is_at_head(engine, settings)
+    async with engine.connect() as conn:
+        driver: Any = (await conn.get_raw_connection()).driver_connection
+        try:
+            rows = await driver.fetch(_READ_VERSION)
+        except asyncpg.exceptions.UndefinedTableError:
+            return False
+        except Exception:
+            await conn.invalidate()
+            raise
+    return len(rows) == 1 and rows[0][0] == head_revision(settings)
+
+
+_READ_VERSION = "SELECT version_num FROM alembic_version"
