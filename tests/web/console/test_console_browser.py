@@ -174,6 +174,22 @@ async def test_every_console_page_in_a_browser(
         await context.close()
 
 
+async def test_the_axe_check_catches_an_unlabelled_field() -> None:
+    """The check above is only worth something if it fails on a page with a violation."""
+    if not AXE.exists():
+        pytest.skip("axe-core is missing: make node-deps")
+    async with chromium() as browser:
+        context = await browser.new_context(bypass_csp=True)
+        page = await context.new_page()
+        await page.set_content(
+            '<html lang="en"><title>t</title><main><input id="x" name="x"></main></html>'
+        )
+        with pytest.raises(AssertionError, match="label"):
+            await check_page(page, "never-written")
+        await context.close()
+    assert not (SHOTS / "never-written.png").exists()
+
+
 async def test_the_invitation_page_in_a_browser(
     console_server: str, people: People, settings: Settings
 ) -> None:

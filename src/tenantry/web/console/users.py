@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from starlette.responses import Response
 
 from tenantry.core.errors import NotFound, TenantryError
-from tenantry.core.identity import invitations, two_factor
+from tenantry.core.identity import administration, invitations, two_factor
 from tenantry.core.identity.models import Role, User, UserRole
 from tenantry.core.identity.permissions import ADMIN_PRESET, MEMBER_PRESET
 from tenantry.core.tenancy import tenant_session
@@ -30,11 +30,6 @@ router = APIRouter(include_in_schema=False)
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 __all__ = ["PATH", "router"]
-
-
-async def _roles(page: Page, tenant_id: int) -> list[Role]:
-    async with tenant_session(page.platform.sessions, tenant_id) as session:
-        return list(await session.scalars(select(Role).order_by(Role.name)))
 
 
 async def _list_view(
@@ -121,16 +116,8 @@ async def _person_view(
     page: Page, admin: SignedInUser, user_id: int, *, notice: str | None = None
 ) -> Response:
     async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        person = await session.scalar(select(User).where(User.id == user_id))
-        if person is None:
-            raise NotFound("No such user.")
-        held = set(
-            await session.scalars(
-                select(UserRole.role_id).where(
-                    UserRole.user_id == user_id, UserRole.scope_id.is_(None)
-                )
-            )
-        )
+        person = await administration.get_user(session, user_id)
+        held = await administration.tenant_wide_role_ids(session, user_id)
         second_factor = await two_factor.is_enabled(session, user_id)
         roles = list(await session.scalars(select(Role).order_by(Role.name)))
     return render(
@@ -169,29 +156,9 @@ async def change_roles(page: PageDep, user_id: RowId) -> Response:
         return admin
     wanted = {int(v) for v in form.getlist("roles") if isinstance(v, str) and v.isdigit()}
     async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        if await session.scalar(select(User.id).where(User.id == user_id)) is None:
-            raise NotFound("No such user.")
-        roles = {r.id: r for r in await session.scalars(select(Role))}
-        wanted &= set(roles)
         if user_id == admin.user_id:  # never lock oneself out of the console
-            wanted |= {rid for rid, r in roles.items() if r.preset == ADMIN_PRESET}
-        held = set(
-            await session.scalars(
-                select(UserRole.role_id).where(
-                    UserRole.user_id == user_id, UserRole.scope_id.is_(None)
-                )
-            )
-        )
-        for role_id in wanted - held:
-            session.add(UserRole(user_id=user_id, role_id=role_id))
-        if held - wanted:
-            await session.execute(
-                delete(UserRole).where(
-                    UserRole.user_id == user_id,
-                    UserRole.scope_id.is_(None),
-                    UserRole.role_id.in_(held - wanted),
-                )
-            )
+            wanted |= set(await session.scalars(select(Role.id).where(Role.preset == ADMIN_PRESET)))
+        await administration.set_roles(session, user_id, wanted)
     return page.redirect(f"{PATH}/{user_id}?done=roles")
 
 
@@ -218,9 +185,7 @@ async def confirm(page: PageDep, user_id: RowId, action: str) -> Response:
     if action not in _CONFIRM:
         raise NotFound("No such page.")
     async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        person = await session.scalar(select(User).where(User.id == user_id))
-    if person is None:
-        raise NotFound("No such user.")
+        person = await administration.get_user(session, user_id)
     heading, message, button = _CONFIRM[action]
     return render(
         page,
@@ -242,10 +207,7 @@ async def _set_active(page: Page, user_id: int, active: bool) -> Response:
     if user_id == admin.user_id and not active:
         return await _person_view(page, admin, user_id, notice="You cannot disable yourself.")
     async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        person = await session.scalar(select(User).where(User.id == user_id))
-        if person is None:
-            raise NotFound("No such user.")
-        person.active = active
+        await administration.set_active(session, user_id, active)
     return page.redirect(f"{PATH}/{user_id}?done={'enabled' if active else 'disabled'}")
 
 
@@ -266,7 +228,5 @@ async def reset_two_factor(page: PageDep, user_id: RowId) -> Response:
     if isinstance(admin, Response):
         return admin
     async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        if await session.scalar(select(User.id).where(User.id == user_id)) is None:
-            raise NotFound("No such user.")
-        await two_factor.remove(session, user_id)
+        await administration.reset_two_factor(session, user_id)
     return page.redirect(f"{PATH}/{user_id}?done=two-factor")
