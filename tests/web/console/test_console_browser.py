@@ -21,7 +21,9 @@ from tests.percolate.support.oauth import People
 
 from tenantry.app import create_app
 from tenantry.core.jobs import Job
+from tenantry.core.tenancy import tenant_session
 from tenantry.core.webhooks import DELIVERY_JOB
+from tenantry.perscom.oauth import clients
 from tenantry.settings import Settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.slow]
@@ -163,9 +165,23 @@ async def test_every_console_page_in_a_browser(
         await arrive(page, "**done=two-factor")
         assert "Off" in await page.locator("dl").inner_text()
 
-        # OAuth clients and the organisation.
+        # OAuth clients: a PERSCOM client's secret shown behind a fresh TOTP code.
+        box = clients.client_secret_box(settings)
+        async with tenant_session(sessions, tenant) as session:
+            client, secret = await clients.create_client(
+                session, box, name="Zapier", redirect_uris=["https://zapier.example/cb"]
+            )
         await page.goto(f"{base}/console/oauth-clients")
         await check_page(page, "oauth-clients")
+        await page.click("a:has-text('Zapier')")
+        await arrive(page, f"**/console/oauth-clients/perscom/{client.client_uuid}")
+        await page.fill("#show-code", admin.totp())
+        await page.click("button:has-text('Show secret')")
+        await page.wait_for_selector("#client-secret")
+        assert await page.input_value("#client-secret") == secret
+        await check_page(page, "oauth-client-secret")
+
+        # The organisation.
         await page.goto(f"{base}/console/organization")
         await page.fill("#org-name", "2nd Cavalry")
         await page.click("button:has-text('Save name')")
@@ -197,7 +213,6 @@ async def test_the_invitation_page_in_a_browser(
         pytest.skip("axe-core is missing: make node-deps")
     from tenantry.core.identity import invitations
     from tenantry.core.identity.models import User
-    from tenantry.core.tenancy import tenant_session
 
     tenant = await people.tenant()
     async with tenant_session(people.sessions, tenant) as session:

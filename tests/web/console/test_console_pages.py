@@ -383,3 +383,71 @@ async def test_admins_reach_only_their_own_tenant(
     assert disable.status_code == 404
     assert "Mine" not in listing.text
     assert "Active" in (await http.get("/console/api-keys")).text
+
+
+async def perscom_client(people: People, tenant_id: int) -> tuple[str, str]:
+    from tenantry.perscom.oauth import clients
+
+    box = clients.client_secret_box(people.settings)
+    async with tenant_session(people.sessions, tenant_id) as session:
+        client, secret = await clients.create_client(
+            session,
+            box,
+            name="Zapier",
+            redirect_uris=["https://zapier.example/callback"],
+            grant_types=["client_credentials"],
+        )
+        return client.client_uuid, secret
+
+
+async def client_token(http: httpx.AsyncClient, client_id: str, secret: str) -> int:
+    response = await http.post(
+        "/oauth/token",
+        data={"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret},
+    )
+    return response.status_code
+
+
+async def test_perscom_client_secret_behind_a_fresh_totp_then_revoke(
+    http: httpx.AsyncClient, people: People
+) -> None:
+    tenant = await people.tenant()
+    admin = await people.user(tenant, roles=("admin",), two_factor_on=True)
+    await sign_in(http, admin, "/console/")
+    client_id, secret = await perscom_client(people, tenant)
+    page = f"/console/oauth-clients/perscom/{client_id}"
+    assert client_id in (await http.get("/console/oauth-clients")).text
+
+    wrong = await post(http, page, f"{page}/secret", code="000000")
+    shown = await post(http, page, f"{page}/secret", code=admin.totp())
+    assert wrong.status_code == 400 and "not right" in wrong.text and secret not in wrong.text
+    assert shown.status_code == 200 and f'value="{secret}"' in shown.text
+
+    reset = await post(http, page, f"{page}/reset-secret", code=admin.totp())
+    fresh = re.search(r'id="client-secret" class="secret" readonly value="([^"]+)"', reset.text)
+    assert reset.status_code == 200 and fresh and fresh.group(1) != secret
+    assert await client_token(http, client_id, secret) == 401
+    assert await client_token(http, client_id, fresh.group(1)) == 200
+
+    revoked = await post(http, f"{page}/revoke", f"{page}/revoke")
+    assert revoked.status_code == 303
+    assert "Revoked" in (await http.get(page)).text
+    assert await client_token(http, client_id, fresh.group(1)) in (400, 401)
+
+
+async def test_perscom_client_secret_needs_two_factor_and_the_own_tenant(
+    http: httpx.AsyncClient, people: People, console_app: FastAPI
+) -> None:
+    admin = await admin_of(people, http)  # no two-factor
+    client_id, secret = await perscom_client(people, admin.tenant_id)
+    page = f"/console/oauth-clients/perscom/{client_id}"
+
+    refused = await post(http, page, f"{page}/secret", code="123456")
+    assert refused.status_code == 400 and "Turn on two-factor" in refused.text
+    assert secret not in refused.text
+
+    async with client_for(console_app) as intruder:
+        await admin_of(people, intruder)
+        assert (await intruder.get(page)).status_code == 404
+        revoke = await post(intruder, "/console/", f"{page}/revoke")
+        assert revoke.status_code == 404

@@ -19,6 +19,7 @@ from tenantry.web.console import (
     invitation,
     oauth_clients,
     organization,
+    perscom_client,
     users,
     webhooks,
 )
@@ -59,5 +60,13 @@ async def index(page: PageDep) -> Response:
     return render(page, "console/index.html", section="/console/")
 
 
-for module in (api_keys, oauth_clients, webhooks, users, organization, invitation):
+for module in (
+    api_keys,
+    oauth_clients,
+    perscom_client,
+    webhooks,
+    users,
+    organization,
+    invitation,
+):
     router.include_router(module.router)
