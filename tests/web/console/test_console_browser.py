@@ -184,7 +184,7 @@ async def test_every_console_page_in_a_browser(
         # The organisation.
         await page.goto(f"{base}/console/organization")
         await page.fill("#org-name", "2nd Cavalry")
-        await page.click("button:has-text('Save name')")
+        await page.click("button:has-text('Save settings')")
         await arrive(page, "**done=1")
         await check_page(page, "organization")
         await context.close()

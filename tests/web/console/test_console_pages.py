@@ -315,19 +315,54 @@ async def test_roles_disable_and_two_factor_reset(
     assert (await http.get("/console/")).status_code == 200
 
 
-async def test_organisation_rename(
+async def test_organisation_settings_show_in_perscom(
     http: httpx.AsyncClient, people: People, sessions: Sessions
 ) -> None:
     admin = await admin_of(people, http)
+    fields = {
+        "name": "3rd Fleet",
+        "organization.email": "ops@fleet.example",
+        "organization.timezone": "Europe/London",
+        "dashboard.title": "Fleet HQ",
+        "dashboard.subtitle": "",
+    }
+    page = "/console/organization"
 
-    blank = await post(http, "/console/organization", "/console/organization", name="  ")
-    renamed = await post(http, "/console/organization", "/console/organization", name="3rd Fleet")
+    blank = await post(http, page, page, **{**fields, "name": "  "})
+    bad_zone = await post(http, page, page, **{**fields, "organization.timezone": "Mars/Base"})
+    saved = await post(http, page, page, **fields)
 
     assert blank.status_code == 400
-    assert renamed.status_code == 303
+    assert bad_zone.status_code == 400 and "not a time zone" in bad_zone.text
+    assert saved.status_code == 303
     async with sessions() as session:
         tenant = await session.get(Tenant, admin.tenant_id)
     assert tenant is not None and tenant.name == "3rd Fleet"
+    shown = await http.get(page)
+    assert 'value="Europe/London"' in shown.text and 'value="Fleet HQ"' in shown.text
+
+    key = await post(
+        http, "/console/api-keys", "/console/api-keys", name="s", scopes="*", expiry="30"
+    )
+    token = TOKEN.search(key.text)
+    assert token
+    api = {
+        "Authorization": f"Bearer {token.group(1).strip()}",
+        "X-Perscom-Id": str(admin.tenant_id),
+    }
+    rows = (await http.get("/v2/settings", params={"limit": 100}, headers=api)).json()["data"]
+    values = {(row["group"], row["name"]): row["payload"] for row in rows}
+    assert values[("organization", "name")] == "3rd Fleet"
+    assert values[("organization", "email")] == "ops@fleet.example"
+    assert values[("organization", "timezone")] == "Europe/London"
+    assert values[("dashboard", "title")] == "Fleet HQ"
+    assert values[("dashboard", "subtitle")] is None
+
+    cleared = await post(http, page, page, **{**fields, "organization.email": ""})
+    assert cleared.status_code == 303
+    rows = (await http.get("/v2/settings", params={"limit": 100}, headers=api)).json()["data"]
+    email = next(r["payload"] for r in rows if (r["group"], r["name"]) == ("organization", "email"))
+    assert email == admin.email  # back to the derived value
 
 
 async def test_lists_are_paged(http: httpx.AsyncClient, people: People) -> None:
