@@ -9,9 +9,10 @@ are never listed.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -64,12 +65,20 @@ def settings_routes(open_call: CallOpener) -> list[BaseRoute]:
             email = await call.db.scalar(
                 select(User.email).where(of_tenant(User, call.tenant_id)).order_by(User.id).limit(1)
             )
-            changed_rows = await call.db.mappings(
-                select(PerscomSetting.group, PerscomSetting.name, PerscomSetting.payload).where(
-                    of_tenant(PerscomSetting, call.tenant_id)
-                )
+            # The payload as JSON text: a bare JSON string would be ambiguous after a driver's
+            # own decoding, so both engines hand over the text and it is decoded once here.
+            changed_rows = await call.db.rows(
+                select(
+                    PerscomSetting.group,
+                    PerscomSetting.name,
+                    cast(PerscomSetting.payload, Text).label("payload"),
+                ).where(of_tenant(PerscomSetting, call.tenant_id))
             )
-        stored = {(r["group"], r["name"]): r["payload"] for r in changed_rows}
+        stored = {
+            (r["group"], r["name"]): json.loads(r["payload"])
+            for r in map(mapping, changed_rows)
+            if r["payload"] is not None
+        }
         stamp = format_datetime(tenant["created_at"])
         changed = format_datetime(tenant["updated_at"])
         values = (
