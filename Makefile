@@ -32,7 +32,12 @@ chromium:
 
 # The Postman import test converts our spec with the npm package openapi-to-postmanv2.
 POSTMAN := tests/perscom/.node/node_modules/openapi-to-postmanv2/package.json
-node-deps: $(POSTMAN)
+# The console's browser tests check accessibility with the npm package axe-core.
+AXE := tests/web/.node/node_modules/axe-core/axe.min.js
+node-deps: $(POSTMAN) $(AXE)
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then mkdir -p tests/web/.node && cd tests/web/.node \
+	  && npm install --no-audit --no-fund --silent axe-core@4.10.2; fi
 $(POSTMAN):
 	@if command -v npm >/dev/null 2>&1; then mkdir -p tests/perscom/.node && cd tests/perscom/.node \
 	  && npm install --no-audit --no-fund --silent openapi-to-postmanv2@6.3.3; fi

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tenantry.perscom import apikeys
+from tenantry.perscom import apikeys, stored_settings
 from tenantry.perscom.activity import models as activity
 from tenantry.perscom.oauth import models as oauth
 from tenantry.perscom.resources import (
@@ -39,6 +39,7 @@ __all__ = [
     "people",
     "recognition",
     "record_models",
+    "stored_settings",
     "tags",
     "tasks",
     "webhooks",

@@ -1,16 +1,18 @@
 """``GET /settings`` (``view:settings``): the organisation's settings as laravel-settings rows.
 
 PERSCOM keeps one row per setting, ``{id, group, name, locked, payload, created_at,
-updated_at}``. Tenantry has no settings editor for PERSCOM, so the rows are derived: the
-organization group from the tenant (its name, the first user's e-mail, UTC), the other
-groups at PERSCOM's defaults. Secrets (the SSO key) are never listed.
+updated_at}``. The rows are derived: the organization group from the tenant (its name, the
+first user's e-mail, UTC), the other groups at PERSCOM's defaults, each overridden by what an
+admin changed in the console (:mod:`tenantry.perscom.stored_settings`). Secrets (the SSO key)
+are never listed.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Text, cast, select
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
@@ -25,6 +27,7 @@ from tenantry.perscom.engine.context import FORBIDDEN, CallOpener
 from tenantry.perscom.engine.query import Page, page_request
 from tenantry.perscom.engine.runtime import format_datetime
 from tenantry.perscom.engine.serialize import paginated, respond
+from tenantry.perscom.stored_settings import PerscomSetting
 
 DEFAULTS: tuple[tuple[str, str, Any], ...] = (
     ("registration", "enabled", True),
@@ -62,6 +65,20 @@ def settings_routes(open_call: CallOpener) -> list[BaseRoute]:
             email = await call.db.scalar(
                 select(User.email).where(of_tenant(User, call.tenant_id)).order_by(User.id).limit(1)
             )
+            # The payload as JSON text: a bare JSON string would be ambiguous after a driver's
+            # own decoding, so both engines hand over the text and it is decoded once here.
+            changed_rows = await call.db.rows(
+                select(
+                    PerscomSetting.group,
+                    PerscomSetting.name,
+                    cast(PerscomSetting.payload, Text).label("payload"),
+                ).where(of_tenant(PerscomSetting, call.tenant_id))
+            )
+        stored = {
+            (r["group"], r["name"]): json.loads(r["payload"])
+            for r in map(mapping, changed_rows)
+            if r["payload"] is not None
+        }
         stamp = format_datetime(tenant["created_at"])
         changed = format_datetime(tenant["updated_at"])
         values = (
@@ -80,7 +97,8 @@ def settings_routes(open_call: CallOpener) -> list[BaseRoute]:
                 "created_at": stamp,
                 "updated_at": changed,
             }
-            for number, (group, name, payload) in enumerate(values, start=1)
+            for number, (group, name, default) in enumerate(values, start=1)
+            for payload in [stored.get((group, name), default)]
         ]
         start = (page.number - 1) * page.size
         shown = rows[start : start + page.size]

@@ -150,3 +150,17 @@ async def end_sessions(session: AsyncSession, user_id: int) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(bumped or 0)
+
+
+async def rename_tenant(session: AsyncSession, tenant_id: int, name: str) -> Tenant:
+    """Give a tenant a new name (what both faces show as the organisation's name)."""
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise ValidationFailed(
+            "An organisation needs a name of 1 to 200 characters.",
+            [FieldError("name", "1 to 200 characters", name[:200])],
+        )
+    tenant = await get_tenant(session, tenant_id)
+    tenant.name = name
+    await session.flush()
+    return tenant

@@ -1,7 +1,7 @@
 """perscom: tags and the morph pivot that files forms, calendars, events and documents under them
 
 Revision ID: 0026
-Revises: 0021
+Revises: 0023
 Create Date: 2026-12-07 01:40:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from tenantry.core import migration_ops as m
 
 revision: str = "0026"
-down_revision: str | None = "0021"
+down_revision: str | None = "0023"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -32,6 +32,8 @@ __all__ = [
     "create_client",
     "get_client",
     "list_clients",
+    "reset_secret",
+    "reveal_secret",
     "revoke_client",
     "tenant_of_client",
 ]
@@ -146,3 +148,16 @@ async def revoke_client(session: AsyncSession, client_id: str) -> OAuthClient:
     )
     await session.flush()
     return client
+
+
+def reveal_secret(box: SecretBox, client: OAuthClient) -> str:
+    """The client's secret in clear (the console shows it behind a fresh TOTP code)."""
+    return box.open(client.secret_sealed)
+
+
+async def reset_secret(session: AsyncSession, box: SecretBox, client: OAuthClient) -> str:
+    """A new secret for ``client``; the old one stops working at once."""
+    secret = new_client_secret()
+    client.secret_sealed = box.seal(secret)
+    await session.flush()
+    return secret
