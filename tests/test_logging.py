@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import select
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,9 +52,15 @@ def _terminal_output(log_format: str) -> str:
         configure_logging("INFO", log_format, stream)
         _emit()
         stream.flush()
-        data = os.read(leader, 65536).decode()
+        data = b""
+        # The terminal hands over what was written in pieces: read until both events arrived.
+        while b"from the standard library" not in data:
+            ready, _, _ = select.select([leader], [], [], 10)
+            if not ready:
+                break
+            data += os.read(leader, 65536)
     os.close(leader)
-    return data
+    return data.decode()
 
 
 def test_coloured_lines_on_a_terminal() -> None:
