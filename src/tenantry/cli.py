@@ -33,6 +33,15 @@ app = typer.Typer(
 tenant_app = typer.Typer(help="Manage tenants (organisations / accounts).", no_args_is_help=True)
 user_app = typer.Typer(help="Manage users inside a tenant.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
+
+
+@app.callback()
+def validate_settings() -> None:
+    """Every command (``serve`` and ``worker`` included) starts from valid settings, the
+    faces' own too: a bad value exits 2 with one line naming the variable."""
+    settings_or_exit(faces.settings_models())
+
+
 app.add_typer(user_app, name="user")
 
 
@@ -89,7 +98,7 @@ def serve(
 
     settings = settings_or_exit()
     banner = run(prepare)
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     if banner:
         typer.echo(banner, err=True)
     uvicorn.run(
@@ -110,8 +119,20 @@ def worker() -> None:
     from tenantry.logging import configure_logging
 
     settings = settings_or_exit()
-    configure_logging(settings.log_level)
+    configure_logging(settings.log_level, settings.log_format)
     run(lambda s: run_worker(s, modules=faces.job_modules()))
+
+
+@app.command()
+def check() -> None:
+    """Check the settings and reach the database, storage, SMTP and Redis: one line each."""
+    from tenantry.core.check import run_checks
+
+    probes = run(run_checks)
+    for probe in probes:
+        typer.echo(probe.line())
+    if not all(probe.ok for probe in probes):
+        raise typer.Exit(1)
 
 
 demo_app = typer.Typer()

@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tenantry import faces
+from tenantry.core.analyze import Analyzer
 from tenantry.core.db import create_engine, session_factory
 from tenantry.core.face import Face
 from tenantry.core.identity import service as identity
 from tenantry.core.tenancy import Tenant
+from tenantry.models import Base
 from tenantry.settings import Settings
 
 DEMO_ADMIN_EMAIL = "admin@demo.example.org"
@@ -44,6 +46,12 @@ async def create_demo(
     instructions: list[str] = []
     for seeder in faces.demo_seeders(listed):
         instructions.extend(await seeder(settings, sessions, tenant.id, admin.id))
+    # A bulk load across most tables: statistics now, not when autoanalyze gets to them.
+    analyzer = Analyzer(settings)
+    try:
+        await analyzer.analyze(Base.metadata.tables.values())
+    finally:
+        await analyzer.close()
     return {
         "tenant_id": tenant.id,
         "admin_email": DEMO_ADMIN_EMAIL,

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from pydantic_settings import BaseSettings
+
 from tenantry import percolate, perscom
 from tenantry.core.face import DemoSeeder, Face
 from tenantry.web.face import face as web
 
-__all__ = ["DEMO", "FACES", "demo_seeders", "job_modules", "model_modules"]
+__all__ = ["DEMO", "FACES", "demo_seeders", "job_modules", "model_modules", "settings_models"]
 
 FACES: tuple[Face, ...] = (web, percolate.face, perscom.face)
 """Every face, in install order (which orders the docs' spec list and permission catalogue)."""
@@ -30,6 +32,11 @@ def job_modules(listed: Sequence[Face] = FACES) -> list[str]:
 def model_modules(listed: Sequence[Face] = FACES) -> list[str]:
     """Modules that map the faces' tables."""
     return [module for face in listed for module in face.model_modules]
+
+
+def settings_models(listed: Sequence[Face] = FACES) -> list[type[BaseSettings]]:
+    """The faces' own settings classes (``TENANTRY_<FACE>_*``)."""
+    return [model for face in listed for model in face.settings_models()]
 
 
 def demo_seeders(listed: Sequence[Face] = DEMO) -> list[DemoSeeder]:

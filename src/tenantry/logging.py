@@ -1,37 +1,50 @@
-"""Structured logs: one JSON line per event, with the request id and tenant id bound."""
+"""Structured logs with the request id and tenant id bound: coloured lines for people reading a
+terminal, JSON lines for machines (``TENANTRY_LOG_FORMAT``: auto, console or json)."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import TextIO
 
 import structlog
 
 
-def configure_logging(level: str = "INFO") -> None:
-    """JSON lines on stderr; stdlib loggers (uvicorn, sqlalchemy) go through the same pipe."""
+def wants_console(log_format: str, stream: TextIO) -> bool:
+    """``auto`` picks the console renderer only when ``stream`` is a terminal."""
+    if log_format == "auto":
+        return stream.isatty()
+    return log_format == "console"
+
+
+def configure_logging(
+    level: str = "INFO", log_format: str = "auto", stream: TextIO | None = None
+) -> None:
+    """One event a line on ``stream`` (stderr); stdlib loggers (uvicorn, sqlalchemy) go through
+    the same renderer, so a terminal shows one style and a collector gets only JSON."""
+    out = stream if stream is not None else sys.stderr
+    renderer: structlog.types.Processor
+    if wants_console(log_format, out):
+        renderer = structlog.dev.ConsoleRenderer(colors=True)  # renders tracebacks itself
+        finishing: list[structlog.types.Processor] = [renderer]
+    else:
+        renderer = structlog.processors.JSONRenderer()
+        finishing = [structlog.processors.format_exc_info, renderer]
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
     ]
     structlog.configure(
-        processors=[
-            *shared,
-            structlog.processors.format_exc_info,
-            structlog.processors.JSONRenderer(),
-        ],
+        processors=[*shared, *finishing],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=structlog.PrintLoggerFactory(file=out),
         cache_logger_on_first_use=True,
     )
-    handler = logging.StreamHandler(sys.stderr)
+    handler = logging.StreamHandler(out)
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
-            processors=[
-                structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-                structlog.processors.JSONRenderer(),
-            ],
+            processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, *finishing],
             foreign_pre_chain=[*shared, structlog.stdlib.add_logger_name],
         )
     )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from functools import cached_property
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import Field, field_validator
+from pydantic import AfterValidator, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -24,10 +25,50 @@ def mask_url(url: str) -> str:
     return urlunsplit(parts._replace(netloc=f"{user}:***@{host}{port}"))
 
 
+def _rate_rule(value: str) -> str:
+    """A ``limits`` rule such as ``1000/minute``, parsed now rather than on the first request."""
+    from limits import parse
+
+    try:
+        parse(value)
+    except ValueError:
+        raise ValueError(
+            f"expects a rate such as 1000/minute or 50/second (got {value!r})"
+        ) from None
+    return value
+
+
+RateRule = Annotated[str, AfterValidator(_rate_rule)]
+"""A rate-limit rule setting, checked when the settings load (so a typo exits 2 at start)."""
+
+_IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
+_MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
+_SECRET_FIELDS = frozenset({"secret_key"})
+
+
+def describe_error(model: type[BaseSettings], error: ValidationError) -> str:
+    """One line naming the environment variable at fault and what it expects.
+
+    Secrets are never echoed; URLs are echoed with their password masked.
+    """
+    first = error.errors()[0]
+    field = "_".join(str(part) for part in first["loc"])
+    name = (str(model.model_config.get("env_prefix") or "") + field).upper()
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] != "value_error" and field not in _SECRET_FIELDS:
+        shown = first.get("input")
+        if isinstance(shown, str):
+            message += f" (got {mask_url(shown)!r})"
+    more = len(error.errors()) - 1
+    return f"{name}: {message}" + (f" (and {more} more)" if more else "")
+
+
 class Settings(BaseSettings):
     """Everything a process needs to know; read once at start-up."""
 
-    model_config = SettingsConfigDict(env_prefix="TENANTRY_", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="TENANTRY_", extra="ignore", hide_input_in_errors=True
+    )
 
     data_dir: Path = Field(default=Path(".tenantry"), description="Where embedded state lives.")
     database_url: str = Field(default="", description="SQLAlchemy async URL; default SQLite file.")
@@ -43,6 +84,11 @@ class Settings(BaseSettings):
     secret_key: str = ""
     base_url: str = "http://127.0.0.1:8000"
     log_level: str = "INFO"
+    log_format: Literal["auto", "console", "json"] = Field(
+        default="auto",
+        description="console: coloured lines for people; json: JSON lines; auto: console on a"
+        " terminal, JSON otherwise.",
+    )
     embedded_worker: bool = Field(
         default=True, description="Run the job worker inside `serve` (the embedded default)."
     )
@@ -87,6 +133,79 @@ class Settings(BaseSettings):
         if upper not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
             raise ValueError(f"unknown log level {value!r}")
         return upper
+
+    @field_validator("data_dir")
+    @classmethod
+    def _directory(cls, value: Path) -> Path:
+        if value.exists() and not value.is_dir():
+            raise ValueError(f"expects a directory (or a path to create one), not {str(value)!r}")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_secret(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError(
+                "expects at least 16 random characters (or unset, to generate one in the data dir)"
+            )
+        return value
+
+    @field_validator("database_role")
+    @classmethod
+    def _role_name(cls, value: str) -> str:
+        if value and not _IDENTIFIER.match(value):
+            raise ValueError("expects a PostgreSQL role name (letters, digits, underscores)")
+        return value
+
+    @field_validator("job_modules")
+    @classmethod
+    def _module_names(cls, value: list[str]) -> list[str]:
+        for name in value:
+            if not _MODULE.match(name):
+                raise ValueError(f"expects comma-separated Python module names (got {name!r})")
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _public_origin(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in {"http", "https"} or not parts.hostname:
+            raise ValueError(f"expects an http:// or https:// URL with a host (got {value!r})")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        from tenantry.core.ratelimit import redis_storage_uri
+
+        if value:
+            redis_storage_uri(value)
+        return value
+
+    @field_validator("storage_url")
+    @classmethod
+    def _storage_url(cls, value: str) -> str:
+        from tenantry.core.storage import check_storage_url
+
+        check_storage_url(value)
+        return value
+
+    @field_validator("smtp_url")
+    @classmethod
+    def _smtp_url(cls, value: str) -> str:
+        from tenantry.core.mail import SmtpTransport
+
+        if value:
+            SmtpTransport(value)
+        return value
+
+    @field_validator("mail_from")
+    @classmethod
+    def _sender(cls, value: str) -> str:
+        from tenantry.core.mail import check_address
+
+        check_address("the value", value)
+        return value
 
     @field_validator("database_url")
     @classmethod

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
+from pydantic_settings import BaseSettings
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tenantry.settings import Settings
@@ -58,4 +59,8 @@ class Face(Protocol):
 
     def demo_seeders(self) -> Sequence[DemoSeeder]:
         """What the demo tenant gets from the face, in the order to run them."""
+        ...
+
+    def settings_models(self) -> Sequence[type[BaseSettings]]:
+        """The face's own settings classes, validated with the core's when any process starts."""
         ...

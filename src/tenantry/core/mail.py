@@ -90,7 +90,7 @@ def _check_line(what: str, value: str) -> None:
         raise ValueError(f"{what} must not contain line breaks or NUL characters")
 
 
-def _check_address(what: str, value: str) -> str:
+def check_address(what: str, value: str) -> str:
     """Validate one address (``a@b`` or ``Name <a@b>``); return its bare ``addr-spec``."""
     _check_line(what, value)
     parsed = getaddresses([value])
@@ -116,11 +116,11 @@ def build_message(mail: OutgoingMail, sender: str) -> EmailMessage:
         raise ValueError("to must be a list of addresses, not a single string")
     if not mail.to:
         raise ValueError("a message needs at least one recipient")
-    sender_addr = _check_address("sender", sender)
+    sender_addr = check_address("sender", sender)
     for address in mail.to:
-        _check_address("recipient", address)
+        check_address("recipient", address)
     if mail.reply_to is not None:
-        _check_address("reply_to", mail.reply_to)
+        check_address("reply_to", mail.reply_to)
     _check_line("subject", mail.subject)
     for name, value in mail.headers.items():
         _check_header_name(name)
@@ -185,6 +185,24 @@ class SmtpTransport:
     def __repr__(self) -> str:
         return f"SmtpTransport({self._display!r})"
 
+    async def probe(self, seconds: float = 10) -> None:
+        """Connect, say hello (with TLS and sign-in as configured), ``NOOP``, quit; send nothing.
+
+        ``tenantry check`` uses it; aiosmtplib errors (and ``OSError``) propagate.
+        """
+        client = aiosmtplib.SMTP(
+            hostname=self.hostname,
+            port=self.port,
+            use_tls=self.use_tls,
+            start_tls=self.start_tls,
+            tls_context=self._tls_context,
+            timeout=seconds,
+        )
+        async with client:
+            if self._username is not None:
+                await client.login(self._username, self._password or "")
+            await client.noop()
+
     async def deliver(self, message: EmailMessage, sender: str, recipients: Sequence[str]) -> None:
         """Send one message; aiosmtplib errors (``SMTPException``) propagate for the job retry."""
         await aiosmtplib.send(
@@ -242,7 +260,7 @@ class Mailer:
     """Builds messages from ``OutgoingMail`` and hands them to one transport."""
 
     def __init__(self, transport: MailTransport, sender: str) -> None:
-        self._sender_addr = _check_address("mail_from", sender)
+        self._sender_addr = check_address("mail_from", sender)
         self.transport = transport
         self.sender = sender
 

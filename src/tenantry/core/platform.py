@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from tenantry.core.analyze import Analyzer
 from tenantry.core.db import create_engine, session_factory
 from tenantry.core.errors import ErrorRenderers
 from tenantry.core.mail import Mailer, open_mailer
@@ -34,6 +35,11 @@ class Platform:
     specs: list[SpecEntry] = field(default_factory=list)
     closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """What a face must finish before the engine goes (flushing buffered writes), in order."""
+    analyzer: Analyzer = field(init=False)
+    """Refreshes planner statistics after bulk writes (``tenantry.core.analyze``)."""
+
+    def __post_init__(self) -> None:
+        self.analyzer = Analyzer(self.settings)
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:
@@ -52,6 +58,7 @@ class Platform:
             await finish()
         await self.limiter.close()
         await self.storage.close()
+        await self.analyzer.close()
         await self.engine.dispose()
 
 

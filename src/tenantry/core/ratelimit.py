@@ -37,6 +37,7 @@ __all__ = [
     "RateLimitResult",
     "RateLimiter",
     "open_rate_limiter",
+    "redis_storage_uri",
     "retry_after_headers",
 ]
 
@@ -86,7 +87,8 @@ def _escape(identifier: str) -> str:
     return identifier.replace("%", "%25").replace("/", "%2F")
 
 
-def _limits_redis_url(url: str) -> str:
+def redis_storage_uri(url: str) -> str:
+    """The ``limits`` storage URI for a plain Redis URL; ``ValueError`` for other schemes."""
     scheme, sep, rest = url.partition("://")
     if not sep or scheme.lower() not in _REDIS_SCHEMES:
         raise ValueError(
@@ -171,7 +173,7 @@ def open_rate_limiter(settings: Settings, *, namespace: str = DEFAULT_NAMESPACE)
     """
     storage: Storage
     if settings.redis_url:
-        uri = _limits_redis_url(settings.redis_url)
+        uri = redis_storage_uri(settings.redis_url)
         # redis-py, not coredis: redis is already a pinned dependency; coredis is not installed.
         storage = RedisStorage(uri, implementation="redispy")
     else:

@@ -16,6 +16,7 @@ from tenantry.core.face import Commands, DemoSeeder
 
 if TYPE_CHECKING:
     from fastapi import APIRouter, FastAPI
+    from pydantic_settings import BaseSettings
 
     from tenantry.core.platform import Platform
     from tenantry.percolate.api.runtime import PercolateRuntime
@@ -104,6 +105,11 @@ class PercolateFace:
         from tenantry.percolate.demo import content, library, oauth, organisation
 
         return [oauth.seed_demo, organisation.seed_demo, content.seed_demo, library.seed_demo]
+
+    def settings_models(self) -> Sequence[type[BaseSettings]]:
+        from tenantry.percolate.api.throttle import PercolateLimits
+
+        return [PercolateLimits]
 
 
 def _routers() -> list[APIRouter]:

@@ -14,6 +14,7 @@ from tenantry.core.face import Commands, DemoSeeder
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from pydantic_settings import BaseSettings
 
     from tenantry.core.platform import Platform
     from tenantry.perscom.face import PerscomRuntime
@@ -52,6 +53,11 @@ class PerscomFace:
         from tenantry.perscom.demo import seed_demo
 
         return [seed_demo]
+
+    def settings_models(self) -> Sequence[type[BaseSettings]]:
+        from tenantry.perscom.limits import PerscomSettings
+
+        return [PerscomSettings]
 
     @staticmethod
     def runtime(app: FastAPI) -> PerscomRuntime:

@@ -29,7 +29,8 @@ from tenantry.perscom.engine.routes import Operation, build_root, operations
 from tenantry.perscom.engine.runtime import Registry
 from tenantry.perscom.engine.serialize import respond
 from tenantry.perscom.errors import render_error
-from tenantry.perscom.gate import Gate, PerscomSettings
+from tenantry.perscom.gate import Gate
+from tenantry.perscom.limits import PerscomSettings
 from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware
 from tenantry.perscom.newsfeed import newsfeed_routes
 from tenantry.perscom.resources import DECLARATIONS

@@ -13,8 +13,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy import bindparam, select
 from starlette.requests import Request
 
@@ -34,6 +32,7 @@ from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import RenderContext
 from tenantry.perscom.engine.runtime import INT64_MAX, Registry
 from tenantry.perscom.errors import TRACE_STATE_KEY
+from tenantry.perscom.limits import IP_RATE, KEY_RATE
 from tenantry.perscom.webhooks.dispatch import dispatch
 
 UNAUTHENTICATED = (
@@ -41,24 +40,6 @@ UNAUTHENTICATED = (
     "to continue."
 )
 RATE_LIMITED = "You have exceeded the API rate limit. Please wait a minute before trying again."
-KEY_RATE = "1000/minute"
-IP_RATE = "100/minute"
-
-
-class PerscomSettings(BaseSettings):
-    """The face's own knobs (``TENANTRY_PERSCOM_*``): the rate limits of §5.3, the API log.
-
-    Benchmarks lift them (one key sends far more than 1000 requests a minute there).
-    """
-
-    model_config = SettingsConfigDict(env_prefix="TENANTRY_PERSCOM_", extra="ignore")
-
-    key_rate: str = KEY_RATE
-    ip_rate: str = IP_RATE
-    api_log: bool = True
-    """Whether each API exchange is stored as ``api`` activity (``/v1/activity``)."""
-    activity_retention_days: int = Field(default=30, ge=1, le=3650)
-    """How long the API log is kept; a daily job per tenant prunes what is older."""
 
 
 _KEYS = ApiKey.__table__

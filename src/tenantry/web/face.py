@@ -15,6 +15,7 @@ from tenantry.core.face import Commands, DemoSeeder
 
 if TYPE_CHECKING:
     from fastapi import FastAPI
+    from pydantic_settings import BaseSettings
 
     from tenantry.core.platform import Platform
     from tenantry.web.signin import SignInLimits
@@ -72,6 +73,9 @@ class WebFace:
         return Commands()
 
     def demo_seeders(self) -> Sequence[DemoSeeder]:
+        return ()
+
+    def settings_models(self) -> Sequence[type[BaseSettings]]:
         return ()
 
 

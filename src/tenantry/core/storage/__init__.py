@@ -41,12 +41,28 @@ __all__ = [
     "StorageError",
     "StorageKeyNotFound",
     "StoredObject",
+    "check_storage_url",
     "open_storage",
     "resolve_upload_key",
     "validate_key",
     "verify_post_policy",
     "verify_presigned_get",
 ]
+
+
+def check_storage_url(url: str) -> None:
+    """Raise ``ValueError`` unless ``url`` is a storage URL :func:`open_storage` understands."""
+    url = url.strip()
+    if not url or url.startswith("file://"):
+        return
+    if url.startswith("s3://"):
+        S3Config.from_url(url)
+        return
+    scheme = url.split(":", 1)[0] if ":" in url else url
+    raise ValueError(
+        f"unsupported scheme {scheme!r}: "
+        "use an empty value or file://PATH for local files, or s3://BUCKET?endpoint_url=... for S3"
+    )
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -62,10 +78,5 @@ def open_storage(settings: Settings) -> Storage:
         return LocalStorage(
             root, secret_key=settings.effective_secret_key, base_url=settings.base_url
         )
-    if url.startswith("s3://"):
-        return S3Storage.from_url(url)
-    scheme = url.split(":", 1)[0] if ":" in url else url
-    raise ValueError(
-        f"unsupported TENANTRY_STORAGE_URL scheme {scheme!r}: "
-        "use an empty value or file://PATH for local files, or s3://BUCKET?endpoint_url=... for S3"
-    )
+    check_storage_url(url)
+    return S3Storage.from_url(url)

@@ -14,6 +14,7 @@ from tenantry.core.errors import RateLimited
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import retry_after_headers
 from tenantry.percolate.oauth.credentials import hash_secret
+from tenantry.settings import RateRule
 
 __all__ = ["TOKEN_RATE", "PercolateLimits", "throttle"]
 
@@ -26,7 +27,7 @@ class PercolateLimits(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TENANTRY_PERCOLATE_", extra="ignore")
 
-    token_rate: str = TOKEN_RATE
+    token_rate: RateRule = TOKEN_RATE
 
 
 async def throttle(platform: Platform, rule: str, secret: str) -> None:

@@ -42,7 +42,7 @@ def prune(
 ) -> None:
     """Delete entries older than the retention now; prints ``{"deleted"}``."""
     from tenantry.perscom.activity import service
-    from tenantry.perscom.gate import PerscomSettings
+    from tenantry.perscom.limits import PerscomSettings
 
     keep = days if days is not None else PerscomSettings().activity_retention_days
 

@@ -15,7 +15,9 @@ from sqlalchemy import ColumnElement, select
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tenantry.core.analyze import BULK_ROWS
 from tenantry.core.errors import FieldError, ValidationFailed
+from tenantry.core.platform import get_platform
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.perscom.engine.announce import announce
 from tenantry.perscom.engine.context import Call, CallOpener
@@ -356,7 +358,10 @@ class Actions:
             data = await self._many(call, rowset, ids, tree)
             for item in data:
                 announce(call, target, "created", item)
-            return respond({"data": data}, 200, call.response_headers)
+            answer = respond({"data": data}, 200, call.response_headers)
+        if len(ids) >= BULK_ROWS:  # committed: fresh statistics before the next request plans
+            await get_platform(request).analyzer.analyze(target.tables)
+        return answer
 
     async def _all_unscoped(self, call: Call, rowset: RowSet, items: Sequence[Any]) -> bool:
         """Whether every body of a batch may be stored without the create scope (each
