@@ -28,6 +28,7 @@ MALFORMED: dict[str, str] = {
     "TENANTRY_SMTP_URL": "gopher://mail.example.org",
     "TENANTRY_MAIL_FROM": "nobody",
     "TENANTRY_SECRET_KEY": "short",
+    "TENANTRY_METRICS_TOKEN": "short",
     "TENANTRY_BASE_URL": "localhost:8000",
     "TENANTRY_LOG_LEVEL": "LOUD",
     "TENANTRY_LOG_FORMAT": "xml",

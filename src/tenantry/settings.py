@@ -43,7 +43,7 @@ RateRule = Annotated[str, AfterValidator(_rate_rule)]
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,62}$")
 _MODULE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
-_SECRET_FIELDS = frozenset({"secret_key"})
+_SECRET_FIELDS = frozenset({"secret_key", "metrics_token"})
 
 
 def describe_error(model: type[BaseSettings], error: ValidationError) -> str:
@@ -148,6 +148,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "expects at least 16 random characters (or unset, to generate one in the data dir)"
             )
+        return value
+
+    @field_validator("metrics_token")
+    @classmethod
+    def _long_token(cls, value: str) -> str:
+        if value and len(value) < 16:
+            raise ValueError("expects at least 16 random characters (or unset: /metrics is off)")
         return value
 
     @field_validator("database_role")
