@@ -35,6 +35,7 @@ class PercolateFace:
         "tenantry.percolate.upload.jobs",
         "tenantry.percolate.variant.jobs",
         "tenantry.percolate.role.user_role_import.jobs",
+        "tenantry.percolate.export.jobs",
     )
     """Imported by every worker: the publish job and its delivery hooks, the library's jobs."""
     model_modules: Sequence[str] = ("tenantry.percolate.models",)
@@ -111,6 +112,7 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.asset import endpoints as asset
     from tenantry.percolate.channel import endpoints as channel
     from tenantry.percolate.comment import endpoints as comment
+    from tenantry.percolate.export import endpoints as export
     from tenantry.percolate.folder import endpoints as folder
     from tenantry.percolate.license import endpoints as license
     from tenantry.percolate.link import endpoints as link
@@ -136,7 +138,7 @@ def _routers() -> list[APIRouter]:
     organisation = (scope, license, user, role, user_role, platforms, channel, term, taxonomy)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    library = (folder, upload, asset, variant, media, user_role_import)
+    library = (folder, upload, asset, variant, media, user_role_import, export)
     routers = [module.router for module in (*organisation, *content, *extras, *library)]
     return [*routers, license.tenant_router]
 
