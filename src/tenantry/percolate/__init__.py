@@ -94,10 +94,16 @@ class PercolateFace:
 
     def commands(self) -> Commands:
         from tenantry.percolate.demo.cli import demo_app
+        from tenantry.percolate.export.cli import export_app
         from tenantry.percolate.oauth.cli import oauth_client_app, token_app
         from tenantry.percolate.scope.cli import scope_app
 
-        groups = {"scope": scope_app, "oauth-client": oauth_client_app, "token": token_app}
+        groups = {
+            "scope": scope_app,
+            "oauth-client": oauth_client_app,
+            "token": token_app,
+            "export": export_app,
+        }
         return Commands(groups=groups, demo=[demo_app])
 
     def demo_seeders(self) -> Sequence[DemoSeeder]:

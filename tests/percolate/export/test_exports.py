@@ -9,8 +9,10 @@ import io
 import re
 import time
 from email import message_from_bytes
+from pathlib import Path
 from typing import Any
 
+import anyio
 import httpx
 import pytest
 from sqlalchemy import update
@@ -19,6 +21,7 @@ from tests.core.test_mail import Sink, sink_factory  # noqa: F401  (fixture)
 from tests.percolate.support.accounts import Account, Caller
 from tests.percolate.support.desks import Desk, make_post, make_schema
 from tests.percolate.support.library import empty_jobs, stored_assets, worker
+from tests.test_cli import created, tenantry
 
 from tenantry.core.jobs import JobHandlers
 from tenantry.core.mail_jobs import MAIL_JOB, send_mail
@@ -261,3 +264,51 @@ def test_formula_cells_are_neutralised() -> None:
     for cell in ("=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1"):
         assert neutralise(cell) == "'" + cell
     assert neutralise("plain") == "plain" and neutralise(-1) == -1 and neutralise(None) is None
+
+
+async def test_operators_export_from_the_command_line(
+    api: httpx.AsyncClient,
+    desk: Desk,
+    settings: Settings,
+    sessions: Sessions,
+    owner_engine: AsyncEngine,
+    tmp_path: Path,
+) -> None:
+    await empty_jobs(owner_engine)
+    schema = await make_schema(api, desk.admin)
+    made = [await make_post(api, desk, schema["id"]) for _ in range(2)]
+    tenant = str(desk.account.tenant_id)
+    result = await anyio.to_thread.run_sync(
+        lambda: tenantry(
+            settings, "export", "create", "--tenant", tenant, "--user", desk.admin.email,
+            "--type", "post", "--fields", "uid,status", "--scope-ids", desk.license, "--no-wait",
+        )
+    )  # fmt: skip
+    shown = created(result)
+    wire = str(shown["id"])
+    assert shown["status"] == "queued" and shown["fields"] == ["uid", "status"]
+
+    async def done() -> bool:
+        return (await read_export(api, desk.admin, wire))["status"] == "complete"
+
+    await run_jobs(settings, sessions, done)
+    watched = await anyio.to_thread.run_sync(
+        lambda: tenantry(settings, "export", "status", wire, "--tenant", tenant, "--watch")
+    )
+    assert created(watched)["rows_done"] == 2
+    target = tmp_path / "posts.csv"
+    fetched = await anyio.to_thread.run_sync(
+        lambda: tenantry(
+            settings, "export", "download", wire, "--tenant", tenant, "--output", str(target)
+        )
+    )
+    assert created(fetched)["size"] == target.stat().st_size
+    rows = rows_of(target.read_bytes())
+    assert rows == [["Unique Id", "Status"], *([post["id"], "draft"] for post in made)]
+    refused = await anyio.to_thread.run_sync(
+        lambda: tenantry(
+            settings, "export", "create", "--tenant", tenant, "--user", desk.admin.email,
+            "--type", "post", "--fields", "nope",
+        )
+    )  # fmt: skip
+    assert refused.returncode == 1 and refused.stderr.count("\n") == 1
