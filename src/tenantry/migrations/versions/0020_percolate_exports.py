@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.Column("size", sa.BigInteger(), nullable=True),
         sa.Column("storage_key", sa.String(length=1024), nullable=True),
         sa.Column("error", sa.Text(), nullable=True),
+        sa.Column("started_at", UTCDateTime(timezone=True), nullable=True),
         sa.Column("completed_at", UTCDateTime(timezone=True), nullable=True),
         *migration_ops.timestamps(),
     )

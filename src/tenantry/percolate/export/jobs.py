@@ -96,6 +96,7 @@ async def run_export(ctx: JobContext, payload: dict[str, Any]) -> None:
             total,
             None,
         )
+        export.started_at = utcnow()
         await session.flush()
         session.expunge(export)
     last_write = time.monotonic()

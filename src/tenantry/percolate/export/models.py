@@ -30,4 +30,6 @@ class Export(TenantOwned, Base):
     size: Mapped[int | None] = mapped_column(BigInteger, default=None)
     storage_key: Mapped[str | None] = mapped_column(String(1024), default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True), default=None)
+    """When the attempt that wrote the file began (its rows per second: rows / duration)."""
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(timezone=True), default=None)

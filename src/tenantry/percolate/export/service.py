@@ -62,6 +62,7 @@ def present(export: Export, settings: Settings) -> dict[str, Any]:
         "error": export.error,
         "created_at": timestamp(export.created_at),
         "updated_at": timestamp(export.updated_at),
+        "started_at": timestamp(export.started_at),
         "completed_at": timestamp(export.completed_at),
         "download_url": None,
     }
