@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tests.core.test_mail import Sink, sink_factory  # noqa: F401  (fixture)
-from tests.percolate.post.test_publishing_crash import kill, output, stop, wait_for
+from tests.percolate.post.test_publishing_crash import kill, output, stop
 from tests.percolate.support.accounts import Account, Caller
 from tests.percolate.support.library import empty_jobs
 
@@ -25,8 +25,20 @@ from tenantry.percolate.asset.models import Asset
 from tenantry.percolate.export.models import Export
 from tenantry.settings import Settings
 
-pytestmark = [pytest.mark.anyio, pytest.mark.slow]
+pytestmark = [pytest.mark.anyio, pytest.mark.slow, pytest.mark.timeout(400)]
 ROWS = 40_000
+
+
+async def wait_for(condition: Any, proc: Any, log: Path, what: str) -> None:
+    """Poll ``condition`` while ``proc`` runs (generous: the machine may be busy)."""
+    try:
+        with anyio.fail_after(240):
+            while not await condition():
+                if proc.poll() is not None:
+                    pytest.fail(f"worker exited before {what}:\n{output(log)}")
+                await anyio.sleep(0.02)
+    except TimeoutError:
+        pytest.fail(f"timed out waiting for {what}:\n{output(log)}")
 
 
 def spawn_worker(settings: Settings, data: Path, smtp_port: int, log: Path) -> Any:
@@ -37,7 +49,7 @@ def spawn_worker(settings: Settings, data: Path, smtp_port: int, log: Path) -> A
         "TENANTRY_DATABASE_URL": settings.effective_database_url,
         "TENANTRY_DATA_DIR": str(data),
         "TENANTRY_SMTP_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "TENANTRY_JOB_LEASE_SECONDS": "2",
+        "TENANTRY_JOB_LEASE_SECONDS": "5",
         "TENANTRY_JOB_POLL_INTERVAL": "0.05",
         "TENANTRY_JOB_BACKOFF_BASE": "0.05",
         "TENANTRY_LOG_LEVEL": "INFO",
@@ -107,7 +119,7 @@ async def test_a_worker_killed_mid_export_delivers_one_file_and_one_mail(
     second = spawn_worker(settings, data, port, log)
     try:
         await wait_for(complete, second, log, "the restarted export to complete and mail")
-        await anyio.sleep(3)  # past a lease: a duplicate attempt or mail would show by now
+        await anyio.sleep(6)  # past a lease: a duplicate attempt or mail would show by now
     finally:
         stop(second, log)
     assert len(sink.envelopes) == 1, output(log)

@@ -59,7 +59,7 @@ async def run_jobs(settings: Settings, sessions: Sessions, until: Any) -> None:
     handlers.register(EXPORT_JOB)(run_export)
     handlers.register(MAIL_JOB)(send_mail)
     async with worker(settings, sessions, handlers):
-        for _ in range(400):
+        for _ in range(2400):  # generous: the machine may be busy
             if await until():
                 return
             await asyncio.sleep(0.05)

@@ -10,6 +10,7 @@ preview shows values as they are.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, Final
@@ -23,6 +24,7 @@ MULTI_VALUE_SEPARATOR: Final = "; "
 """Between the values of one multi-value cell (tags, ids): a semicolon, so a CSV reader's
 comma splitting never cuts a cell apart."""
 FORMULA_TRIGGERS: Final = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGERS: Final = frozenset(FORMULA_TRIGGERS)
 
 
 def text(value: Any) -> Cell:
@@ -47,6 +49,8 @@ def many(convert: Convert = text) -> Convert:
     """A JSON list → one cell, its values joined by :data:`MULTI_VALUE_SEPARATOR`."""
 
     def join(values: Any) -> Cell:
+        if isinstance(values, str):  # JSON as the driver's raw text (the PostgreSQL cursor)
+            values = json.loads(values)
         if not values:
             return ""
         return MULTI_VALUE_SEPARATOR.join(str(convert(value)) for value in values)
@@ -56,6 +60,6 @@ def many(convert: Convert = text) -> Convert:
 
 def neutralise(cell: Cell) -> Cell:
     """The formula guard for one CSV cell (numbers are left alone)."""
-    if isinstance(cell, str) and cell.startswith(FORMULA_TRIGGERS):
+    if cell and isinstance(cell, str) and cell[0] in _TRIGGERS:
         return "'" + cell
     return cell

@@ -25,7 +25,7 @@ from tenantry.core.storage import open_storage
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.export.links import LINK_SECONDS, download_url, storage_key
 from tenantry.percolate.export.models import Export
-from tenantry.percolate.export.rows import csv_chunks, stream_rows
+from tenantry.percolate.export.rows import csv_chunks, stream_pages
 from tenantry.percolate.export.sources import Plan
 
 EXPORT_JOB: Final = "percolate.export"
@@ -117,8 +117,8 @@ async def run_export(ctx: JobContext, payload: dict[str, Any]) -> None:
     key = storage_key(tenant_id, export_id)
     storage = open_storage(ctx.settings)
     try:
-        rows = stream_rows(ctx.session_factory, tenant_id, plan, postgres=postgres)
-        stored = await storage.put(key, csv_chunks(plan, rows, counted), CONTENT_TYPE)
+        pages = stream_pages(ctx.session_factory, tenant_id, plan, postgres=postgres)
+        stored = await storage.put(key, csv_chunks(plan, pages, counted), CONTENT_TYPE)
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"[:2000]
         await _set(

@@ -21,8 +21,16 @@ from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.scopes import Scope, in_ids
 from tenantry.percolate.asset.models import Asset
 from tenantry.percolate.channel.models import Channel
-from tenantry.percolate.export.catalog import CATALOG, DATE, INT
-from tenantry.percolate.export.cells import Convert, many, moment, number, text, typed_id
+from tenantry.percolate.export.catalog import CATALOG, DATE, INT, STRING
+from tenantry.percolate.export.cells import (
+    Convert,
+    many,
+    moment,
+    neutralise,
+    number,
+    text,
+    typed_id,
+)
 from tenantry.percolate.platform.models import Platform
 from tenantry.percolate.post.models import ApprovalWorkflow, Post
 from tenantry.percolate.term.models import Term
@@ -47,6 +55,8 @@ class Column:
     expression: Any | None
     convert: Convert = text
     joins: tuple[str, ...] = ()
+    guard: bool = True
+    """Free text a user wrote, so the CSV formula guard applies (not for ids or enums)."""
 
 
 @dataclass(frozen=True)
@@ -88,9 +98,9 @@ def _post_columns(post: Any, joined: tuple[str, ...] = ()) -> dict[str, Column]:
         "platform": Column(_platform.name, joins=(*joined, "channel", "platform")),
         "channel": Column(_channel.name, joins=(*joined, "channel")),
         "channel_name": Column(_channel.name, joins=(*joined, "channel")),
-        "license_id": Column(_scoped(_scope.kind, _cast(_scope.id)), joins=("scope",)),
+        "license_id": Column(_scoped(_scope.kind, _cast(_scope.id)), joins=("scope",), guard=False),
         "license_name": Column(_scope.name, joins=("scope",)),
-        "tags": Column(post.term_ids, many(typed_id("term")), joined),
+        "tags": Column(post.term_ids, many(typed_id("term")), joined, guard=False),
     }
 
 
@@ -103,7 +113,7 @@ POST = Source(
         "uid": Column(Post.id, typed_id("post")),
         "created_at": Column(Post.created_at, moment),
         "created_by": Column(_creator.email, joins=("creator",)),
-        "status": Column(Post.status),
+        "status": Column(Post.status, guard=False),
         "posted_at": Column(Post.live_at, moment),
         "post_type": Column(_channel.type, joins=("channel",)),
     },
@@ -228,6 +238,24 @@ class Plan:
     def converters(self) -> list[Convert]:
         kinds = {f.key: f.kind for f in CATALOG[self.type]}
         return [self.source.column(key, kinds[key]).convert for key in self.fields]
+
+    def csv_steps(self) -> list[tuple[int, Convert]]:
+        """What each CSV cell needs, skipping cells the CSV writer takes as they are (text
+        and numbers; ``None`` is an empty cell): (position, step) pairs. Text cells users
+        wrote get the formula guard."""
+        kinds = {f.key: f.kind for f in CATALOG[self.type]}
+        steps: list[tuple[int, Convert]] = []
+        for index, key in enumerate(self.fields):
+            column = self.source.column(key, kinds[key])
+            if column.convert in (text, number):
+                if column.guard and kinds[key] == STRING and column.expression is not None:
+                    steps.append((index, neutralise))
+            elif column.guard and kinds[key] == STRING:
+                convert = column.convert
+                steps.append((index, lambda value, convert=convert: neutralise(convert(value))))
+            else:
+                steps.append((index, column.convert))
+        return steps
 
     def select(self, tenant_id: int, *, after: int | None = None) -> Select[Any] | None:
         """The rows in id order (after the keyset cursor ``after``); ``None``: no table."""
