@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import data, profile, report, wrk
+from bench import export as bench_export
 from bench.common import (
     ASYNCPG_DSN,
     HISTORY_PATH,
@@ -292,7 +293,10 @@ def _print_summary(console: Console, results: list[report.ScenarioResult]) -> No
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(soft_wrap=True)
-    scenarios = by_name(args.scenario)
+    wanted = args.scenario or []
+    with_export = not wanted or bench_export.NAME in wanted
+    named = [name for name in wanted if name != bench_export.NAME]
+    scenarios = by_name(named) if named or not wanted else []
     if args.list:
         for s in scenarios:
             console.print(f"{s.name:<16} {s.method} {s.path}")
@@ -331,6 +335,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     servers: list[ManagedProcess] = []
     results: list[ScenarioResult] = []
     rss: float | None = None
+    exported: bench_export.ExportResult | None = None
     try:
         t_port = free_port()
         f_port = next(p for p in (free_port() for _ in range(20)) if p != t_port)
@@ -359,6 +364,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             if results[-1].status == FAILED:
                 console.print(f"  [red]{scenario.name} failed: {results[-1].reason}[/]")
         rss = servers[0].rss_mib()
+        if with_export:
+            console.print(f"[bold]{bench_export.NAME}[/]: 1 M posts to CSV by a tenantry worker")
+            with watch.timed(f"scenario {bench_export.NAME}"):
+                try:
+                    exported = bench_export.measure_export(ctx)
+                except Unavailable as exc:
+                    console.print(f"  [yellow]{bench_export.NAME} not available: {exc}[/]")
     finally:
         for server in reversed(servers):
             server.stop()
@@ -381,6 +393,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         tenantry_rss_mib=rss,
     )
     report.write(info, results, output)
+    if exported is not None:
+        with output.open("a") as sink:
+            sink.write(exported.markdown())
+        console.print(
+            f"export: {exported.rows_per_second:,.0f} rows/s, "
+            f"worker RSS growth {exported.rss_growth_mb:.1f} MB"
+        )
     if output.resolve() == RESULTS_PATH.resolve():
         report.append_history(HISTORY_PATH, info, results)
     _print_summary(console, results)

@@ -36,6 +36,7 @@ class PercolateFace:
         "tenantry.percolate.upload.jobs",
         "tenantry.percolate.variant.jobs",
         "tenantry.percolate.role.user_role_import.jobs",
+        "tenantry.percolate.export.jobs",
     )
     """Imported by every worker: the publish job and its delivery hooks, the library's jobs."""
     model_modules: Sequence[str] = ("tenantry.percolate.models",)
@@ -94,10 +95,16 @@ class PercolateFace:
 
     def commands(self) -> Commands:
         from tenantry.percolate.demo.cli import demo_app
+        from tenantry.percolate.export.cli import export_app
         from tenantry.percolate.oauth.cli import oauth_client_app, token_app
         from tenantry.percolate.scope.cli import scope_app
 
-        groups = {"scope": scope_app, "oauth-client": oauth_client_app, "token": token_app}
+        groups = {
+            "scope": scope_app,
+            "oauth-client": oauth_client_app,
+            "token": token_app,
+            "export": export_app,
+        }
         return Commands(groups=groups, demo=[demo_app])
 
     def demo_seeders(self) -> Sequence[DemoSeeder]:
@@ -117,6 +124,7 @@ def _routers() -> list[APIRouter]:
     from tenantry.percolate.asset import endpoints as asset
     from tenantry.percolate.channel import endpoints as channel
     from tenantry.percolate.comment import endpoints as comment
+    from tenantry.percolate.export import endpoints as export
     from tenantry.percolate.folder import endpoints as folder
     from tenantry.percolate.license import endpoints as license
     from tenantry.percolate.link import endpoints as link
@@ -142,7 +150,7 @@ def _routers() -> list[APIRouter]:
     organisation = (scope, license, user, role, user_role, platforms, channel, term, taxonomy)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
     extras = (approval, approval_feedback, link, link_redirect)
-    library = (folder, upload, asset, variant, media, user_role_import)
+    library = (folder, upload, asset, variant, media, user_role_import, export)
     routers = [module.router for module in (*organisation, *content, *extras, *library)]
     return [*routers, license.tenant_router]
 

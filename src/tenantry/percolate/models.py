@@ -6,6 +6,7 @@ Each domain keeps its tables in its own ``models`` module; this one only gathers
 from tenantry.percolate.asset.models import Asset, Variant
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.comment.models import Comment
+from tenantry.percolate.export.models import Export
 from tenantry.percolate.folder.models import Folder
 from tenantry.percolate.link.models import ShortLink, ShortLinkCode
 from tenantry.percolate.metadata.models import Metadata, MetadataValue
@@ -40,6 +41,7 @@ __all__ = [
     "Channel",
     "ChannelPublisher",
     "Comment",
+    "Export",
     "Folder",
     "Metadata",
     "MetadataValue",

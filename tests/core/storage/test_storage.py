@@ -588,3 +588,23 @@ async def test_open_storage_local_signs_with_the_app_secret(tmp_path: Path) -> N
     storage = open_storage(Settings(data_dir=tmp_path, secret_key=SECRET, base_url=BASE_URL))
     url = await storage.presigned_url("k")
     verify_presigned_get("k", dict(parse_qsl(urlsplit(url).query)), secret=SECRET)
+
+
+async def test_a_long_stream_is_stored_in_parts(storage: Storage) -> None:
+    """Past one S3 part (8 MiB) a stream goes up as a multipart upload; same bytes back."""
+    data = os.urandom(17 * MB + 123)
+    stored = await storage.put("big/parts.csv", _chunks(data, 256 * 1024), "text/csv")
+    assert stored.size == len(data) and stored.sha256 == hashlib.sha256(data).hexdigest()
+    assert await storage.get("big/parts.csv") == data
+    assert (await storage.stat("big/parts.csv")).content_type == "text/csv"
+
+
+async def test_a_failing_long_stream_leaves_no_object(storage: Storage) -> None:
+    async def broken() -> AsyncIterator[bytes]:
+        for _ in range(10):
+            yield os.urandom(MB)
+        raise RuntimeError("the source failed")
+
+    with pytest.raises(RuntimeError):
+        await storage.put("big/broken.csv", broken())
+    assert not await storage.exists("big/broken.csv")

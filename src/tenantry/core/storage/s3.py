@@ -43,6 +43,8 @@ _QUERY_OPTIONS = frozenset(
 _BUCKET_NAME = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _NOT_FOUND_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 _SHA256_METADATA = "sha256"
+PART_SIZE = 8 * 1024 * 1024
+"""A multipart upload's part (S3's minimum is 5 MiB for every part but the last)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,14 +198,21 @@ class S3Storage:
         data: bytes | AsyncIterable[bytes],
         content_type: str = DEFAULT_CONTENT_TYPE,
     ) -> StoredObject:
-        """Store the object in one PutObject; a stream is buffered first (no multipart)."""
+        """Store the object: bytes, or a stream shorter than :data:`PART_SIZE`, in one
+        PutObject; a longer stream as a multipart upload, one part in memory at a time, so
+        an export of any size streams through (aborted on failure, never half-visible)."""
         validate_key(key)
         validate_content_type(content_type)
+        digest = hashlib.sha256()
         buffer = bytearray()
-        async for chunk in iter_data(data):
+        chunks = iter_data(data).__aiter__()
+        async for chunk in chunks:
+            digest.update(chunk)
             buffer += chunk
+            if len(buffer) >= PART_SIZE:
+                return await self._put_multipart(key, content_type, buffer, chunks, digest)
         body = bytes(buffer)
-        sha256 = hashlib.sha256(body).hexdigest()
+        sha256 = digest.hexdigest()
         client = await self._ready()
         response = await client.put_object(
             Bucket=self.config.bucket,
@@ -215,6 +224,57 @@ class S3Storage:
         etag = str(response.get("ETag", "")).strip('"')
         return StoredObject(
             key=key, size=len(body), content_type=content_type, etag=etag, sha256=sha256
+        )
+
+    async def _put_multipart(
+        self,
+        key: str,
+        content_type: str,
+        buffer: bytearray,
+        rest: AsyncIterator[bytes],
+        digest: Any,
+    ) -> StoredObject:
+        """The multipart tail of :meth:`put`: ``buffer`` holds at least one part already.
+
+        The SHA-256 is only known at the end, after S3 fixed the metadata, so it is returned
+        but not stored (:meth:`stat` then reports ``None``, as for browser uploads)."""
+        client = await self._ready()
+        bucket = self.config.bucket
+        started = await client.create_multipart_upload(
+            Bucket=bucket, Key=key, ContentType=content_type
+        )
+        upload_id = started["UploadId"]
+        parts: list[dict[str, Any]] = []
+        size = 0
+
+        async def send(body: bytes) -> None:
+            nonlocal size
+            number = len(parts) + 1
+            answer = await client.upload_part(
+                Bucket=bucket, Key=key, UploadId=upload_id, PartNumber=number, Body=body
+            )
+            parts.append({"ETag": answer["ETag"], "PartNumber": number})
+            size += len(body)
+
+        try:
+            async for chunk in rest:
+                digest.update(chunk)
+                buffer += chunk
+                while len(buffer) >= PART_SIZE:
+                    await send(bytes(buffer[:PART_SIZE]))
+                    del buffer[:PART_SIZE]
+            if buffer or not parts:
+                await send(bytes(buffer))
+            response = await client.complete_multipart_upload(
+                Bucket=bucket, Key=key, UploadId=upload_id, MultipartUpload={"Parts": parts}
+            )
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await client.abort_multipart_upload(Bucket=bucket, Key=key, UploadId=upload_id)
+            raise
+        etag = str(response.get("ETag", "")).strip('"')
+        return StoredObject(
+            key=key, size=size, content_type=content_type, etag=etag, sha256=digest.hexdigest()
         )
 
     async def delete(self, key: str) -> None:
