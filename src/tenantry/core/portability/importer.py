@@ -3,7 +3,7 @@
 Two passes over the archive's tables: the first gives every row a fresh id from this
 installation's allocator, the second writes the rows with every reference rewritten
 (:mod:`.rewrite`). Everything happens in one transaction; files are stored under their new
-keys before the commit and deleted again if it fails, so a failed import leaves nothing.
+keys first and deleted again if anything after fails, so a failed import leaves nothing.
 """
 
 from __future__ import annotations
@@ -107,10 +107,10 @@ class _Import:
                 for row, new in zip(batch, fresh, strict=True):
                     ids.add(row["id"], new)
                 self.tracker.advance(len(batch))
+        await self._files(ids)
         self.tracker.start("rows", total)
         for table_plan in plans:
             await self._copy(connection, table_plan, ids)
-        await self._files(ids)
         return new_tenant, ids
 
     async def _copy(self, connection: AsyncConnection, table_plan: TablePlan, ids: IdMap) -> None:
@@ -137,7 +137,10 @@ class _Import:
                 rows.append(row)
             await connection.execute(insert(table), rows)
             self.tracker.advance(len(batch))
+        # Setting a row's own parent is not an edit: keep what onupdate would stamp.
+        kept = {column.name: column for column in table.columns if column.onupdate is not None}
         for key, values in later:
+            values.update({name: column for name, column in kept.items() if name not in values})
             await connection.execute(
                 update(table)
                 .where(and_(*(table.c[name] == value for name, value in key.items())))
