@@ -8,6 +8,7 @@ import hashlib
 import io
 import json
 import tarfile
+import uuid
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from tenantry.core.portability.export import export_tenant
 from tenantry.core.portability.importer import import_tenant
 from tenantry.core.tenancy import Tenant, tenant_session
 from tenantry.demo import create_demo
+from tenantry.percolate.link.models import ShortLinkCode
 from tenantry.settings import Settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("migrated"), pytest.mark.timeout(600)]
@@ -206,3 +208,25 @@ async def test_a_failing_import_leaves_no_rows_and_no_files(
         await import_tenant(settings, broken)
     assert await tenant_count(sessions) == before
     assert stored_files(settings) == files
+
+
+async def test_a_public_short_code_keeps_pointing_where_it_first_did(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    make_tenant: TenantFactory,
+    tmp_path: Path,
+) -> None:
+    """Short-link codes are unique across tenants: a copy imported beside its original
+    keeps its rows but leaves the code to the tenant it was handed out for."""
+    source = await make_tenant()
+    code = uuid.uuid4().hex[:12]
+    async with sessions() as session, session.begin():
+        session.add(ShortLinkCode(code=code, tenant_id=source, link_id=1))
+    await export_tenant(settings, source, tmp_path / "links.tenantry")
+    elsewhere = await import_tenant(settings, tmp_path / "links.tenantry")
+    async with sessions() as session:
+        owners = list(
+            await session.scalars(select(ShortLinkCode.tenant_id).where(ShortLinkCode.code == code))
+        )
+    assert owners == [source]
+    assert elsewhere["tenant_id"] != source

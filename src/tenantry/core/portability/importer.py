@@ -15,7 +15,7 @@ from typing import Any
 
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Table, and_, insert, update
+from sqlalchemy import Table, and_, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,7 +24,7 @@ from tenantry.core.base import Base
 from tenantry.core.db import create_engine
 from tenantry.core.ids import allocate_ids
 from tenantry.core.portability.archive import ArchiveReader
-from tenantry.core.portability.catalogue import TablePlan, plan, tenant_tables
+from tenantry.core.portability.catalogue import TENANT_COLUMN, TablePlan, plan, tenant_tables
 from tenantry.core.portability.codec import decode_row, decoders
 from tenantry.core.portability.errors import PortabilityError
 from tenantry.core.portability.export import _enter
@@ -62,6 +62,19 @@ def _batches(rows: Iterator[dict[str, Any]], size: int) -> Iterator[list[dict[st
 
 async def _allocate(connection: AsyncConnection, count: int) -> list[int]:
     return await connection.run_sync(lambda sync: allocate_ids(sync, count))
+
+
+async def _unclaimed(
+    connection: AsyncConnection, table: Table, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Rows of a table keyed across tenants (a short link's public code) whose key this
+    installation has not handed out yet: a code keeps pointing where it first did, so a second
+    copy of a tenant keeps its links but not their codes."""
+    (key,) = table.primary_key.columns
+    taken = set(
+        await connection.scalars(select(key).where(key.in_([row[key.name] for row in rows])))
+    )
+    return [row for row in rows if row[key.name] not in taken]
 
 
 class _Import:
@@ -135,7 +148,10 @@ class _Import:
                     )
                     row.update(dict.fromkeys(deferred))
                 rows.append(row)
-            await connection.execute(insert(table), rows)
+            if TENANT_COLUMN not in table.primary_key.columns:
+                rows = await _unclaimed(connection, table, rows)
+            if rows:
+                await connection.execute(insert(table), rows)
             self.tracker.advance(len(batch))
         # Setting a row's own parent is not an edit: keep what onupdate would stamp.
         kept = {column.name: column for column in table.columns if column.onupdate is not None}
