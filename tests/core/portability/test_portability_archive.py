@@ -7,6 +7,9 @@ import gzip
 import hashlib
 import io
 import json
+import os
+import subprocess
+import sys
 import tarfile
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -18,7 +21,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tests.helpers import TenantFactory
-from tests.test_cli import tenantry
 
 from tenantry.core.identity import service as identity
 from tenantry.core.portability.errors import PortabilityError
@@ -30,6 +32,24 @@ from tenantry.percolate.link.models import ShortLinkCode
 from tenantry.settings import Settings
 
 pytestmark = [pytest.mark.anyio, pytest.mark.usefixtures("migrated"), pytest.mark.timeout(600)]
+
+
+def tenantry(settings: Settings, *args: str) -> subprocess.CompletedProcess[str]:
+    """``tenantry ARGS`` as a real process (a generous timeout: it imports the whole app)."""
+    environment = {
+        **os.environ,
+        "TENANTRY_DATABASE_URL": settings.effective_database_url,
+        "TENANTRY_DATA_DIR": str(settings.data_dir),
+        "TENANTRY_SECRET_KEY": settings.effective_secret_key,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "tenantry", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        timeout=300,
+        check=False,
+    )
 
 
 @pytest.fixture(scope="module")
