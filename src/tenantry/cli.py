@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -180,6 +181,43 @@ def tenant_list() -> None:
 
     for tenant in run(work):
         emit({"id": tenant.id, "name": tenant.name, "active": tenant.active})
+
+
+@tenant_app.command("export")
+def tenant_export(
+    tenant: Annotated[int, typer.Option(help="Tenant id.")],
+    output: Annotated[Path, typer.Option(help="Archive to write (e.g. t.tenantry).")],
+) -> None:
+    """Write every row and stored file of a tenant into one archive."""
+    from tenantry.core.portability.export import export_tenant
+    from tenantry.core.portability.progress import progress_bar
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        with progress_bar() as bar:
+            return await export_tenant(settings, tenant, output, bar)
+
+    emit(run(work))
+
+
+@tenant_app.command("import")
+def tenant_import(
+    archive: Annotated[Path, typer.Argument(help="Archive written by `tenantry tenant export`.")],
+    name: Annotated[str | None, typer.Option(help="Rename the imported tenant.")] = None,
+) -> None:
+    """Restore an archive as a new tenant (all or nothing), with fresh admin credentials."""
+    from tenantry.core.portability.importer import import_tenant
+    from tenantry.core.portability.progress import progress_bar
+    from tenantry.reissue import reissue_credentials
+
+    async def work(settings: Settings) -> dict[str, Any]:
+        async def restore(sessions: Any) -> dict[str, Any]:
+            with progress_bar() as bar:
+                made = await import_tenant(settings, archive, name=name, tracker=bar)
+            return {**made, **await reissue_credentials(settings, sessions, made["tenant_id"])}
+
+        return await with_sessions(settings, restore)
+
+    emit(run(work))
 
 
 @user_app.command("create")

@@ -1,0 +1,139 @@
+"""``python -m bench.portability``: export and import of a large tenant, rows/s and peak RSS.
+
+Builds (once per run) a tenant of ``--users`` users, each with a PERSCOM profile and a role,
+then runs ``tenantry tenant export`` and ``tenantry tenant import`` as child processes and
+reports each one's wall time, rows per second and peak resident memory (``wait4``). Point it
+at a database of your own (``--database-url``): the import adds a second tenant there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert, select
+
+from tenantry.core import migrate
+from tenantry.core.db import create_engine, session_factory
+from tenantry.core.identity import service as identity
+from tenantry.core.identity.models import Role, User, UserRole
+from tenantry.core.ids import allocate_ids
+from tenantry.core.tenancy import enter_tenant
+from tenantry.perscom.resources.people import UserProfile
+from tenantry.settings import Settings, load_settings
+
+BATCH = 5000
+
+
+async def build(settings: Settings, users: int) -> int:
+    """A tenant with ``users`` users, profiles and role grants; returns its id."""
+    owner = create_engine(settings, as_app_role=False)
+    await migrate.upgrade(owner, settings)
+    await owner.dispose()
+    engine = create_engine(settings)
+    try:
+        async with session_factory(engine)() as session, session.begin():
+            tenant = await identity.create_tenant(session, f"Bench portability {users}")
+            await enter_tenant(session, tenant.id)
+            member = await session.scalar(select(Role.id).where(Role.preset == "member"))
+            connection = await session.connection()
+            for start in range(0, users, BATCH):
+                count = min(BATCH, users - start)
+                ids = await connection.run_sync(lambda sync, n=count * 2: allocate_ids(sync, n))
+                people = ids[:count]
+                await connection.execute(
+                    insert(User.__table__),
+                    [
+                        {
+                            "tenant_id": tenant.id,
+                            "id": user_id,
+                            "email": f"user{start + n}@bench.example.org",
+                            "name": f"Bench User {start + n}",
+                        }
+                        for n, user_id in enumerate(people)
+                    ],
+                )
+                await connection.execute(
+                    insert(UserProfile.__table__),
+                    [{"tenant_id": tenant.id, "user_id": user_id} for user_id in people],
+                )
+                await connection.execute(
+                    insert(UserRole.__table__),
+                    [
+                        {"tenant_id": tenant.id, "id": grant, "user_id": user_id, "role_id": member}
+                        for grant, user_id in zip(ids[count:], people, strict=True)
+                    ],
+                )
+            return tenant.id
+    finally:
+        await engine.dispose()
+
+
+def measured(settings: Settings, *args: str) -> dict[str, Any]:
+    """Run ``tenantry ARGS`` as a child; its wall time, peak RSS and JSON output."""
+    environment = {
+        **os.environ,
+        "TENANTRY_DATABASE_URL": settings.effective_database_url,
+        "TENANTRY_DATA_DIR": str(settings.data_dir),
+        "TENANTRY_SECRET_KEY": settings.effective_secret_key,
+    }
+    started = time.perf_counter()
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tenantry", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        env=environment,
+    )
+    assert child.stdout is not None
+    output = child.stdout.read()
+    _, status, usage = os.wait4(child.pid, 0)
+    seconds = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"tenantry {' '.join(args)} failed")
+    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024, **json.loads(output)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--users", type=int, default=100_000)
+    parser.add_argument("--database-url", default="", help="Default: a SQLite file.")
+    parser.add_argument("--data-dir", type=Path, default=None)
+    args = parser.parse_args()
+    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="tenantry-bench-portability-"))
+    settings = load_settings(
+        data_dir=data_dir,
+        database_url=args.database_url,
+        embedded_worker=False,
+        demo_on_first_start=False,
+    )
+    started = time.perf_counter()
+    tenant = asyncio.run(build(settings, args.users))
+    built = time.perf_counter() - started
+    archive = data_dir / "bench.tenantry"
+    exported = measured(
+        settings, "tenant", "export", "--tenant", str(tenant), "--output", str(archive)
+    )
+    imported = measured(settings, "tenant", "import", str(archive))
+    engine = "PostgreSQL" if args.database_url.startswith("postgresql") else "SQLite"
+    rows = exported["rows"]
+    print(f"## Tenant export/import: {args.users} users ({rows} rows) on {engine}\n")
+    print(f"Data set built in {built:.1f} s; archive {archive.stat().st_size / 1e6:.1f} MB.\n")
+    print("| step | seconds | rows/s | peak RSS (MB) |")
+    print("|---|---:|---:|---:|")
+    for step, figures in (("export", exported), ("import", imported)):
+        print(
+            f"| {step} | {figures['seconds']:.1f} | {rows / figures['seconds']:,.0f} "
+            f"| {figures['peak_rss_mb']:.0f} |"
+        )
+
+
+if __name__ == "__main__":
+    main()
