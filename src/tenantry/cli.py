@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from tenantry import faces
 from tenantry.core import migrate as migrations
+from tenantry.core.audit.cli import audit_app
 from tenantry.core.console import emit, fail, run, settings_or_exit, with_sessions
 from tenantry.core.db import create_engine, ping
 from tenantry.core.face import Face
@@ -34,6 +35,7 @@ tenant_app = typer.Typer(help="Manage tenants (organisations / accounts).", no_a
 user_app = typer.Typer(help="Manage users inside a tenant.", no_args_is_help=True)
 app.add_typer(tenant_app, name="tenant")
 app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()

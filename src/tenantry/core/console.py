@@ -16,6 +16,8 @@ from pydantic import ValidationError
 from sqlalchemy.exc import DBAPIError
 
 from tenantry.core import migrate as migrations
+from tenantry.core.audit.actor import Actor
+from tenantry.core.audit.actor import fallback as audit_fallback
 from tenantry.core.db import create_engine, session_factory
 from tenantry.core.errors import TenantryError
 from tenantry.settings import Settings, load_settings, mask_url
@@ -47,6 +49,7 @@ def settings_or_exit() -> Settings:
 def run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run one async command with clean, one-line errors."""
     settings = settings_or_exit()
+    attributed = audit_fallback.set(Actor(None, "cli"))
     try:
         return asyncio.run(work(settings))
     except TenantryError as exc:
@@ -56,6 +59,8 @@ def run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
             f"cannot use the database at {mask_url(settings.effective_database_url)}: "
             f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
         )
+    finally:
+        audit_fallback.reset(attributed)
 
 
 async def with_sessions(

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from tenantry.core.audit.actor import attribute_web_session
 from tenantry.core.errors import Forbidden, TenantryError
 from tenantry.core.platform import Platform, get_platform
 from tenantry.core.sealing import SecretBox
@@ -146,6 +147,8 @@ class Page:
                 self._user = await load_signed_in(
                     self.platform, self.session.tenant_id, self.session.user_id
                 )
+                if self._user is not None:
+                    attribute_web_session(self._user.user_id)
         return self._user
 
     def start_session(self, session: WebSession) -> None:
