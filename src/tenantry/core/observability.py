@@ -76,7 +76,11 @@ class RequestContextMiddleware:
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
         client = scope.get("client")
-        origin = audit_origin.set(Origin(request_id, client[0] if client else None))
+        origin = audit_origin.set(
+            Origin(
+                request_id, client[0] if client else None, scope.get("method"), scope.get("path")
+            )
+        )
         started = time.perf_counter()
         status = 500
         response_started = False

@@ -45,10 +45,12 @@ fallback: ContextVar[Actor] = ContextVar("tenantry_audit_actor", default=SYSTEM)
 
 @dataclass(frozen=True)
 class Origin:
-    """The HTTP request being served: its id and the client's address."""
+    """The HTTP request being served: its id, the client's address, its method and path."""
 
     request_id: str | None
     address: str | None
+    method: str | None = None
+    path: str | None = None
 
 
 _NO_ORIGIN = Origin(None, None)

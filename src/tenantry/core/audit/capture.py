@@ -10,6 +10,7 @@ change and its entry commit or roll back together.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +19,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.dml import Delete, Insert, Update, UpdateBase
 
-from tenantry.core.audit.actor import actor_of
+from tenantry.core.audit.actor import Origin, actor_of, audit_origin
 from tenantry.core.audit.redact import REDACTED, audited_table, is_noise, is_secret
 from tenantry.core.audit.values import jsonable
 from tenantry.core.base import TenantScoped
@@ -241,9 +242,31 @@ def _after_begin(session: Session, _tx: SessionTransaction, connection: Connecti
     buffer.connections.append(connection)
 
 
-def _main(changes: list[Change]) -> Change:
-    """The row the transaction was about: the first one created; else the last one deleted
-    (children go first); else the first one updated."""
+_PATH_ID = re.compile(r"\d+")
+
+
+def _named_by_request(changes: list[Change], origin: Origin) -> Change | None:
+    """The changed row whose id the request's path names (``PUT /v1/ranks/12``, ``PUT
+    /api/v5/post/post:7``), the last id in the path first."""
+    if origin.method not in ("PUT", "PATCH") or not origin.path:
+        return None
+    for number in reversed(_PATH_ID.findall(origin.path)):
+        for change in changes:
+            if change.key == number and change.action != "create":
+                return change
+    return None
+
+
+def _main(changes: list[Change], origin: Origin) -> Change:
+    """The row the transaction was about: for a DELETE request the last row deleted (children
+    and links go first); for PUT or PATCH the row the path names; else the first row created;
+    else the last deleted; else the first updated."""
+    deleted = [change for change in changes if change.action == "delete"]
+    if origin.method == "DELETE" and deleted:
+        return deleted[-1]
+    named = _named_by_request(changes, origin)
+    if named is not None:
+        return named
     for change in changes:
         if change.action == "create":
             return change
@@ -253,8 +276,8 @@ def _main(changes: list[Change]) -> Change:
     return changes[0]
 
 
-def entry_of(changes: list[Change]) -> dict[str, Any]:
-    main = _main(changes)
+def entry_of(changes: list[Change], origin: Origin | None = None) -> dict[str, Any]:
+    main = _main(changes, origin or audit_origin.get())
     return {
         "action": main.action,
         "resource_type": main.table,

@@ -10,8 +10,9 @@ _SECRET_PARTS = ("password", "secret", "token", "hash", "seed", "sealed", "recov
 """A column whose name holds one of these keeps credentials or their hashes: the log says
 it changed, never its value."""
 
-_NOISE = frozenset({"tenant_id", "created_at", "updated_at", "last_used_at", "last_used_step"})
-"""Columns every row has or that change on use, not by anybody's edit."""
+_NOISE = frozenset({"tenant_id", "last_used_at", "last_used_step"})
+"""The tenant (the entry has it) and columns that change on use, not by anybody's edit.
+``updated_at`` stays: an update that changes nothing else still touched the row."""
 
 _NOT_AUDITED = frozenset(
     {
