@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from tenantry import faces
 from tenantry.core import migrate as migrations
+from tenantry.core.audit.cli import audit_app
 from tenantry.core.console import emit, fail, run, settings_or_exit, with_sessions
 from tenantry.core.db import create_engine, ping
 from tenantry.core.face import Face
@@ -44,6 +45,7 @@ def validate_settings() -> None:
 
 
 app.add_typer(user_app, name="user")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()

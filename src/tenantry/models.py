@@ -9,6 +9,7 @@ from importlib import import_module
 from tenantry import faces
 from tenantry.core import scopes as scopes_model
 from tenantry.core import tenancy
+from tenantry.core.audit import models as audit_models
 from tenantry.core.base import Base
 from tenantry.core.identity import models as identity_models
 from tenantry.core.jobs import model as jobs_model
@@ -16,6 +17,7 @@ from tenantry.core.webhooks import model as webhooks_model
 
 __all__ = [
     "Base",
+    "audit_models",
     "identity_models",
     "jobs_model",
     "scopes_model",

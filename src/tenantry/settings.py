@@ -99,6 +99,9 @@ class Settings(BaseSettings):
     job_backoff_cap: float = Field(default=300.0, gt=0)
     job_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
     job_retention_days: float = Field(default=7, ge=0, description="0 keeps finished jobs.")
+    audit_retention_days: int = Field(
+        default=0, ge=0, description="Prune audit entries older than this daily; 0 keeps all."
+    )
     job_modules: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Extra modules imported by workers so they can register job handlers.",

@@ -36,6 +36,7 @@ EXTENSIONS = {
     ("get", "/v1/webhooks/{id}/deliveries"),
     ("post", "/v1/webhooks/{id}/deliveries/{delivery}/replay"),
     ("get", "/v1/activity"),
+    ("get", "/v1/audit-log"),
 }
 """Tenantry's additions, served beside PERSCOM's operations."""
 

@@ -17,6 +17,8 @@ from pydantic_settings import BaseSettings, SettingsError
 from sqlalchemy.exc import DBAPIError
 
 from tenantry.core import migrate as migrations
+from tenantry.core.audit.actor import Actor
+from tenantry.core.audit.actor import fallback as audit_fallback
 from tenantry.core.db import create_engine, session_factory
 from tenantry.core.errors import TenantryError
 from tenantry.settings import Settings, describe_error, load_settings, mask_url
@@ -53,6 +55,7 @@ def settings_or_exit(extra: Sequence[type[BaseSettings]] = ()) -> Settings:
 def run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
     """Run one async command with clean, one-line errors."""
     settings = settings_or_exit()
+    attributed = audit_fallback.set(Actor(None, "cli"))
     try:
         return asyncio.run(work(settings))
     except TenantryError as exc:
@@ -62,6 +65,8 @@ def run(work: Callable[[Settings], Coroutine[Any, Any, T]]) -> T:
             f"cannot use the database at {mask_url(settings.effective_database_url)}: "
             f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
         )
+    finally:
+        audit_fallback.reset(attributed)
 
 
 async def with_sessions(

@@ -63,6 +63,8 @@ def create_engine(settings: Settings, *, as_app_role: bool = True) -> AsyncEngin
         kwargs["pool_recycle"] = 3600
         if as_app_role and settings.database_role:
             kwargs["connect_args"] = {"server_settings": {"role": settings.database_role}}
+    # Read by the audit log when a tenant transaction commits (tenantry.core.audit.capture).
+    kwargs["execution_options"] = {"tenantry_audit_retention_days": settings.audit_retention_days}
     engine = create_async_engine(url, **kwargs)
     if settings.is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

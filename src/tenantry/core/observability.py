@@ -18,6 +18,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tenantry.core.audit.actor import Origin, audit_origin
 from tenantry.core.errors import InternalError, TenantryError
 
 REQUEST_ID_HEADER = "x-request-id"
@@ -74,6 +75,12 @@ class RequestContextMiddleware:
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+        client = scope.get("client")
+        origin = audit_origin.set(
+            Origin(
+                request_id, client[0] if client else None, scope.get("method"), scope.get("path")
+            )
+        )
         started = time.perf_counter()
         status = 500
         response_started = False
@@ -105,6 +112,7 @@ class RequestContextMiddleware:
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route).observe(elapsed)
             structlog.contextvars.clear_contextvars()
+            audit_origin.reset(origin)
 
 
 def _request_id(scope: Scope) -> str:

@@ -122,6 +122,7 @@ class PercolateFace:
 def _routers() -> list[APIRouter]:
     """Every domain's ``/api/v5`` router, in matching order (organisation, then content)."""
     from tenantry.percolate.asset import endpoints as asset
+    from tenantry.percolate.audit import endpoints as audit_log
     from tenantry.percolate.channel import endpoints as channel
     from tenantry.percolate.comment import endpoints as comment
     from tenantry.percolate.export import endpoints as export
@@ -149,7 +150,7 @@ def _routers() -> list[APIRouter]:
 
     organisation = (scope, license, user, role, user_role, platforms, channel, term, taxonomy)
     content = (schema, post, metadata, comment, webhook, post_webhook, publishing)
-    extras = (approval, approval_feedback, link, link_redirect)
+    extras = (approval, approval_feedback, link, link_redirect, audit_log)
     library = (folder, upload, asset, variant, media, user_role_import, export)
     routers = [module.router for module in (*organisation, *content, *extras, *library)]
     return [*routers, license.tenant_router]

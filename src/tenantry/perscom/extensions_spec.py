@@ -13,7 +13,9 @@ __all__ = ["EXTENSION_TAG", "extension_paths", "extension_schemas"]
 
 EXTENSION_TAG = {
     "name": "extensions",
-    "description": "Tenantry's additions: not in PERSCOM.io's API (webhooks, the API log).",
+    "description": (
+        "Tenantry's additions: not in PERSCOM.io's API (webhooks, the API and audit logs)."
+    ),
 }
 REF = "#/components/schemas/"
 JSON = "application/json"
@@ -34,6 +36,17 @@ def _ok(schema: str, status: str = "200") -> dict[str, Any]:
 
 def _param(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/parameters/{name}"}
+
+
+_AUDIT_FILTERS = (
+    ("since", "Only entries at or after this ISO 8601 date or time."),
+    ("actor", "Only entries of this user id or credential (`api_key:12`, `cli`)."),
+    ("resource", "Only entries about this resource type (a table), or `type:id`."),
+)
+
+
+def _query(name: str, description: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "description": description, "schema": {"type": "string"}}
 
 
 def _path_id(name: str) -> dict[str, Any]:
@@ -146,6 +159,18 @@ def extension_paths(version: str) -> dict[str, dict[str, Any]]:
                 parameters=[_param("Page"), _param("Limit")],
             ),
         },
+        f"{base}/audit-log": {
+            "get": _operation(
+                "listAuditLog",
+                "The audit log: who changed what, one entry per write, newest first (manage:api)",
+                _ok("AuditEntryList"),
+                parameters=[
+                    _param("Page"),
+                    _param("Limit"),
+                    *(_query(name, text) for name, text in _AUDIT_FILTERS),
+                ],
+            ),
+        },
     }
 
 
@@ -219,6 +244,33 @@ def extension_schemas() -> dict[str, Any]:
         },
     }
 
+    diff = {"type": "object", "additionalProperties": {"type": "array", "minItems": 2}}
+    audit_entry = {
+        "type": "object",
+        "required": ["id", "seq", "at", "actor", "action", "resource_type", "changes", "hash"],
+        "properties": {
+            "id": {"type": "integer"},
+            "seq": {"type": "integer"},
+            "at": {"type": "string", "format": "date-time"},
+            "actor": {
+                "type": "object",
+                "properties": {
+                    "user_id": {"type": ["integer", "null"]},
+                    "credential": {"type": "string"},
+                },
+            },
+            "action": {"type": "string", "enum": ["create", "update", "delete", "checkpoint"]},
+            "resource_type": {"type": "string"},
+            "resource_id": {"type": ["string", "null"]},
+            "changes": diff,
+            "related": {"type": "array", "items": {"type": "object"}},
+            "request_id": {"type": ["string", "null"]},
+            "address": {"type": ["string", "null"]},
+            "hash": {"type": "string"},
+            "prev_hash": {"type": "string"},
+        },
+    }
+
     def listing(item: str) -> dict[str, Any]:
         return {
             "type": "object",
@@ -278,4 +330,6 @@ def extension_schemas() -> dict[str, Any]:
         },
         "Activity": activity,
         "ActivityList": listing("Activity"),
+        "AuditEntry": audit_entry,
+        "AuditEntryList": listing("AuditEntry"),
     }

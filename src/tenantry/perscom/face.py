@@ -22,6 +22,7 @@ from tenantry.perscom.activity.endpoints import activity_routes
 from tenantry.perscom.activity.recorder import ApiLogMiddleware
 from tenantry.perscom.activity.writer import ActivityWriter
 from tenantry.perscom.apikeys import SigningKeys, TokenReader, permissions
+from tenantry.perscom.audit_log import audit_routes
 from tenantry.perscom.engine import deferred, includes, rowsets
 from tenantry.perscom.engine.actions import Actions
 from tenantry.perscom.engine.context import FORBIDDEN, Call
@@ -102,6 +103,7 @@ def install(
             gate.open, allow_private=platform.settings.allow_private_webhooks
         ),
         "activity": activity_routes(gate.open, writer),
+        "audit-log": audit_routes(gate.open),
         "newsfeed": newsfeed_routes(gate.open),
         "roster": roster_routes(registry, gate.open),
         "widgets": widget_routes(registry, actions, gate.open),

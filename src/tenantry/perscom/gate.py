@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 from starlette.requests import Request
 
+from tenantry.core.audit import act_as, actor_of_principal
 from tenantry.core.auth import Credential, Principal
 from tenantry.core.base import utcnow
 from tenantry.core.errors import RateLimited, Unauthenticated, request_id_of
@@ -180,6 +181,8 @@ class Gate:
         ) as unit:
             principal = await self._principal(unit.db, caller.tenant_id, caller.jti_hash)
             request.scope.setdefault("state", {})[PRINCIPAL_STATE_KEY] = principal
+            if unit.writer is not None:
+                act_as(unit.session, actor_of_principal(principal))
             call = self._call(request, unit, principal, headers)
             yield call
             if call.announcements:

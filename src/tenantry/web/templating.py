@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.datastructures import FormData
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from tenantry.core.audit.actor import attribute_web_session
 from tenantry.core.errors import Forbidden, TenantryError
 from tenantry.core.platform import Platform, get_platform
 from tenantry.core.sealing import SecretBox
@@ -149,6 +150,8 @@ class Page:
                     self.session.user_id,
                     self.session.version,
                 )
+                if self._user is not None:
+                    attribute_web_session(self._user.user_id)
         return self._user
 
     def start_session(self, session: WebSession) -> None:

@@ -20,6 +20,7 @@ from tenantry.core.jobs.queue import (
     reap_expired,
     release_jobs,
     renew_leases,
+    schedule_once,
 )
 from tenantry.core.jobs.worker import (
     Worker,
@@ -51,4 +52,5 @@ __all__ = [
     "release_jobs",
     "renew_leases",
     "run_worker",
+    "schedule_once",
 ]

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple, cast
 
 from sqlalchemy import delete, func, insert, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import Connection, CursorResult
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core.base import utcnow
@@ -66,6 +66,50 @@ class ReapResult(NamedTuple):
     buried: int
 
 
+def _row(
+    job_id: int,
+    kind: str,
+    payload: dict[str, Any],
+    tenant_id: int | None,
+    run_at: datetime | None,
+    max_attempts: int,
+    dedupe_key: str | None,
+) -> dict[str, Any]:
+    now = utcnow()
+    return {
+        "id": job_id,
+        "kind": kind,
+        "payload": payload,
+        "tenant_id": tenant_id,
+        "state": JobState.QUEUED.value,
+        "attempts": 0,
+        "max_attempts": max_attempts,
+        "run_at": run_at or now,
+        "dedupe_key": dedupe_key,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def schedule_once(
+    connection: Connection,
+    kind: str,
+    payload: dict[str, Any],
+    *,
+    tenant_id: int | None,
+    run_at: datetime,
+    dedupe_key: str,
+) -> None:
+    """:func:`enqueue` with a ``dedupe_key``, for sync code inside a transaction (session
+    events): nothing happens when the key is already taken."""
+    (job_id,) = allocate_ids(connection, 1)
+    values = _row(job_id, kind, payload, tenant_id, run_at, 5, dedupe_key)
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    connection.execute(
+        dialect.insert(Job).values(values).on_conflict_do_nothing(index_elements=[Job.dedupe_key])
+    )
+
+
 async def enqueue(
     session: AsyncSession,
     kind: str,
@@ -91,20 +135,7 @@ async def enqueue(
         raise ValueError("run_at must be timezone-aware (UTC)")
     connection = await session.connection()
     (job_id,) = await connection.run_sync(allocate_ids, 1)
-    now = utcnow()
-    values: dict[str, Any] = {
-        "id": job_id,
-        "kind": kind,
-        "payload": payload,
-        "tenant_id": tenant_id,
-        "state": JobState.QUEUED.value,
-        "attempts": 0,
-        "max_attempts": max_attempts,
-        "run_at": run_at or now,
-        "dedupe_key": dedupe_key,
-        "created_at": now,
-        "updated_at": now,
-    }
+    values = _row(job_id, kind, payload, tenant_id, run_at, max_attempts, dedupe_key)
     if dedupe_key is None:
         return (await session.scalars(insert(Job).values(values).returning(Job))).one()
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite

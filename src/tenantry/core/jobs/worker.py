@@ -44,6 +44,7 @@ logger = structlog.get_logger(__name__)
 BUILTIN_JOB_MODULES: tuple[str, ...] = (
     "tenantry.core.mail_jobs",
     "tenantry.core.webhooks.delivery",
+    "tenantry.core.audit.retention",
 )
 """Modules that register the platform's own handlers; imported by every worker."""
 

@@ -38,8 +38,10 @@ CREDENTIAL_TABLES: frozenset[str] = frozenset(
 )
 """Keys, tokens, client secrets, TOTP seeds: never copied; the import issues fresh ones."""
 
-INSTALLATION_TABLES: frozenset[str] = frozenset({"jobs"})
-"""Rows about this installation's machinery (queued work), not about the organisation."""
+INSTALLATION_TABLES: frozenset[str] = frozenset({"jobs", "audit_entries", "audit_heads"})
+"""Rows about this installation's machinery (queued work), not about the organisation, and
+the audit log: its hash chain covers this installation's ids and credentials, which an
+import re-allocates and re-issues, so the copy starts a chain of its own (decisions.md)."""
 
 ID_COLUMNS: Mapping[str, frozenset[str]] = {
     "percolate_approval_feedback": frozenset({"post_id", "user_id"}),

@@ -1,7 +1,7 @@
 """perscom: the settings an organisation's admin changed (one row per group and name)
 
 Revision ID: 0023
-Revises: 0021
+Revises: 0022
 Create Date: 2026-12-07 02:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 from tenantry.core import migration_ops as m
 
 revision: str = "0023"
-down_revision: str | None = "0021"
+down_revision: str | None = "0022"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core import scopes
+from tenantry.core.audit import act_as, actor_of_principal
 from tenantry.core.auth import Principal
 from tenantry.core.errors import Conflict, FieldError, Forbidden
 from tenantry.core.platform import Platform
@@ -204,6 +205,8 @@ async def open_context(
             principal = Principal(
                 caller.tenant_id, verified.user_id, tenant_wide, verified.credential
             )
+            if unit.writer is not None:
+                act_as(unit.session, actor_of_principal(principal))
             yield V5Context(runtime, principal, unit, grants)
     except IntegrityError:
         # A uniqueness race lost after the service's own check passed: a conflict, not a 500.
