@@ -97,6 +97,7 @@ def serve(
         http="httptools",
         log_config=None,
         timeout_graceful_shutdown=30,
+        proxy_headers=False,  # the app trusts TENANTRY_TRUSTED_PROXIES only (create_app)
     )
 
 

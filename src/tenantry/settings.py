@@ -65,8 +65,18 @@ class Settings(BaseSettings):
         description="How long one webhook attempt may take, connection to last byte.",
     )
     demo_on_first_start: bool = True
+    max_body_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="The largest request body any route reads (file uploads to /files aside).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Peers (addresses or networks, comma-separated) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; none by default.",
+    )
 
-    @field_validator("job_modules", mode="before")
+    @field_validator("job_modules", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
