@@ -28,9 +28,16 @@ SMALL_LIMIT = 64 * 1024
 """The body limit of :func:`small_app`: large enough for every real payload of the tests."""
 
 
-@pytest.fixture(autouse=True)
-async def fresh_rate_limits(app: FastAPI) -> None:
+@pytest.fixture
+async def reset_rate_limits(app: FastAPI) -> None:
     await app.state.platform.limiter.storage.reset()
+
+
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(request: pytest.FixtureRequest) -> None:
+    """Async tests start with fresh rate-limit counters (sync ones need no app)."""
+    if request.node.get_closest_marker("anyio") is not None:
+        request.getfixturevalue("reset_rate_limits")
 
 
 @pytest.fixture(scope="session")
