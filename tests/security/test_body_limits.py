@@ -6,10 +6,15 @@ The apps here have a 64 KiB limit (``small``); the behaviour is the same at the 
 
 from __future__ import annotations
 
+import urllib.error
+import urllib.request
 from collections.abc import AsyncIterator
 
+import anyio
 import httpx
 import pytest
+from fastapi import FastAPI
+from tests.live import free_port, serving
 from tests.percolate.support.accounts import Caller
 from tests.perscom.conftest import Org
 from tests.security.conftest import SMALL_LIMIT
@@ -126,3 +131,25 @@ async def test_bodies_within_the_limit_still_work(small: httpx.AsyncClient, org:
         "/v1/users", json={"name": "Within", "email": "within@example.com"}, headers=org.headers
     )
     assert response.status_code == 201, response.text
+
+
+def _urllib_post(url: str, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@pytest.mark.slow
+async def test_urllib_reads_the_413_of_a_body_it_is_still_sending(
+    small_app: FastAPI, org: Org
+) -> None:
+    """The server drains (a bounded amount) before answering, so a client that writes the
+    whole body before reading sees the 413 rather than a connection reset."""
+    body = b"x" * (8 * 1024 * 1024)
+    headers = {**org.headers, "Content-Type": "application/json"}
+    with serving(small_app, free_port()) as base_url:
+        status = await anyio.to_thread.run_sync(_urllib_post, f"{base_url}/v1/users", body, headers)
+    assert status == 413
