@@ -12,6 +12,7 @@ costing memory or reaching the database as a 500 live here once:
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterable
 from typing import Any
 
@@ -22,6 +23,7 @@ from tenantry.core.errors import PayloadTooLarge
 
 __all__ = [
     "MAX_JSON_DEPTH",
+    "SPOOL_BYTES",
     "JsonRefused",
     "find_nul",
     "find_nul_in_pairs",
@@ -30,6 +32,8 @@ __all__ = [
     "read_body",
 ]
 
+SPOOL_BYTES = 256 * 1024
+"""A body is kept in memory up to this size while it is read, on disk beyond."""
 MAX_JSON_DEPTH = 64
 """Deeper than any real payload of either API (the deepest, PERSCOM search, is about 6)."""
 
@@ -43,14 +47,17 @@ async def read_body(request: Request, limit: int) -> bytes:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge("The request body is too large.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge("The request body is too large.")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    # Past SPOOL_BYTES the body waits on disk (as nginx's client_body_buffer_size): many
+    # concurrent large bodies, most of them refused once past the limit, cost no memory.
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge("The request body is too large.")
+            spool.write(chunk)
+        spool.seek(0)
+        return spool.read()
 
 
 def parse_json(raw: bytes | str) -> Any:
