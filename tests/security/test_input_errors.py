@@ -275,3 +275,16 @@ async def test_percolate_concurrent_creates_with_one_email_never_500(
     statuses = [response.status_code for response in responses]
     assert 500 not in statuses, statuses
     assert statuses.count(201) <= 1, statuses
+
+
+async def test_percolate_copy_from_id_past_int64_is_a_400(
+    client: httpx.AsyncClient, admin: Caller
+) -> None:
+    """Found by the fuzzing stage: ``asset:<24 digits>`` overflowed the database driver."""
+    response = await client.post(
+        "/api/v5/asset/",
+        json={"copy_from_id": "asset:63246537544283956980013"},
+        headers=admin.headers,
+    )
+    error = _percolate_error(response, 400)
+    assert error["key"] == "$.copy_from_id"
