@@ -13,11 +13,12 @@ from collections.abc import AsyncIterator
 import anyio
 import httpx
 import pytest
-from fastapi import FastAPI
 from tests.live import free_port, serving
 from tests.percolate.support.accounts import Caller
 from tests.perscom.conftest import Org
 from tests.security.conftest import SMALL_LIMIT
+
+from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -144,12 +145,16 @@ def _urllib_post(url: str, body: bytes, headers: dict[str, str]) -> int:
 
 @pytest.mark.slow
 async def test_urllib_reads_the_413_of_a_body_it_is_still_sending(
-    small_app: FastAPI, org: Org
+    settings: Settings, org: Org
 ) -> None:
     """The server drains (a bounded amount) before answering, so a client that writes the
-    whole body before reading sees the 413 rather than a connection reset."""
+    whole body before reading sees the 413 rather than a connection reset. (A fresh app: the
+    server thread runs its own event loop and database connections.)"""
+    from tenantry.app import create_app
+
+    app = create_app(settings.model_copy(update={"max_body_bytes": SMALL_LIMIT}))
     body = b"x" * (8 * 1024 * 1024)
     headers = {**org.headers, "Content-Type": "application/json"}
-    with serving(small_app, free_port()) as base_url:
+    with serving(app, free_port()) as base_url:
         status = await anyio.to_thread.run_sync(_urllib_post, f"{base_url}/v1/users", body, headers)
     assert status == 413
