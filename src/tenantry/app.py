@@ -8,17 +8,21 @@ from contextlib import asynccontextmanager
 import structlog
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.types import Scope
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from tenantry import __version__
 from tenantry.core import errors
+from tenantry.core.boundary import BoundaryMiddleware
 from tenantry.core.face import Face
 from tenantry.core.observability import Metrics, RequestContextMiddleware
 from tenantry.core.ops import router as ops_router
 from tenantry.core.platform import Platform
+from tenantry.core.storage.local import FILES_PATH
 from tenantry.core.storage.routes import router as files_router
 from tenantry.faces import FACES, job_modules
 from tenantry.settings import Settings, load_settings
@@ -57,11 +61,26 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
     app.include_router(docs_router(lambda: platform.specs))
     app.state.faces = {face.name: face.install(app, platform) for face in listed}
     app.add_middleware(
+        BoundaryMiddleware,
+        limit=settings.max_body_bytes,
+        render_error=platform.error_renderers.render,
+        exempt=_streams_to_storage,
+    )
+    app.add_middleware(
         RequestContextMiddleware,
         metrics=app.state.metrics,
         render_error=platform.error_renderers.render,
     )
+    if settings.trusted_proxies:
+        # Only the configured proxies may say who the client is (rate-limit keys, audit):
+        # believing X-Forwarded-For from anyone would let a client pick its own key.
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     return app
+
+
+def _streams_to_storage(scope: Scope) -> bool:
+    """The signed upload streams to storage under its policy's own size limit."""
+    return bool(scope["method"] == "POST" and scope["path"] == FILES_PATH)
 
 
 @asynccontextmanager
@@ -131,6 +150,12 @@ def _install_error_handlers(app: FastAPI, platform: Platform) -> None:
         return render(request, kind(message, headers=dict(exc.headers or {})))
 
     async def on_database_down(request: Request, exc: Exception) -> Response:
+        if isinstance(exc, IntegrityError):
+            # A uniqueness race lost after the service's own check passed (two creates
+            # with one email at once): the client's conflict, not a server error.
+            return render(
+                request, errors.Conflict("The object conflicts with one written at the same time.")
+            )
         if (
             isinstance(exc, DBAPIError)
             and not exc.connection_invalidated

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import secrets
@@ -121,8 +122,18 @@ class Settings(BaseSettings):
         default=False,
         description="Create the demo tenant when `serve` finds an empty database (`serve --demo`).",
     )
+    max_body_bytes: int = Field(
+        default=25 * 1024 * 1024,
+        ge=1024,
+        description="The largest request body any route reads (file uploads to /files aside).",
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Peers (addresses or networks, comma-separated) whose X-Forwarded-For and "
+        "X-Forwarded-Proto are believed; none by default.",
+    )
 
-    @field_validator("job_modules", mode="before")
+    @field_validator("job_modules", "trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -158,6 +169,20 @@ class Settings(BaseSettings):
     def _long_token(cls, value: str) -> str:
         if value and len(value) < 16:
             raise ValueError("expects at least 16 random characters (or unset: /metrics is off)")
+        return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxy_addresses(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            if entry == "*":
+                continue
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"expects IP addresses or networks (or *), comma-separated, not {entry!r}"
+                ) from None
         return value
 
     @field_validator("database_role")

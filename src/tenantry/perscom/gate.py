@@ -25,6 +25,7 @@ from tenantry.core.ratelimit import RateLimitResult, retry_after_headers
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.resources.sql import Database, StatementTexts, json_value, mapping
 from tenantry.core.storage.links import FileLinks
+from tenantry.core.storage.local import LocalStorage
 from tenantry.core.tenancy import Tenant
 from tenantry.core.unit import Unit, open_unit
 from tenantry.perscom.activity.recorder import PRINCIPAL_STATE_KEY
@@ -113,9 +114,12 @@ class Gate:
         self.texts: StatementTexts | None = None
         """Set by :meth:`prepare_reads` on PostgreSQL: reads then bypass SQLAlchemy."""
         storage = platform.storage
-        self._public_url = storage.public_url
         settings = platform.settings
         self._signed_url = FileLinks(settings.base_url, settings.effective_secret_key).url
+        # The embedded backend serves no unsigned reads: its "public" URL of an image or a
+        # photo is the signed link, or clients could not read back what they uploaded.
+        local = isinstance(storage, LocalStorage)
+        self._public_url = self._signed_url if local else storage.public_url
 
         async def put(key: str, data: bytes, content_type: str) -> None:
             await storage.put(key, data, content_type)

@@ -9,12 +9,14 @@ uploads photos that way), CORS, and the response headers PERSCOM sends on every 
 from __future__ import annotations
 
 import re
+import tempfile
 import uuid
 from urllib.parse import parse_qs
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from tenantry.core.bodies import SPOOL_BYTES
 from tenantry.core.errors import BadRequest, NotFound, TenantryError
 from tenantry.perscom.engine.writes import FORM_STATE_KEY, MAX_FORM_BYTES
 from tenantry.perscom.errors import TRACE_STATE_KEY, render_error
@@ -130,20 +132,22 @@ async def _buffer(scope: Scope, receive: Receive) -> bytes:
     declared = _header(scope, b"content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_FORM_BYTES:
         raise PayloadTooLarge("The request body is too large.")
-    chunks: list[bytes] = []
-    size = 0
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            break
-        chunk = message.get("body", b"")
-        size += len(chunk)
-        if size > MAX_FORM_BYTES:
-            raise PayloadTooLarge("The request body is too large.")
-        chunks.append(chunk)
-        if not message.get("more_body", False):
-            break
-    return b"".join(chunks)
+    # Read before the key is checked, so it waits on disk past SPOOL_BYTES (core.bodies).
+    with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES) as spool:
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                break
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_FORM_BYTES:
+                raise PayloadTooLarge("The request body is too large.")
+            spool.write(chunk)
+            if not message.get("more_body", False):
+                break
+        spool.seek(0)
+        return spool.read()
 
 
 def _replay(body: bytes, original: Receive) -> Receive:

@@ -14,6 +14,8 @@ from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from fastapi import Request
 from starlette.responses import Response
 
+from tenantry.core.bodies import JsonRefused, find_nul_in_pairs, parse_json, read_body
+from tenantry.core.errors import PayloadTooLarge
 from tenantry.core.oauth.request import flatten
 
 MAX_TOKEN_BODY = 16_384
@@ -33,15 +35,16 @@ async def read_token_body(
     media_type = "application/json" if "application/json" in media_types else ""
     if not media_type:
         media_type = content_type.split(";")[0].strip().lower()
-    raw = await request.body()
-    if len(raw) > MAX_TOKEN_BODY:
-        raise InvalidRequestError("The request body is too large.")
+    try:
+        raw = await read_body(request, MAX_TOKEN_BODY)
+    except PayloadTooLarge:
+        raise InvalidRequestError("The request body is too large.") from None
     if json_any_type and raw.lstrip().startswith(b"{"):
         media_type = "application/json"
     if media_type == "application/json":
         try:
-            parsed = json.loads(raw)
-        except ValueError:
+            parsed = parse_json(raw)
+        except JsonRefused:
             raise InvalidRequestError("The body is not valid JSON.") from None
         if not isinstance(parsed, dict):
             raise InvalidRequestError("The JSON body must be an object.")
@@ -52,6 +55,8 @@ async def read_token_body(
             if isinstance(value, bool) or not isinstance(value, str | int | float):
                 raise InvalidRequestError(f"The '{ascii_text(key)}' field must be a string.")
             pairs.append((key, str(value)))
+        if find_nul_in_pairs(pairs) is not None:
+            raise InvalidRequestError("Parameters must not contain a NUL character.")
         return flatten(pairs)
     if media_type not in ("application/x-www-form-urlencoded", ""):
         raise InvalidRequestError(
@@ -61,6 +66,8 @@ async def read_token_body(
         pairs = parse_qsl(raw.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
         raise InvalidRequestError("The form body could not be read.") from None
+    if find_nul_in_pairs(pairs) is not None:
+        raise InvalidRequestError("Parameters must not contain a NUL character.")
     data, datalist = flatten(pairs)
     for key, values in datalist.items():
         if len(values) > 1:

@@ -6,14 +6,19 @@ and parses first; these objects only carry the result.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from authlib.oauth2.rfc6749 import OAuth2Payload, OAuth2Request
+from authlib.oauth2.rfc6749.errors import InvalidRequestError
 from fastapi import Request
 
 from tenantry.settings import Settings
 
 __all__ = ["OAuthRequest", "flatten", "oauth_uri"]
+
+_URI_TEXT = re.compile(r"[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=%]{1,2048}")
+"""The characters RFC 3986 lets a URI hold (no spaces, quotes, backslashes or controls)."""
 
 
 class _Payload(OAuth2Payload):  # type: ignore[misc]
@@ -41,6 +46,11 @@ class OAuthRequest(OAuth2Request):  # type: ignore[misc]
         data: dict[str, str],
         datalist: dict[str, list[str]],
     ) -> None:
+        redirect_uri = data.get("redirect_uri")
+        if redirect_uri is not None and not _URI_TEXT.fullmatch(redirect_uri):
+            # A redirect_uri is echoed into Location headers and pages: refuse anything
+            # a URI cannot hold (RFC 3986) rather than let it break the response.
+            raise InvalidRequestError("The redirect_uri is not a valid URI.")
         super().__init__(method, uri, headers=headers)
         self.payload = _Payload(data, datalist)
 

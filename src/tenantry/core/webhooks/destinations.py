@@ -52,6 +52,7 @@ ALWAYS_REFUSED_ADDRESSES: frozenset[IPAddress] = frozenset(
         "fd00:ec2::254",  # AWS instance metadata over IPv6
         "100.100.100.200",  # Alibaba Cloud metadata
         "192.0.0.192",  # Oracle Cloud metadata
+        "168.63.129.16",  # Azure WireServer (host agent, DNS, health probes)
     )
 )
 ALWAYS_REFUSED_HOSTS = frozenset({"metadata.google.internal", "metadata.goog", "metadata"})

@@ -40,6 +40,7 @@ __all__ = [
     "Presented",
     "PrincipalDep",
     "authenticate",
+    "confirm_credential",
     "current_principal",
     "presented",
     "verify",
@@ -184,6 +185,14 @@ async def presented_credential(request: Request) -> Presented:
     runtime = request.app.state.percolate
     await throttle(runtime.platform, runtime.token_rate, credential.secret)
     return credential
+
+
+async def confirm_credential(request: Request) -> None:
+    """401 unless the request's credential is good: checked before reading a large body."""
+    credential = presented(request.headers.get("authorization"))
+    runtime = request.app.state.percolate
+    async with open_unit(runtime.platform, credential.tenant_id, read_only=True) as unit:
+        await verify(unit, credential)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

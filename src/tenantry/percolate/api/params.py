@@ -280,11 +280,12 @@ def parse_moment(name: str, raw: str) -> datetime:
         if len(text) == 10:
             return datetime.combine(date.fromisoformat(text), time(), UTC)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace(" ", "+"))
-    except ValueError:
+        # An offset can carry a moment past year 1 or 9999 once in UTC (OverflowError).
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):
         raise invalid(
             name, f"{name} is a date (2016-01-31) or an ISO 8601 date-time.", raw
         ) from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def range_params(field_name: str) -> tuple[Param, Param]:

@@ -17,8 +17,10 @@ from pydantic import BaseModel, ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from tenantry.core.bodies import JsonRefused, find_nul, parse_json
+from tenantry.core.bodies import read_body as bounded_read
 from tenantry.core.errors import FieldError, ValidationFailed
-from tenantry.percolate.api.auth import CallerDep
+from tenantry.percolate.api.auth import CallerDep, confirm_credential
 from tenantry.percolate.api.context import V5Context, open_context
 from tenantry.percolate.api.ids import invalid
 from tenantry.percolate.api.params import parse_params
@@ -43,6 +45,9 @@ __all__ = [
 ]
 
 API_PREFIX = "/api/v5"
+MAX_JSON_BYTES = 4 * 1024 * 1024
+TRUSTED_BODY_BYTES = 64 * 1024
+"""Bodies up to this size are read before the credential is checked (in the same unit)."""
 M = TypeVar("M", bound=BaseModel)
 SECURITY: list[dict[str, list[str]]] = [{"percolate_oauth": []}]
 
@@ -64,14 +69,24 @@ def _scalar(value: Any) -> Any:
 
 
 async def read_body(request: Request, model: type[M]) -> M:
-    """The JSON object body validated by ``model``; 400 naming the first bad field."""
-    raw = await request.body()
+    """The JSON object body validated by ``model``; 400 naming the first bad field.
+
+    A body that is not small is read only once its credential is known to be good, so an
+    anonymous client cannot make the server buffer and parse megabytes (413 past
+    :data:`MAX_JSON_BYTES`)."""
+    declared = request.headers.get("content-length")
+    if declared is None or not declared.isdigit() or int(declared) > TRUSTED_BODY_BYTES:
+        await confirm_credential(request)
+    raw = await bounded_read(request, MAX_JSON_BYTES)
     try:
-        data = orjson.loads(raw) if raw.strip() else {}
-    except orjson.JSONDecodeError:
-        raise invalid(None, "The body is not valid JSON.") from None
+        data = parse_json(raw) if raw.strip() else {}
+    except JsonRefused as refused:
+        raise invalid(None, f"The body is not valid JSON: {refused}") from None
     if not isinstance(data, dict):
         raise invalid(None, "The body must be a JSON object.")
+    nul = find_nul(data)
+    if nul is not None:
+        raise invalid(nul or None, "Text must not contain a NUL character.")
     try:
         return model.model_validate(data)
     except ValidationError as exc:

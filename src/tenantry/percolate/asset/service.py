@@ -9,13 +9,16 @@ from tenantry.core.base import utcnow
 from tenantry.core.jobs import enqueue
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context, forbidden
-from tenantry.percolate.api.ids import invalid
+from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.asset.bodies import AssetCopy, AssetUpdate
 from tenantry.percolate.asset.ingest import VARIANTS_JOB
 from tenantry.percolate.asset.models import Asset
 from tenantry.percolate.folder.models import Folder
 from tenantry.percolate.folder.service import target_folder
 from tenantry.percolate.upload.service import safe_filename
+
+_ASSET = IdKind("asset")
+"""Parses ``copy_from_id`` (digits past 64 bits are a 400, not an overflow)."""
 
 PARAM = "asset_id"
 
@@ -31,7 +34,7 @@ async def visible_asset(ctx: V5Context, key: int, *, capability: str = "media:re
 
 
 async def copy_asset(ctx: V5Context, body: AssetCopy) -> int:
-    source = await visible_asset(ctx, int(body.copy_from_id.split(":", 1)[1]))
+    source = await visible_asset(ctx, _ASSET.parse(body.copy_from_id, "copy_from_id"))
     if source.deleted:
         raise forbidden("copy_from_id", body.copy_from_id, "asset")
     scope_wire = body.scope_id or (

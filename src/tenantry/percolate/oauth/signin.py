@@ -20,7 +20,8 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from tenantry.core.base import utcnow
-from tenantry.core.errors import RateLimited
+from tenantry.core.bodies import JsonRefused, find_nul, parse_json, read_body
+from tenantry.core.errors import PayloadTooLarge, RateLimited
 from tenantry.core.oauth.owner import UserRef
 from tenantry.core.platform import PlatformDep
 from tenantry.core.tenancy import tenant_session
@@ -135,14 +136,13 @@ def _client_id(request: Request, data: dict[str, Any]) -> str | None:
 
 
 async def _read(request: Request) -> dict[str, Any] | None:
-    raw = await request.body()
-    if len(raw) > MAX_BODY:
-        return None
     try:
-        data = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        data = parse_json(await read_body(request, MAX_BODY))
+    except (PayloadTooLarge, JsonRefused):
         return None
-    return data if isinstance(data, dict) else None
+    if not isinstance(data, dict) or find_nul(data) is not None:
+        return None
+    return data
 
 
 async def authorize(request: Request, platform: PlatformDep) -> Response:

@@ -13,6 +13,8 @@ from urllib.parse import parse_qsl, urlencode
 
 import orjson
 
+from tenantry.core.bodies import JsonRefused, parse_json
+
 __all__ = ["MASK", "STORED_BYTES", "mask_body", "mask_headers", "mask_query"]
 
 MASK = "********"
@@ -66,8 +68,8 @@ def mask_body(body: bytes, content_type: str, *, complete: bool, size: int) -> s
         return f"[{size} bytes, not kept]"
     if kind == "application/json" or kind.endswith("+json"):
         try:
-            text = orjson.dumps(_masked(orjson.loads(body))).decode()
-        except orjson.JSONDecodeError:
+            text = orjson.dumps(_masked(parse_json(body))).decode()
+        except JsonRefused:
             return f"[{size} bytes of invalid JSON, not kept]"
     elif kind == "application/x-www-form-urlencoded":
         text = mask_query(body.decode("latin-1")) or ""

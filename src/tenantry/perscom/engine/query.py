@@ -48,9 +48,11 @@ from tenantry.perscom.engine.runtime import INT64_MAX, INT64_MIN, BoundRelation,
 
 DEFAULT_LIMIT = 15
 MAX_LIMIT = 1000
+INT32_MAX = 2**31 - 1
+"""PostgreSQL binds OFFSET as a 4-byte integer on the prepared path: pages stop before it."""
 PAGE = QueryParam(
     "page",
-    {"type": "integer", "minimum": 1, "maximum": INT64_MAX // MAX_LIMIT},
+    {"type": "integer", "minimum": 1, "maximum": INT32_MAX // MAX_LIMIT + 1},
     int,
     default=1,
 )
@@ -419,9 +421,9 @@ def _date_condition(column: ColumnElement[Any], operator: str, day: str) -> Colu
     """Laravel's ``whereDate``: a midnight value compares the date part only (index-friendly)."""
     try:
         start = datetime.fromisoformat(day).replace(tzinfo=UTC)
-    except ValueError:
+        end = start + timedelta(days=1)
+    except (ValueError, OverflowError):
         raise ValueError("The {key} field must be a valid date.") from None
-    end = start + timedelta(days=1)
     if operator == "=":
         return and_(column >= start, column < end)
     if operator == "!=":

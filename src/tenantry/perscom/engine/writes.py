@@ -17,7 +17,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import orjson
 from PIL import Image, UnidentifiedImageError
 from pydantic import ValidationError
 from sqlalchemy import Table, delete, select, update
@@ -25,7 +24,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from tenantry.core.base import utcnow
-from tenantry.core.errors import BadRequest, FieldError, NotFound, PayloadTooLarge
+from tenantry.core.bodies import JsonRefused, find_nul, parse_json, read_body
+from tenantry.core.errors import BadRequest, FieldError, NotFound, ValidationFailed
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.perscom.engine.context import Call
 from tenantry.perscom.engine.declaration import (
@@ -56,21 +56,6 @@ _IMAGE_TYPES = {
 # -- reading ----------------------------------------------------------------------------
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The raw body, refusing (413) anything longer than ``limit`` before buffering it all."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge("The request body is too large.")
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge("The request body is too large.")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def is_form(request: Request) -> bool:
     kind = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     return kind in ("multipart/form-data", "application/x-www-form-urlencoded")
@@ -85,14 +70,27 @@ async def read_payload(request: Request) -> Any:
             if key == "_method":
                 continue
             data[key] = value
+        refuse_nul({key: value for key, value in data.items() if isinstance(value, str)})
         return data
     raw = await read_body(request, MAX_JSON_BYTES)
     if not raw.strip():
         return None
     try:
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        value = parse_json(raw)
+    except JsonRefused:
         raise BadRequest("The request body is not valid JSON.") from None
+    refuse_nul(value)
+    return value
+
+
+def refuse_nul(value: Any) -> None:
+    """422 naming the field: PostgreSQL cannot store ``U+0000`` in text."""
+    where = find_nul(value)
+    if where is not None:
+        raise ValidationFailed(
+            "The given data was invalid.",
+            [FieldError(where or None, "The text must not contain a NUL character.")],
+        )
 
 
 async def read_form(request: Request) -> FormData:
