@@ -12,15 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from tenantry.core.errors import NotFound, RateLimited, ValidationFailed
+from tenantry.core.errors import NotFound, ValidationFailed
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate import ids
 from tenantry.percolate.oauth import service
 from tenantry.percolate.oauth.apikeys import create_api_key, list_api_keys, revoke_api_key
 from tenantry.percolate.oauth.models import OAuthClient
 from tenantry.percolate.permissions import CLIENT_REGISTRARS
+from tenantry.web.fresh_code import fresh_code_problem
 from tenantry.web.pages import form_text
-from tenantry.web.signin import SignedInUser, check_second_factor
+from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import NavLink, Page, PageDep
 
 APPLICATIONS = "/settings/applications"
@@ -164,30 +165,13 @@ async def application(page: PageDep, key: RowId, registered: int = 0) -> Respons
     return await _application_view(page, user, key, notice=notice if registered else None)
 
 
-async def _fresh_code(page: Page, user: SignedInUser, code: str) -> str | None:
-    """``None`` when ``code`` is a fresh TOTP code of ``user``, else what to tell them."""
-    try:
-        ok = await check_second_factor(
-            page.platform,
-            page.ui.limits,
-            page.ui.totp,
-            tenant_id=user.tenant_id,
-            user_id=user.user_id,
-            code=code,
-            allow_recovery=False,
-        )
-    except RateLimited as exc:
-        return exc.message
-    return None if ok else "That two-factor code is not right."
-
-
 @router.post(APPLICATIONS + "/{key}/secret")
 async def show_secret(page: PageDep, key: RowId) -> Response:
     form = await page.form()
     user = await _registrar(page, f"{APPLICATIONS}/{key}")
     if isinstance(user, Response):
         return user
-    problem = await _fresh_code(page, user, form_text(form, "code", 40))
+    problem = await fresh_code_problem(page, user, form_text(form, "code", 40))
     if problem is not None:
         return await _application_view(page, user, key, status=400, error=problem)
     box = service.client_secret_box(page.platform.settings)
@@ -202,7 +186,7 @@ async def reset_secret(page: PageDep, key: RowId) -> Response:
     user = await _registrar(page, f"{APPLICATIONS}/{key}")
     if isinstance(user, Response):
         return user
-    problem = await _fresh_code(page, user, form_text(form, "code", 40))
+    problem = await fresh_code_problem(page, user, form_text(form, "code", 40))
     if problem is not None:
         return await _application_view(page, user, key, status=400, error=problem)
     box = service.client_secret_box(page.platform.settings)

@@ -12,13 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from tenantry.core.errors import RateLimited
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.oauth import clients
 from tenantry.web.console.access import admin_of
 from tenantry.web.console.layout import render
+from tenantry.web.fresh_code import fresh_code_problem
 from tenantry.web.pages import form_text
-from tenantry.web.signin import SignedInUser, check_second_factor
+from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import Page, PageDep
 
 SECTION = "/console/oauth-clients"
@@ -64,32 +64,13 @@ async def client_page(page: PageDep, client_id: ClientId, done: str = "") -> Res
     return await _view(page, admin, client_id, notice=notice)
 
 
-async def _fresh_code(page: Page, admin: SignedInUser, code: str) -> str | None:
-    """``None`` when ``code`` is a fresh TOTP code of ``admin``, else what to tell them."""
-    if not admin.two_factor:
-        return "Turn on two-factor authentication first."
-    try:
-        ok = await check_second_factor(
-            page.platform,
-            page.ui.limits,
-            page.ui.totp,
-            tenant_id=admin.tenant_id,
-            user_id=admin.user_id,
-            code=code,
-            allow_recovery=False,
-        )
-    except RateLimited as exc:
-        return exc.message
-    return None if ok else "That two-factor code is not right."
-
-
 @router.post(PATH + "/secret")
 async def show_secret(page: PageDep, client_id: ClientId) -> Response:
     form = await page.form()
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    problem = await _fresh_code(page, admin, form_text(form, "code", 40))
+    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
     if problem is not None:
         return await _view(page, admin, client_id, status=400, error=problem)
     box = clients.client_secret_box(page.platform.settings)
@@ -104,7 +85,7 @@ async def reset_secret(page: PageDep, client_id: ClientId) -> Response:
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    problem = await _fresh_code(page, admin, form_text(form, "code", 40))
+    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
     if problem is not None:
         return await _view(page, admin, client_id, status=400, error=problem)
     box = clients.client_secret_box(page.platform.settings)
