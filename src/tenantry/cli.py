@@ -210,6 +210,7 @@ def tenant_export(
     output: Annotated[Path, typer.Option(help="Archive to write (e.g. t.tenantry).")],
 ) -> None:
     """Write every row and stored file of a tenant into one archive."""
+    import tenantry.models  # noqa: F401  (every face's tables: the archive holds them all)
     from tenantry.core.portability.export import export_tenant
     from tenantry.core.portability.progress import progress_bar
 
@@ -226,6 +227,7 @@ def tenant_import(
     name: Annotated[str | None, typer.Option(help="Rename the imported tenant.")] = None,
 ) -> None:
     """Restore an archive as a new tenant (all or nothing), with fresh admin credentials."""
+    import tenantry.models  # noqa: F401  (every face's tables: the archive holds them all)
     from tenantry.core.portability.importer import import_tenant
     from tenantry.core.portability.progress import progress_bar
     from tenantry.reissue import reissue_credentials

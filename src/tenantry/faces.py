@@ -12,12 +12,13 @@ from collections.abc import Sequence
 from pydantic_settings import BaseSettings
 
 from tenantry import percolate, perscom
+from tenantry.console.face import face as console
 from tenantry.core.face import DemoSeeder, Face
 from tenantry.web.face import face as web
 
 __all__ = ["DEMO", "FACES", "demo_seeders", "job_modules", "model_modules", "settings_models"]
 
-FACES: tuple[Face, ...] = (web, percolate.face, perscom.face)
+FACES: tuple[Face, ...] = (web, percolate.face, perscom.face, console)
 """Every face, in install order (which orders the docs' spec list and permission catalogue)."""
 
 DEMO: tuple[Face, ...] = (perscom.face, percolate.face)

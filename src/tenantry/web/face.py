@@ -38,7 +38,6 @@ class WebFace:
         self.limits = limits
 
     def install(self, app: FastAPI, platform: Platform) -> WebUI:
-        from tenantry.web import console
         from tenantry.web.pages import router
         from tenantry.web.signin import SignInLimits
         from tenantry.web.templating import NavLink, WebUI, render_error_page
@@ -55,17 +54,8 @@ class WebFace:
             )
         )
         app.state.web_ui = ui
-        ui.settings_links.append(
-            NavLink(
-                "/console/",
-                "Admin console",
-                "Keys, applications, webhooks and people of the organisation (admins only).",
-                permissions=("manage:api", "system:admin"),
-            )
-        )
         app.include_router(router)
-        app.include_router(console.router)
-        for prefix in (*HTML_PREFIXES, *console.PREFIXES):
+        for prefix in HTML_PREFIXES:
             platform.error_renderers.register(prefix, render_error_page)
         return ui
 

@@ -19,7 +19,6 @@ from tenantry.core.portability.progress import Silent, Tracker
 from tenantry.core.portability.rewrite import IdMap, storage_keys
 from tenantry.core.storage import StorageKeyNotFound, open_storage
 from tenantry.core.tenancy import RLS_SETTING, Tenant
-from tenantry.models import Base as _registry  # noqa: F401  (maps every table)
 from tenantry.settings import Settings
 
 BATCH = 2000
@@ -36,7 +35,9 @@ async def _enter(connection: AsyncConnection, tenant_id: int) -> None:
 async def export_tenant(
     settings: Settings, tenant_id: int, output: Path, tracker: Tracker | None = None
 ) -> dict[str, Any]:
-    """Write tenant ``tenant_id`` to ``output``; returns the manifest's summary."""
+    """Write tenant ``tenant_id`` to ``output``; returns the manifest's summary. Every
+    table mapped on ``Base.metadata`` travels, so the caller (the CLI) imports every face's
+    models first."""
     tracker = tracker or Silent()
     tables = tenant_tables(Base.metadata)
     engine = create_engine(settings)

@@ -31,7 +31,6 @@ from tenantry.core.portability.export import _enter
 from tenantry.core.portability.progress import Silent, Tracker
 from tenantry.core.portability.rewrite import IdMap, rewrite_row
 from tenantry.core.storage import Storage, open_storage
-from tenantry.models import Base as _registry  # noqa: F401  (maps every table)
 from tenantry.settings import Settings
 
 BATCH = 1000
@@ -187,7 +186,8 @@ class _Import:
 async def import_tenant(
     settings: Settings, path: Path, *, name: str | None = None, tracker: Tracker | None = None
 ) -> dict[str, Any]:
-    """Restore the archive at ``path`` as a new tenant; returns its id and what was copied."""
+    """Restore the archive at ``path`` as a new tenant; returns its id and what was copied
+    (the caller imports every face's models first, as for the export)."""
     archive = ArchiveReader(path)
     try:
         check_revision(settings, archive.manifest.get("schema_revision"))

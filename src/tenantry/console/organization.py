@@ -9,12 +9,12 @@ from typing import Any
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from tenantry.console.access import admin_of
+from tenantry.console.layout import render
 from tenantry.core.errors import ValidationFailed
 from tenantry.core.identity import service as identity
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.stored_settings import EDITABLE, save_settings, stored_settings
-from tenantry.web.console.access import admin_of
-from tenantry.web.console.layout import render
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import Page, PageDep
 

@@ -12,10 +12,10 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
+from tenantry.console.access import admin_of
+from tenantry.console.layout import render
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.oauth import clients
-from tenantry.web.console.access import admin_of
-from tenantry.web.console.layout import render
 from tenantry.web.fresh_code import fresh_code_problem
 from tenantry.web.pages import form_text
 from tenantry.web.signin import SignedInUser

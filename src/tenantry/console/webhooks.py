@@ -14,6 +14,8 @@ from sqlalchemy import func, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from tenantry.console.access import admin_of
+from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
 from tenantry.core.errors import NotFound, TenantryError
 from tenantry.core.tenancy import tenant_session
 from tenantry.core.webhooks import WebhookDelivery
@@ -21,8 +23,6 @@ from tenantry.perscom.webhooks import service
 from tenantry.perscom.webhooks.dispatch import subscription_ref
 from tenantry.perscom.webhooks.events import EVENTS
 from tenantry.perscom.webhooks.models import PerscomWebhook
-from tenantry.web.console.access import admin_of
-from tenantry.web.console.layout import PAGE_SIZE, page_number, paging, render
 from tenantry.web.templating import Page, PageDep
 
 PATH = "/console/webhooks"

@@ -11,7 +11,7 @@ from typing import Any
 
 from starlette.responses import HTMLResponse
 
-from tenantry.web.console.access import CONSOLE_CSP
+from tenantry.console.access import CONSOLE_CSP
 from tenantry.web.templating import Page
 
 PAGE_SIZE = 20

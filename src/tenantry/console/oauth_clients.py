@@ -7,9 +7,9 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
+from tenantry.console.access import admin_of
+from tenantry.console.layout import render
 from tenantry.core.tenancy import tenant_session
-from tenantry.web.console.access import admin_of
-from tenantry.web.console.layout import render
 from tenantry.web.templating import PageDep
 
 PATH = "/console/oauth-clients"

@@ -14,13 +14,13 @@ from fastapi import APIRouter, Path
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from tenantry.console.access import admin_of
+from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
 from tenantry.core.errors import NotFound, TenantryError
 from tenantry.core.identity import administration, invitations, two_factor
 from tenantry.core.identity.models import Role, User, UserRole
 from tenantry.core.identity.permissions import ADMIN_PRESET, MEMBER_PRESET
 from tenantry.core.tenancy import tenant_session
-from tenantry.web.console.access import admin_of
-from tenantry.web.console.layout import PAGE_SIZE, page_number, paging, render
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import Page, PageDep
 

@@ -2,7 +2,9 @@
 admins (API keys, OAuth clients, webhooks, users and roles, the organisation's name).
 
 Each page family is one module; every write goes through the same service functions the
-APIs and the CLI call. The only script is ``/web/console.js`` (copy buttons), allowed by the
+APIs and the CLI call. The console is a face of its own (:mod:`tenantry.console.face`),
+standing on the shared web pages and on both API faces' services, so the shared web package
+never imports a face. The only script is ``/web/console.js`` (copy buttons), allowed by the
 console's own CSP; every page works without it.
 """
 
@@ -14,7 +16,7 @@ from pathlib import Path
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from tenantry.web.console import (
+from tenantry.console import (
     api_keys,
     invitation,
     oauth_clients,
@@ -23,11 +25,11 @@ from tenantry.web.console import (
     users,
     webhooks,
 )
-from tenantry.web.console.access import admin_of
-from tenantry.web.console.layout import render
+from tenantry.console.access import admin_of
+from tenantry.console.layout import render
 from tenantry.web.templating import PageDep
 
-SCRIPT = Path(__file__).resolve().parents[1] / "static" / "console.js"
+SCRIPT = Path(__file__).resolve().parents[1] / "web" / "static" / "console.js"
 SCRIPT_PATH = "/web/console.js"
 PREFIXES = ("/console", invitation.PATH)
 """Paths whose errors are shown as HTML pages."""

@@ -13,6 +13,8 @@ from fastapi import APIRouter, Path
 from sqlalchemy import func, select
 from starlette.responses import Response
 
+from tenantry.console.access import admin_of
+from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
 from tenantry.core.errors import NotFound, ValidationFailed
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.activity.models import ApiActivity
@@ -24,8 +26,6 @@ from tenantry.perscom.apikeys import (
     ApiKeyIssuer,
     revoke_key,
 )
-from tenantry.web.console.access import admin_of
-from tenantry.web.console.layout import PAGE_SIZE, page_number, paging, render
 from tenantry.web.templating import Page, PageDep
 
 PATH = "/console/api-keys"
