@@ -1,5 +1,5 @@
 """The tenant admin console under ``/console/``: server-rendered pages for an organisation's
-admins (API keys, OAuth clients, webhooks, users and roles, the organisation's name).
+admins (API keys, OAuth clients, webhooks, users and roles, the organisation's name, the audit log).
 
 Each page family is one module; every write goes through the same service functions the
 APIs and the CLI call. The console is a face of its own (:mod:`tenantry.console.face`),
@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from tenantry.console import (
     api_keys,
+    audit,
     invitation,
     oauth_clients,
     organization,
@@ -70,5 +71,6 @@ for module in (
     users,
     organization,
     invitation,
+    audit,
 ):
     router.include_router(module.router)

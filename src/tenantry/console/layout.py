@@ -24,6 +24,7 @@ SECTIONS = (
     ("/console/webhooks", "Webhooks"),
     ("/console/users", "Users"),
     ("/console/organization", "Organisation"),
+    ("/console/audit", "Audit log"),
 )
 
 __all__ = ["PAGE_SIZE", "Paging", "page_number", "paging", "render"]

@@ -34,6 +34,8 @@ async def test_a_cli_write_is_listed_and_tampering_is_named(
     assert entry["actor"] == {"user_id": None, "credential": "cli"}
     assert entry["changes"]["password_hash"] == [None, "[redacted]"]
     assert "s3cret" not in listed.stdout
+    before = tenantry(settings, "audit", "list", "--tenant", tid, "--json", "--until", "2000-01-01")
+    assert before.returncode == 0 and before.stdout == "", before.stderr
 
     async with owner_engine.begin() as conn:
         await conn.execute(
@@ -72,8 +74,10 @@ async def test_table_verify_and_prune(
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("--since", "tomorrow-ish"), ("--actor", "who?"), ("--resource", "a-b")]
-)
+    ("option", "value"),
+    [("--since", "tomorrow-ish"), ("--until", "2026-02-30"), ("--actor", "who?"),
+     ("--resource", "a-b")],
+)  # fmt: skip
 def test_a_bad_filter_is_one_line(settings: Settings, option: str, value: str) -> None:
     refused = tenantry(settings, "audit", "list", "--tenant", "1", option, value)
     assert refused.returncode == 1

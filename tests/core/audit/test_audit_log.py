@@ -204,6 +204,11 @@ async def test_pruning_keeps_the_chain_verifiable(
         ({"since": "yesterday"}, "bad audit filter since='yesterday': not an ISO 8601 date"),
         ({"actor": "bob; drop"}, "bad audit filter actor='bob; drop': expected a user id"),
         ({"resource": ":12"}, "bad audit filter resource=':12': expected a resource type"),
+        ({"until": "2026-13-01"}, "bad audit filter until='2026-13-01': not an ISO 8601 date"),
+        (
+            {"since": "2026-02-01", "until": "2026-01-31"},
+            "bad audit filter until='2026-01-31': must be later than since",
+        ),
     ],
 )
 def test_bad_filters_are_refused_in_one_line(options: dict[str, str], message: str) -> None:
@@ -222,6 +227,10 @@ def test_good_filters_parse() -> None:
         "12",
     )
     assert parse_filters(actor="12").actor_user_id == 12
+    whole_day = parse_filters(until="2026-01-02").until
+    assert whole_day is not None and whole_day.isoformat() == "2026-01-03T00:00:00+00:00"
+    moment = parse_filters(until="2026-01-02T10:30:00+01:00").until
+    assert moment is not None and moment.isoformat() == "2026-01-02T09:30:00+00:00"
 
 
 async def test_another_tenant_cannot_read_the_entries(

@@ -14,6 +14,7 @@ from tests.core.webhooks.test_webhooks import empty_job_queue, receiver
 from tests.percolate.support.oauth import People, client_for
 
 from tenantry.app import create_app
+from tenantry.core.audit.actor import SYSTEM, fallback
 from tenantry.settings import Settings
 
 __all__ = ["console_app", "empty_job_queue", "http", "people", "receiver"]
@@ -24,6 +25,14 @@ async def console_app(settings: Settings, migrated: None) -> AsyncIterator[FastA
     application = create_app(settings.model_copy(update={"allow_private_webhooks": True}))
     async with LifespanManager(application):
         yield application
+
+
+@pytest.fixture(autouse=True)
+async def forget_the_web_actor() -> AsyncIterator[None]:
+    """In-process requests run in the test's own context, so the signed-in admin a page
+    names as the audit actor would outlive the test; a served request never leaks it."""
+    yield
+    fallback.set(SYSTEM)
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
 """The console in Debian's chromium: an admin signs in with password and TOTP, then creates
-and revokes an API key, creates a webhook, sends a test event, reads the delivery log and
-replays a delivery, invites someone, resets a user's two-factor, and renames the
-organisation. Every page is checked with axe-core (0 serious or critical violations) and
-photographed into ``test-output/console/`` (the committed copies are in ``docs/console/``).
+and revokes an API key, finds the revocation in the audit log, creates a webhook, sends a
+test event, reads the delivery log and replays a delivery, invites someone, resets a user's
+two-factor, and renames the organisation. Every page is checked with axe-core (0 serious or
+critical violations) and photographed into ``test-output/console/`` (the committed copies are
+in ``docs/console/``).
 """
 
 from __future__ import annotations
@@ -109,6 +110,17 @@ async def test_every_console_page_in_a_browser(
         await page.click("button:has-text('Revoke key')")
         await arrive(page, "**/console/api-keys?revoked=1")
         assert "Revoked" in await page.locator("table").inner_text()
+
+        # The audit log: the revocation, attributed to the admin's web session.
+        await page.click("nav.console-nav >> text=Audit log")
+        await arrive(page, "**/console/audit")
+        await page.fill("#audit-resource", "perscom_api_keys")
+        await page.click("button:has-text('Filter')")
+        await arrive(page, "**/console/audit?**resource=perscom_api_keys**")
+        newest = await page.locator("tbody tr").first.inner_text()
+        assert "update" in newest and "web_session" in newest and "Grace Admin" in newest
+        assert "revoked_at" in newest
+        await check_page(page, "audit-log")
 
         # Webhooks: create, send a test event, read the log, replay a delivery.
         await page.goto(f"{base}/console/webhooks")

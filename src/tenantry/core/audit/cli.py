@@ -40,6 +40,7 @@ async def _in_tenant(settings: Settings, tenant: int, work: Any) -> Any:
 def audit_list(
     tenant: TenantOption,
     since: Annotated[str | None, typer.Option(help="ISO date or time.")] = None,
+    until: Annotated[str | None, typer.Option(help="ISO date (through its end) or time.")] = None,
     actor: Annotated[str | None, typer.Option(help="User id or credential (api_key:12).")] = None,
     resource: Annotated[str | None, typer.Option(help="Resource type, or type:id.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="At most this many, newest first.")] = 100,
@@ -47,7 +48,7 @@ def audit_list(
 ) -> None:
     """List entries, newest first."""
     try:
-        filters = query.parse_filters(since, actor, resource)
+        filters = query.parse_filters(since, actor, resource, until)
     except ValidationFailed as exc:
         fail(exc.message)
 

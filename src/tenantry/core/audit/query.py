@@ -7,7 +7,7 @@ so a bad one is refused with the same one-line message wherever it came from.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -22,6 +22,8 @@ __all__ = ["Filters", "count", "entry_dict", "page", "parse_filters"]
 @dataclass(frozen=True)
 class Filters:
     since: datetime | None = None
+    until: datetime | None = None
+    """Exclusive: a bare date ``until`` is the start of the day after it."""
     actor_user_id: int | None = None
     credential: str | None = None
     resource_type: str | None = None
@@ -34,24 +36,30 @@ def _refuse(key: str, value: str, message: str) -> ValidationFailed:
     )
 
 
-def _since(value: str) -> datetime:
+def _moment(key: str, value: str, *, day_after: bool = False) -> datetime:
+    """An ISO time, or an ISO date meaning its start (or, with ``day_after``, its end)."""
     text = value.strip()
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        day = date.fromisoformat(text)
     except ValueError:
         try:
-            day = date.fromisoformat(text)
+            moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
         except ValueError:
-            raise _refuse("since", value, "not an ISO 8601 date or time") from None
-        moment = datetime(day.year, day.month, day.day)
+            raise _refuse(key, value, "not an ISO 8601 date or time") from None
+    else:
+        moment = datetime(day.year, day.month, day.day) + timedelta(days=1 if day_after else 0)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_filters(
-    since: str | None = None, actor: str | None = None, resource: str | None = None
+    since: str | None = None,
+    actor: str | None = None,
+    resource: str | None = None,
+    until: str | None = None,
 ) -> Filters:
-    """``since``: ISO date or time; ``actor``: a user id or a credential (``api_key:12``,
-    ``cli``); ``resource``: a table name, optionally ``:id`` (``users:42``)."""
+    """``since``/``until``: ISO date or time (a date ``until`` includes that whole day);
+    ``actor``: a user id or a credential (``api_key:12``, ``cli``); ``resource``: a table
+    name, optionally ``:id`` (``users:42``)."""
     actor_user_id: int | None = None
     credential: str | None = None
     if actor is not None:
@@ -69,8 +77,13 @@ def parse_filters(
         if not kind or not all(c.isalnum() or c == "_" for c in kind) or len(kind) > 100:
             raise _refuse("resource", resource, "expected a resource type, optionally type:id")
         resource_type, resource_id = kind, (key or None)
+    start = _moment("since", since) if since is not None else None
+    end = _moment("until", until, day_after=True) if until is not None else None
+    if start is not None and end is not None and end <= start:
+        raise _refuse("until", until or "", "must be later than since")
     return Filters(
-        since=_since(since) if since is not None else None,
+        since=start,
+        until=end,
         actor_user_id=actor_user_id,
         credential=credential,
         resource_type=resource_type,
@@ -82,6 +95,8 @@ def _select(tenant_id: int, filters: Filters) -> Select[Any]:
     statement = select(AuditEntry).where(AuditEntry.tenant_id == tenant_id)
     if filters.since is not None:
         statement = statement.where(AuditEntry.at >= filters.since)
+    if filters.until is not None:
+        statement = statement.where(AuditEntry.at < filters.until)
     if filters.actor_user_id is not None:
         statement = statement.where(AuditEntry.actor_user_id == filters.actor_user_id)
     if filters.credential is not None:

@@ -45,6 +45,7 @@ BUILTIN_JOB_MODULES: tuple[str, ...] = (
     "tenantry.core.mail_jobs",
     "tenantry.core.webhooks.delivery",
     "tenantry.core.audit.retention",
+    "tenantry.core.analyze_jobs",
 )
 """Modules that register the platform's own handlers; imported by every worker."""
 

@@ -1,10 +1,14 @@
-"""The import job: stream the CSV asset, apply each row, record the outcome per row."""
+"""The import job: stream the CSV asset, apply each row, record the outcome per row; after a
+bulk import, a follow-up job refreshes the planner statistics of the tables it filled."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from tenantry.core.analyze import BULK_ROWS
+from tenantry.core.analyze_jobs import enqueue_analyze
 from tenantry.core.base import utcnow
+from tenantry.core.identity.models import User, UserRole
 from tenantry.core.jobs import JobContext, job_handlers
 from tenantry.core.storage import StorageKeyNotFound, open_storage
 from tenantry.percolate.asset.models import Asset
@@ -65,6 +69,8 @@ async def run_import(ctx: JobContext, payload: dict[str, Any]) -> None:
             except RowError as error:
                 _fail(run, number, str(error))
         run.status = "complete"
+        if run.created_count >= BULK_ROWS:
+            await enqueue_analyze(ctx.session, [User.__tablename__, UserRole.__tablename__])
     except StorageKeyNotFound:
         run.status = "error"
         _fail(run, 0, "The CSV file is not in storage.")
