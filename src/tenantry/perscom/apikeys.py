@@ -74,6 +74,7 @@ MODELS = [
     "status",
     "statusrecord",
     "submission",
+    "tag",
     "task",
     "trainingrecord",
     "unit",
@@ -96,7 +97,7 @@ SCOPES: tuple[str, ...] = (
     *EXTRA_SCOPES,
 )
 """Every scope a key may carry (reference §2.2, plus the v1-era ``manage:api``,
-``manage:webhook`` and ``view:log``, which Tenantry's extensions need)."""
+``manage:webhook`` and ``view:log``, and ``*:tag``, which Tenantry's extensions need)."""
 
 
 def permissions() -> list[Permission]:
