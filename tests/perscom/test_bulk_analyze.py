@@ -20,6 +20,7 @@ from fastapi import FastAPI
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.perscom.conftest import Org
+from tests.planner import forget_statistics, statistics_rows
 
 from tenantry.core.analyze import BULK_ROWS
 from tenantry.core.platform import Platform
@@ -33,10 +34,7 @@ TABLES = ("users", "perscom_user_profiles")
 async def never_analyzed(owner_engine: AsyncEngine) -> AsyncIterator[None]:
     async with owner_engine.begin() as conn:
         for table in TABLES:
-            await conn.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)"))
-            await conn.execute(
-                text("DELETE FROM pg_statistic WHERE starelid = CAST(:t AS regclass)"), {"t": table}
-            )
+            await forget_statistics(conn, table)
             await conn.execute(
                 text("UPDATE pg_class SET reltuples = -1 WHERE oid = CAST(:t AS regclass)"),
                 {"t": table},
@@ -45,15 +43,6 @@ async def never_analyzed(owner_engine: AsyncEngine) -> AsyncIterator[None]:
     async with owner_engine.begin() as conn:
         for table in TABLES:
             await conn.execute(text(f"ALTER TABLE {table} RESET (autovacuum_enabled)"))
-
-
-async def _statistics_rows(owner_engine: AsyncEngine, table: str) -> int:
-    async with owner_engine.connect() as conn:
-        count = await conn.scalar(
-            text("SELECT count(*) FROM pg_statistic WHERE starelid = CAST(:t AS regclass)"),
-            {"t": table},
-        )
-    return int(count or 0)
 
 
 @pytest.fixture
@@ -93,7 +82,7 @@ async def test_batch_create_of_1000_users_then_list_uses_the_tenant_index(
     owner_engine: AsyncEngine,
     captured_sql: list[tuple[str, tuple[Any, ...]]],
 ) -> None:
-    assert await _statistics_rows(owner_engine, "users") == 0
+    assert await statistics_rows(owner_engine, "users") == 0
     stamp = uuid.uuid4().hex[:8]
     people = [{"name": f"Soldier {i}", "email": f"s{i}.{stamp}@example.org"} for i in range(1000)]
     assert len(people) >= BULK_ROWS
@@ -102,8 +91,8 @@ async def test_batch_create_of_1000_users_then_list_uses_the_tenant_index(
     assert len(created.json()["data"]) == 1000
 
     # Analyzed by the batch create itself (autovacuum is off for these tables).
-    assert await _statistics_rows(owner_engine, "users") > 0
-    assert await _statistics_rows(owner_engine, "perscom_user_profiles") > 0
+    assert await statistics_rows(owner_engine, "users") > 0
+    assert await statistics_rows(owner_engine, "perscom_user_profiles") > 0
 
     captured_sql.clear()
     listed = await api.get("/v1/users")
@@ -144,4 +133,4 @@ async def test_a_small_batch_leaves_statistics_to_autovacuum(
     people = [{"name": f"P {i}", "email": f"p{i}.{stamp}@example.org"} for i in range(3)]
     created = await api.post("/v1/users/batch", json={"resources": people})
     assert created.status_code == 200, created.text
-    assert await _statistics_rows(owner_engine, "users") == 0
+    assert await statistics_rows(owner_engine, "users") == 0

@@ -17,6 +17,7 @@ from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tests.percolate.support.accounts import Account, Caller
 from tests.percolate.support.library import empty_jobs, upload_file, worker
+from tests.planner import forget_statistics, statistics_rows
 
 from tenantry.core.analyze import BULK_ROWS
 from tenantry.core.analyze_jobs import ANALYZE_JOB, analyze_tables
@@ -87,23 +88,11 @@ async def finished(
 async def never_analyzed(owner_engine: AsyncEngine) -> AsyncIterator[None]:
     async with owner_engine.begin() as conn:
         for table in TABLES:
-            await conn.execute(text(f"ALTER TABLE {table} SET (autovacuum_enabled = false)"))
-            await conn.execute(
-                text("DELETE FROM pg_statistic WHERE starelid = CAST(:t AS regclass)"), {"t": table}
-            )
+            await forget_statistics(conn, table)
     yield
     async with owner_engine.begin() as conn:
         for table in TABLES:
             await conn.execute(text(f"ALTER TABLE {table} RESET (autovacuum_enabled)"))
-
-
-async def statistics_rows(owner_engine: AsyncEngine, table: str) -> int:
-    async with owner_engine.connect() as conn:
-        count = await conn.scalar(
-            text("SELECT count(*) FROM pg_statistic WHERE starelid = CAST(:t AS regclass)"),
-            {"t": table},
-        )
-    return int(count or 0)
 
 
 @pytest.mark.postgres_only
