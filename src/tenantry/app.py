@@ -79,8 +79,11 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
 
 
 def _streams_to_storage(scope: Scope) -> bool:
-    """The signed upload streams to storage under its policy's own size limit."""
-    return bool(scope["method"] == "POST" and scope["path"] == FILES_PATH)
+    """The signed uploads (a form POST, a multipart part PUT) stream to storage under their
+    own size limits."""
+    if scope["method"] == "POST":
+        return bool(scope["path"] == FILES_PATH)
+    return bool(scope["method"] == "PUT" and str(scope["path"]).startswith(FILES_PATH + "/"))
 
 
 @asynccontextmanager

@@ -1,13 +1,16 @@
 """The same three-step upload against a real S3 server (SeaweedFS): the policy targets the
 bucket, the browser form goes straight to S3, the poll ingests; a tampered form is refused
-by S3 itself."""
+by S3 itself. ``s3_multipart`` parts go to S3's own presigned part URLs."""
 
 from __future__ import annotations
 
+import hashlib
+import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack
 
+import botocore.session
 import httpx
 import pytest
 from asgi_lifespan import LifespanManager
@@ -20,6 +23,7 @@ from tests.percolate.support.oauth import fresh_address
 from tenantry import percolate
 from tenantry.app import create_app
 from tenantry.core.storage import S3Storage
+from tenantry.core.storage.multipart import MIN_PART_SIZE
 from tenantry.settings import Settings
 from tenantry.web.face import WebFace
 
@@ -80,3 +84,55 @@ async def test_upload_through_s3(
     async with httpx.AsyncClient() as browser:
         fetched = await browser.get(download.headers["location"])
     assert fetched.status_code == 200 and fetched.content == photo
+
+
+async def test_multipart_through_s3(
+    s3_api: httpx.AsyncClient, account: Account, admin: Caller, weed: S3Server
+) -> None:
+    lic = await account.scope("license")
+    data = os.urandom(MIN_PART_SIZE + 1000)
+    upload = await start_upload(s3_api, admin, lic, "big.bin", file_size=len(data))
+    pieces = (data[:MIN_PART_SIZE], data[MIN_PART_SIZE:])
+    async with httpx.AsyncClient() as client:
+        for number, piece in enumerate(pieces, 1):
+            response = await s3_api.post(
+                "/api/v5/upload_policy/",
+                json={
+                    "upload_id": upload["id"],
+                    "type": "s3_multipart",
+                    "ext": {"part_number": number, "Content-Length": len(piece)},
+                },
+                headers=admin.headers,
+            )
+            assert response.status_code == 201, response.text
+            policy = response.json()["data"]
+            assert policy["url"].startswith(weed.endpoint_url), policy
+            if number == 1:
+                forged = policy["url"].replace("X-Amz-Signature=", "X-Amz-Signature=0")
+                assert (await client.put(forged, content=piece)).status_code == 403
+                bucket, key = policy["ext"]["bucket"], policy["ext"]["key_name"]
+                waiting = await s3_api.put(
+                    f"/api/v5/upload/{upload['id']}",
+                    json={"status": "ready"},
+                    headers=admin.headers,
+                )
+                assert waiting.status_code == 409
+            stored = await client.put(policy["url"], content=piece)
+            assert stored.status_code == 200 and stored.headers["etag"], stored.text
+    polled = await s3_api.get(f"/api/v5/upload/{upload['id']}", headers=admin.headers)
+    done = polled.json()["data"]
+    assert done["status"] == "ready", done
+    assert done["ext"]["file_hash"] == hashlib.md5(data).hexdigest()
+    assert done["ext"]["file_size"] == len(data)
+    s3 = botocore.session.get_session().create_client(
+        "s3",
+        endpoint_url=weed.endpoint_url,
+        region_name=weed.region,
+        aws_access_key_id=weed.access_key,
+        aws_secret_access_key=weed.secret_key,
+    )
+    try:
+        assert s3.get_object(Bucket=bucket, Key=key)["Body"].read() == data
+        assert not s3.list_multipart_uploads(Bucket=bucket).get("Uploads")
+    finally:
+        s3.close()

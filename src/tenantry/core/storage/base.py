@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
-from typing import Protocol, TypedDict, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypedDict, runtime_checkable
+
+if TYPE_CHECKING:
+    from tenantry.core.storage.multipart import UploadedPart
 
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 DEFAULT_CHUNK_SIZE = 64 * 1024
@@ -106,6 +109,31 @@ class Storage(Protocol):
         The form's ``key`` field is ``key_prefix + "${filename}"``; the policy pins the
         prefix, the size range ``0..max_bytes`` and, when given, the exact content type.
         """
+        ...
+
+    async def create_multipart(self, key: str, content_type: str = DEFAULT_CONTENT_TYPE) -> str:
+        """Start a multipart upload to ``key``; the id its parts and completion name."""
+        ...
+
+    async def presigned_part_url(
+        self, key: str, upload_id: str, number: int, expires_in: int = DEFAULT_EXPIRES_IN
+    ) -> str:
+        """A URL anyone can ``PUT`` part ``number`` of the upload to until it expires."""
+        ...
+
+    async def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        """The parts stored so far, by number; StorageKeyNotFound for an unknown upload."""
+        ...
+
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: list[UploadedPart]
+    ) -> StoredObject:
+        """Join ``parts`` (from :meth:`list_parts`) into the object; ValueError if S3 would
+        refuse them (a part but the last under 5 MiB)."""
+        ...
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Drop an unfinished upload and its parts; an unknown upload is not an error."""
         ...
 
     async def close(self) -> None:

@@ -14,6 +14,8 @@ import hashlib
 import json
 import mimetypes
 import os
+import secrets
+import shutil
 import tempfile
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from pathlib import Path
@@ -35,6 +37,14 @@ from tenantry.core.storage.base import (
     iter_data,
     validate_content_type,
     validate_key,
+)
+from tenantry.core.storage.multipart import (
+    MAX_PART_SIZE,
+    UploadedPart,
+    check_parts,
+    sign_part,
+    validate_local_upload_id,
+    validate_part_number,
 )
 from tenantry.core.storage.policy import (
     build_post_policy,
@@ -101,12 +111,18 @@ def _write_small(target: Path, data: bytes) -> None:
         raise
 
 
+def _part_of(path: Path) -> UploadedPart:
+    info = path.stat()
+    return UploadedPart(int(path.stem), info.st_size, f"{info.st_mtime_ns:x}-{info.st_size:x}")
+
+
 class LocalStorage:
     """:class:`~tenantry.core.storage.base.Storage` on the local file system."""
 
     def __init__(self, root: Path | str, *, secret_key: str, base_url: str) -> None:
         self.root = Path(root).absolute()
         self.meta_root = self.root.with_name(self.root.name + ".meta")
+        self.parts_root = self.root.with_name(self.root.name + ".parts")
         self._secret_key = secret_key
         self._base_url = base_url.rstrip("/")
 
@@ -174,6 +190,99 @@ class LocalStorage:
             self._meta_path(key).unlink(missing_ok=True)
 
         await anyio.to_thread.run_sync(remove)
+
+    # -- multipart -----------------------------------------------------------------------
+
+    def _parts_dir(self, key: str, upload_id: str) -> Path:
+        """The staging directory of an upload, checked to belong to ``key``."""
+        validate_key(key)
+        directory = self.parts_root / validate_local_upload_id(upload_id)
+        try:
+            meta = json.loads((directory / "upload.json").read_bytes())
+        except (OSError, ValueError):
+            raise StorageKeyNotFound(key) from None
+        if not isinstance(meta, dict) or meta.get("key") != key:
+            raise StorageKeyNotFound(key)
+        return directory
+
+    async def create_multipart(self, key: str, content_type: str = DEFAULT_CONTENT_TYPE) -> str:
+        """Start a multipart upload to ``key``; its id (parts wait under ``<root>.parts``)."""
+        self.path_for(key)
+        validate_content_type(content_type)
+        upload_id = secrets.token_hex(16)
+        meta = json.dumps({"key": key, "content_type": content_type}).encode()
+        target = self.parts_root / upload_id / "upload.json"
+        await anyio.to_thread.run_sync(_write_small, target, meta)
+        return upload_id
+
+    async def presigned_part_url(
+        self, key: str, upload_id: str, number: int, expires_in: int = DEFAULT_EXPIRES_IN
+    ) -> str:
+        params = sign_part(key, upload_id, number, expires_in, secret=self._secret_key)
+        return f"{self.public_url(key)}?{urlencode(params)}"
+
+    async def put_part(
+        self, key: str, upload_id: str, number: int, data: AsyncIterable[bytes]
+    ) -> UploadedPart:
+        """Store one part (replacing an earlier one of that number), at most 5 GiB."""
+        validate_part_number(number)
+        directory = await anyio.to_thread.run_sync(self._parts_dir, key, upload_id)
+        with anyio.CancelScope(shield=True):
+            atomic = await anyio.to_thread.run_sync(_AtomicFile, directory / f"{number}.part")
+        try:
+            async for chunk in iter_data(data):
+                if atomic.size + len(chunk) > MAX_PART_SIZE:
+                    raise StorageError(f"a part is at most {MAX_PART_SIZE} bytes")
+                await anyio.to_thread.run_sync(atomic.write, chunk)
+            await anyio.to_thread.run_sync(atomic.commit)
+        except BaseException:
+            with anyio.CancelScope(shield=True):
+                await anyio.to_thread.run_sync(atomic.discard)
+            raise
+        return await anyio.to_thread.run_sync(_part_of, atomic.target)
+
+    async def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        """The parts stored so far, by number (the etag names the file's version)."""
+
+        def read() -> list[UploadedPart]:
+            directory = self._parts_dir(key, upload_id)
+            found = [_part_of(path) for path in directory.glob("*.part") if path.stem.isdigit()]
+            return sorted(found, key=lambda part: part.number)
+
+        return await anyio.to_thread.run_sync(read)
+
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: list[UploadedPart]
+    ) -> StoredObject:
+        """Join ``parts`` (as listed) into the object at ``key``, then drop the staging."""
+        check_parts(parts)
+        directory = await anyio.to_thread.run_sync(self._parts_dir, key, upload_id)
+        meta = json.loads(await anyio.to_thread.run_sync((directory / "upload.json").read_bytes))
+        current = {part.number: part for part in await self.list_parts(key, upload_id)}
+        if any(current.get(part.number) != part for part in parts):
+            raise StorageError("the parts changed since they were listed")
+
+        async def joined() -> AsyncIterator[bytes]:
+            for part in parts:
+                handle = await anyio.open_file(directory / f"{part.number}.part", "rb")
+                async with handle:
+                    while chunk := await handle.read(DEFAULT_CHUNK_SIZE * 16):
+                        yield chunk
+
+        try:
+            stored = await self.put(key, joined(), str(meta.get("content_type")))
+        except _MISSING:
+            raise StorageKeyNotFound(key) from None
+        await anyio.to_thread.run_sync(shutil.rmtree, directory, True)
+        return stored
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        """Drop an unfinished upload's parts; an unknown upload is not an error."""
+        try:
+            directory = await anyio.to_thread.run_sync(self._parts_dir, key, upload_id)
+        except (StorageKeyNotFound, ValueError):
+            return
+        await anyio.to_thread.run_sync(shutil.rmtree, directory, True)
 
     # -- reading -------------------------------------------------------------------------
 

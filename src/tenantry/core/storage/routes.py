@@ -3,7 +3,8 @@
 A client uploads to the embedded default exactly as to S3: ``POST /files`` with the policy's
 fields and the file last; the policy is verified (signature, expiry, key prefix, length
 range) before the object is written, and success is S3's ``204 No Content``; with an S3
-backend the POST answers 404 (the policy points at S3 itself). ``GET /files/{key}`` streams
+backend the POST answers 404 (the policy points at S3 itself). ``PUT /files/{key}`` takes
+one part of a multipart upload behind its signed part URL. ``GET /files/{key}`` streams
 an object of any backend behind a live HMAC signature over key and expiry.
 """
 
@@ -32,6 +33,7 @@ from tenantry.core.storage.base import (
     StorageKeyNotFound,
 )
 from tenantry.core.storage.local import FILES_PATH, LocalStorage
+from tenantry.core.storage.multipart import MAX_PART_SIZE, verify_part
 from tenantry.core.storage.policy import PolicyViolation, resolve_upload_key, verify_presigned_get
 
 __all__ = ["router"]
@@ -94,6 +96,31 @@ async def form_upload(request: Request) -> Response:
         content_type = form_type or upload.content_type or DEFAULT_CONTENT_TYPE
         await storage.put(key, _chunks(upload), content_type)
     return Response(status_code=204)
+
+
+@router.put(FILES_PATH + "/{key:path}")
+async def part_upload(request: Request, key: str) -> Response:
+    """One part of a multipart upload, behind a live part URL (S3's ``UploadPart``):
+    200 with the part's ``ETag``, as S3 answers."""
+    storage = _local(request)
+    try:
+        upload_id, number = verify_part(
+            key,
+            dict(request.query_params),
+            secret=request.app.state.platform.settings.effective_secret_key,
+        )
+    except PolicyViolation as error:
+        raise _refused(error) from None
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise LengthRequired("A part upload needs a Content-Length, as on S3.")
+    if int(length) > MAX_PART_SIZE:
+        raise PayloadTooLarge(f"A part is at most {MAX_PART_SIZE} bytes.")
+    try:
+        part = await storage.put_part(key, upload_id, number, request.stream())
+    except (StorageKeyNotFound, ValueError):
+        raise NotFound("No such upload.") from None
+    return Response(status_code=200, headers={"ETag": f'"{part.etag}"'})
 
 
 @router.get(FILES_PATH + "/{key:path}")

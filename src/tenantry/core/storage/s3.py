@@ -27,6 +27,7 @@ from tenantry.core.storage.base import (
     DEFAULT_CONTENT_TYPE,
     DEFAULT_EXPIRES_IN,
     PresignedPost,
+    StorageError,
     StorageKeyNotFound,
     StoredObject,
     iter_data,
@@ -36,6 +37,7 @@ from tenantry.core.storage.base import (
     validate_key_prefix,
     validate_max_bytes,
 )
+from tenantry.core.storage.multipart import UploadedPart, check_parts, validate_part_number
 
 _QUERY_OPTIONS = frozenset(
     {"endpoint_url", "region", "access_key", "secret_key", "addressing_style", "public_base_url"}
@@ -276,6 +278,89 @@ class S3Storage:
         return StoredObject(
             key=key, size=size, content_type=content_type, etag=etag, sha256=digest.hexdigest()
         )
+
+    async def create_multipart(self, key: str, content_type: str = DEFAULT_CONTENT_TYPE) -> str:
+        """Start a multipart upload to ``key`` whose parts a client PUTs; S3's UploadId."""
+        validate_key(key)
+        validate_content_type(content_type)
+        client = await self._ready()
+        started = await client.create_multipart_upload(
+            Bucket=self.config.bucket, Key=key, ContentType=content_type
+        )
+        return str(started["UploadId"])
+
+    async def presigned_part_url(
+        self, key: str, upload_id: str, number: int, expires_in: int = DEFAULT_EXPIRES_IN
+    ) -> str:
+        validate_key(key)
+        validate_part_number(number)
+        validate_expires_in(expires_in)
+        client = await self._ready()
+        params = {
+            "Bucket": self.config.bucket,
+            "Key": key,
+            "UploadId": upload_id,
+            "PartNumber": number,
+        }
+        url = await client.generate_presigned_url(
+            "upload_part", Params=params, ExpiresIn=expires_in
+        )
+        return cast(str, url)
+
+    async def list_parts(self, key: str, upload_id: str) -> list[UploadedPart]:
+        """The parts S3 holds for the upload (every page); StorageKeyNotFound if it is gone."""
+        validate_key(key)
+        client = await self._ready()
+        found: list[UploadedPart] = []
+        marker = 0
+        while True:
+            try:
+                page = await client.list_parts(
+                    Bucket=self.config.bucket, Key=key, UploadId=upload_id, PartNumberMarker=marker
+                )
+            except ClientError as error:
+                if _error_code(error) in {"NoSuchUpload", *_NOT_FOUND_CODES}:
+                    raise StorageKeyNotFound(key) from None
+                raise
+            for part in page.get("Parts", []):
+                found.append(
+                    UploadedPart(
+                        number=int(part["PartNumber"]),
+                        size=int(part["Size"]),
+                        etag=str(part["ETag"]),
+                    )
+                )
+            if not page.get("IsTruncated"):
+                return found
+            marker = int(page["NextPartNumberMarker"])
+
+    async def complete_multipart(
+        self, key: str, upload_id: str, parts: list[UploadedPart]
+    ) -> StoredObject:
+        check_parts(parts)
+        client = await self._ready()
+        listed = [{"ETag": part.etag, "PartNumber": part.number} for part in parts]
+        try:
+            await client.complete_multipart_upload(
+                Bucket=self.config.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": listed},
+            )
+        except ClientError as error:
+            raise StorageError(f"S3 refused to complete the upload: {_error_code(error)}") from None
+        return await self.stat(key)
+
+    async def abort_multipart(self, key: str, upload_id: str) -> None:
+        validate_key(key)
+        client = await self._ready()
+        try:
+            await client.abort_multipart_upload(
+                Bucket=self.config.bucket, Key=key, UploadId=upload_id
+            )
+        except ClientError as error:
+            if _error_code(error) not in {"NoSuchUpload", *_NOT_FOUND_CODES}:
+                raise
 
     async def delete(self, key: str) -> None:
         validate_key(key)

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from tenantry.core.storage.multipart import MAX_PART_SIZE
 from tenantry.percolate.api.ids import SCOPE_PATTERN
 from tenantry.percolate.folder.location import LOCATION_PATTERN
 
@@ -53,7 +54,9 @@ class PolicyExt(BaseModel):
     model_config = ConfigDict(extra="ignore", populate_by_name=True)
 
     part_number: int | None = Field(default=None, ge=1, le=10000)
-    content_length: int | None = Field(default=None, alias="Content-Length", ge=0)
+    content_length: int | None = Field(
+        default=None, alias="Content-Length", ge=0, le=MAX_PART_SIZE, description="The part's."
+    )
 
 
 class UploadPolicyCreate(BaseModel):

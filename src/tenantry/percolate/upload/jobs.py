@@ -10,6 +10,7 @@ from tenantry.core.storage import open_storage
 from tenantry.percolate.asset.ingest import ingest
 from tenantry.percolate.upload.fetch import FetchFailed, fetch_into
 from tenantry.percolate.upload.models import Upload
+from tenantry.percolate.upload.multipart import abort_parts
 from tenantry.percolate.upload.service import EXPIRE_JOB, FETCH_JOB, apply_outcome, arrival_of
 
 
@@ -55,6 +56,7 @@ async def expire_upload(ctx: JobContext, payload: dict[str, Any]) -> None:
         return
     storage = open_storage(ctx.settings)
     try:
+        await abort_parts(ctx.session, storage, upload)
         await storage.delete(upload.storage_key)
     finally:
         await storage.close()

@@ -2,8 +2,9 @@
 ingest it into an asset, give it up.
 
 Completion is detected when the client asks: a poll (``GET``) or ``PUT {"status": "ready"}``
-looks for the object under the upload's key and ingests it in that request's transaction.
-This is the same on local storage and S3, and needs no bucket notifications.
+looks for the object under the upload's key (joining a multipart upload's parts first) and
+ingests it in that request's transaction. This is the same on local storage and S3, and
+needs no bucket notifications.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from tenantry.percolate.asset.models import Asset
 from tenantry.percolate.folder.service import target_folder
 from tenantry.percolate.upload.bodies import UploadCreate, UploadUpdate
 from tenantry.percolate.upload.models import Upload
+from tenantry.percolate.upload.multipart import PartsPending, abort_parts, complete_parts
 
 EXPIRE_JOB = "percolate.upload.expire"
 FETCH_JOB = "percolate.upload.fetch"
@@ -133,11 +135,18 @@ async def visible_upload(ctx: V5Context, key: int) -> Upload:
     return upload
 
 
-async def check_arrival(ctx: V5Context, key: int) -> bool:
-    """Ingest the upload's file if it arrived; whether the upload is settled now."""
+async def check_arrival(ctx: V5Context, key: int, *, strict: bool = False) -> bool:
+    """Ingest the upload's file if it arrived; whether the upload is settled now.
+
+    ``strict`` (the client said ``ready``) raises :class:`PartsPending` for a multipart
+    upload whose parts do not hold the declared size yet."""
     upload = await visible_upload(ctx, key)
     if upload.status != "uploading" or upload.type != "file":
         return upload.status != "uploading"
+    await complete_parts(ctx.session, ctx.platform.storage, upload, strict=strict)
+    if upload.status != "uploading":
+        await ctx.session.flush()
+        return True
     outcome = await ingest(ctx.session, ctx.tenant_id, ctx.platform.storage, arrival_of(upload))
     if outcome is None:
         return False
@@ -154,11 +163,19 @@ async def update_upload(ctx: V5Context, key: int, body: UploadUpdate) -> None:
             raise invalid("scope_id", "An upload cannot change its scope.", body.scope_id)
     if body.progress is not None:
         upload.ext = {**upload.ext, "progress": body.progress}
-    if body.status == "ready" and not await check_arrival(ctx, key):
-        message = "The file has not arrived in storage yet."
-        raise Conflict(message, [FieldError("status", message, "ready")])
+    if body.status == "ready":
+        try:
+            arrived = await check_arrival(ctx, key, strict=True)
+        except PartsPending as pending:
+            raise Conflict(
+                pending.message, [FieldError("status", pending.message, "ready")]
+            ) from None
+        if not arrived:
+            message = "The file has not arrived in storage yet."
+            raise Conflict(message, [FieldError("status", message, "ready")])
     if body.status == "error" and upload.status == "uploading":
         upload.status, upload.error = "error", "Given up by the client."
+        await abort_parts(ctx.session, ctx.platform.storage, upload)
         await ctx.platform.storage.delete(upload.storage_key)
     upload.updated_at = utcnow()
     await ctx.session.flush()
