@@ -27,6 +27,7 @@ from rich.table import Table
 
 from bench import data, profile, report, wrk
 from bench import export as bench_export
+from bench import media as bench_media
 from bench.common import (
     ASYNCPG_DSN,
     HISTORY_PATH,
@@ -295,7 +296,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     console = Console(soft_wrap=True)
     wanted = args.scenario or []
     with_export = not wanted or bench_export.NAME in wanted
-    named = [name for name in wanted if name != bench_export.NAME]
+    with_media = not wanted or bench_media.NAME in wanted
+    named = [name for name in wanted if name not in {bench_export.NAME, bench_media.NAME}]
     scenarios = by_name(named) if named or not wanted else []
     if args.list:
         for s in scenarios:
@@ -336,6 +338,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     results: list[ScenarioResult] = []
     rss: float | None = None
     exported: bench_export.ExportResult | None = None
+    media: bench_media.MediaResult | None = None
     try:
         t_port = free_port()
         f_port = next(p for p in (free_port() for _ in range(20)) if p != t_port)
@@ -371,6 +374,13 @@ def main(argv: Sequence[str] | None = None) -> int:
                     exported = bench_export.measure_export(ctx)
                 except Unavailable as exc:
                     console.print(f"  [yellow]{bench_export.NAME} not available: {exc}[/]")
+        if with_media:
+            console.print(f"[bold]{bench_media.NAME}[/]: uploads, variants, a 1 GB download")
+            with watch.timed(f"scenario {bench_media.NAME}"):
+                try:
+                    media = bench_media.measure_media(env, t_port, tenantry)
+                except bench_media.MediaUnavailable as exc:
+                    console.print(f"  [yellow]{bench_media.NAME} not available: {exc}[/]")
     finally:
         for server in reversed(servers):
             server.stop()
@@ -399,6 +409,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         console.print(
             f"export: {exported.rows_per_second:,.0f} rows/s, "
             f"worker RSS growth {exported.rss_growth_mb:.1f} MB"
+        )
+    if media is not None:
+        with output.open("a") as sink:
+            sink.write(media.markdown())
+        console.print(
+            f"media: {media.files_per_second:.1f} files/s, variants {media.variant_ratio:.2f}x"
+            f" Pillow, download RSS growth {media.rss_growth_mb:.1f} MB"
         )
     if output.resolve() == RESULTS_PATH.resolve():
         report.append_history(HISTORY_PATH, info, results)
