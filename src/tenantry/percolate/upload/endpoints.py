@@ -84,7 +84,9 @@ for _path, _shown in (("/upload_policy/", True), ("/upload_policy", False)):
         summary="Create an upload policy",
         description=(
             "One-time form credentials for a `type: file` upload: POST `ext.fields` and then"
-            " the file to `url`; success is 204. Then poll the upload."
+            " the file to `url`; success is 204. Then poll the upload. `s3_multipart` (files"
+            " of at least 5 MiB): one policy per part, `PUT` the part's bytes to `url`; the"
+            " poll completes the upload once the parts hold `ext.file_size`."
         ),
         responses={201: POLICY_RESPONSE, **error_responses()},
         openapi_extra={"requestBody": body_schema(UploadPolicyCreate), "security": SECURITY},
