@@ -608,3 +608,44 @@ async def test_a_failing_long_stream_leaves_no_object(storage: Storage) -> None:
     with pytest.raises(RuntimeError):
         await storage.put("big/broken.csv", broken())
     assert not await storage.exists("big/broken.csv")
+
+
+async def _send_part(storage: Storage, key: str, upload_id: str, number: int, data: bytes) -> None:
+    """A client's part PUT: to S3's presigned URL, or the local backend's own part writer
+    (its route is exercised through the app in the upload tests)."""
+    if isinstance(storage, LocalStorage):
+        await storage.put_part(key, upload_id, number, _chunks(data, MB))
+        return
+    url = await storage.presigned_part_url(key, upload_id, number, 60)
+    async with httpx.AsyncClient() as client:
+        answer = await client.put(url, content=data)
+    assert answer.status_code == 200, answer.text
+
+
+async def test_multipart_parts_complete_and_abort(storage: Storage) -> None:
+    """Parts listed with their sizes, joined in order; a small middle part or an abort
+    leaves no object, and the aborted upload is gone."""
+    data = os.urandom(5 * MB + 77)
+    upload_id = await storage.create_multipart("multi/joined.bin", "application/x-test")
+    await _send_part(storage, "multi/joined.bin", upload_id, 2, data[5 * MB :])
+    await _send_part(storage, "multi/joined.bin", upload_id, 1, data[: 5 * MB])
+    parts = await storage.list_parts("multi/joined.bin", upload_id)
+    assert [(part.number, part.size) for part in parts] == [(1, 5 * MB), (2, 77)]
+    stored = await storage.complete_multipart("multi/joined.bin", upload_id, parts)
+    assert stored.size == len(data) and await storage.get("multi/joined.bin") == data
+    assert (await storage.stat("multi/joined.bin")).content_type == "application/x-test"
+    with pytest.raises(StorageKeyNotFound):
+        await storage.list_parts("multi/joined.bin", upload_id)
+
+    small = await storage.create_multipart("multi/small.bin")
+    await _send_part(storage, "multi/small.bin", small, 1, b"a" * 100)
+    await _send_part(storage, "multi/small.bin", small, 2, b"b" * 100)
+    with pytest.raises(ValueError, match="at least"):
+        await storage.complete_multipart(
+            "multi/small.bin", small, await storage.list_parts("multi/small.bin", small)
+        )
+    await storage.abort_multipart("multi/small.bin", small)
+    await storage.abort_multipart("multi/small.bin", small)
+    assert not await storage.exists("multi/small.bin")
+    with pytest.raises(StorageKeyNotFound):
+        await storage.list_parts("multi/small.bin", small)
