@@ -44,7 +44,11 @@ async def multipart_of(session: AsyncSession, tenant_id: int, upload_id: int) ->
 
 
 async def start_or_resume(session: AsyncSession, storage: Storage, upload: Upload) -> str:
-    """The upload's multipart id, starting the multipart upload on the first policy."""
+    """The upload's multipart id, starting the multipart upload on the first policy.
+
+    The upload's row is locked first (PostgreSQL), so two first policies asked for at once
+    share one multipart upload instead of each starting its own."""
+    await session.refresh(upload, with_for_update=True)
     known = await multipart_of(session, upload.tenant_id, upload.id)
     if known is not None:
         return known
