@@ -125,7 +125,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         default=25 * 1024 * 1024,
         ge=1024,
-        description="The largest request body any route reads (file uploads to /files aside).",
+        description=(
+            "The largest request body any route reads (signed file uploads to /files aside)."
+        ),
     )
     trusted_proxies: Annotated[list[str], NoDecode] = Field(
         default_factory=list,

@@ -1,6 +1,7 @@
 """``s3_multipart`` on the embedded default: a policy per part, the parts PUT to their signed
 URLs on local storage, completion on the poll once the parts hold the declared size, and
-the refusals (signature, expiry, other key, sizes, small parts, other tenants)."""
+the refusals (signature, expiry, other key, sizes, small parts, other tenants) and the
+body limit parts are exempt from."""
 
 from __future__ import annotations
 
@@ -11,12 +12,18 @@ from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from tests.percolate.support.accounts import Account, Caller
 from tests.percolate.support.library import start_upload
+from tests.percolate.support.oauth import fresh_address
 
+from tenantry import percolate
+from tenantry.app import create_app
 from tenantry.core.storage import LocalStorage, PolicyViolation
 from tenantry.core.storage.multipart import MIN_PART_SIZE, verify_part
+from tenantry.settings import Settings
+from tenantry.web.face import WebFace
 
 pytestmark = pytest.mark.anyio
 SIZE = MIN_PART_SIZE + 1000
@@ -160,3 +167,25 @@ async def test_abandoned_parts_go_and_isolation(
     assert not upload_dir.exists()
     late = await put_part(api, policy["url"], b"p")
     assert late.status_code == 404
+
+
+async def test_parts_pass_the_body_limit(
+    api: httpx.AsyncClient, account: Account, admin: Caller, settings: Settings
+) -> None:
+    """A part streams to storage under its own 5 GiB limit, not the routes' body limit."""
+    tight = settings.model_copy(
+        update={"allow_private_webhooks": True, "max_body_bytes": 1024 * 1024}
+    )
+    application = create_app(tight, faces=[WebFace(), percolate.face])
+    lic = await account.scope("license")
+    upload = await start_upload(api, admin, lic, "big.bin", file_size=SIZE)
+    policy = (await part_policy(api, admin, upload["id"])).json()["data"]
+    async with LifespanManager(application):
+        transport = httpx.ASGITransport(app=application, client=fresh_address())
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as small:
+            stored = await put_part(small, policy["url"], b"p" * MIN_PART_SIZE)
+            assert stored.status_code == 200, stored.text
+            refused = await small.post(
+                "/api/v5/upload/", content=b"x" * (2 * 1024 * 1024), headers=admin.headers
+            )
+            assert refused.status_code == 413
