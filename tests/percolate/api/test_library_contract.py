@@ -59,6 +59,7 @@ async def test_schemathesis_finds_no_failures_in_the_library(
     ready = await upload_file(api, desk.admin, desk.license, "stock.png", image_bytes(90, 60))
     asset = ready["asset_id"]
     waiting = (await start_upload(api, desk.admin, desk.license, "later.bin"))["id"]
+    large = await start_upload(api, desk.admin, desk.license, "large.bin", file_size=6 * 1024**2)
     variant = await _variant(desk, asset)
     number = desk.license.split(":")[1]
     known = {
@@ -67,7 +68,7 @@ async def test_schemathesis_finds_no_failures_in_the_library(
         "destination_id": [folder],
         "asset_id": [asset],
         "copy_from_id": [asset],
-        "upload_id": [waiting, ready["id"]],
+        "upload_id": [waiting, ready["id"], large["id"]],
         "variant_id": [variant],
         "media_id": [f"license:{number}:image:{asset.split(':')[1]}", folder],
         "scope_id": [desk.license],
