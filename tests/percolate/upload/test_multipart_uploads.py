@@ -15,7 +15,7 @@ import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from tests.percolate.support.accounts import Account, Caller
-from tests.percolate.support.library import start_upload
+from tests.percolate.support.library import form_post, policy_for, start_upload
 from tests.percolate.support.oauth import fresh_address
 
 from tenantry import percolate
@@ -189,3 +189,24 @@ async def test_parts_pass_the_body_limit(
                 "/api/v5/upload/", content=b"x" * (2 * 1024 * 1024), headers=admin.headers
             )
             assert refused.status_code == 413
+
+
+async def test_form_post_wins_over_parts(
+    api: httpx.AsyncClient, account: Account, admin: Caller, content_app: FastAPI
+) -> None:
+    """A file that arrives by the form POST is ingested; the parts started are dropped."""
+    lic = await account.scope("license")
+    data = os.urandom(SIZE)
+    upload = await start_upload(api, admin, lic, "big.bin", file_size=SIZE)
+    part = (await part_policy(api, admin, upload["id"])).json()["data"]
+    assert (await put_part(api, part["url"], data[:MIN_PART_SIZE])).status_code == 200
+    staged = (
+        storage_of(content_app).parts_root
+        / dict(parse_qsl(urlsplit(part["url"]).query))["uploadId"]
+    )
+    assert staged.exists()
+    posted = await form_post(api, await policy_for(api, admin, upload["id"]), "big.bin", data)
+    assert posted.status_code == 204, posted.text
+    done = (await api.get(f"/api/v5/upload/{upload['id']}", headers=admin.headers)).json()["data"]
+    assert done["status"] == "ready" and done["ext"]["file_hash"] == hashlib.md5(data).hexdigest()
+    assert not staged.exists()

@@ -66,13 +66,17 @@ async def complete_parts(
 ) -> None:
     """Join the parts into the upload's object when they hold the declared size.
 
-    Nothing happens when no multipart upload was started or the object already exists
-    (an earlier completion whose ingest did not commit). Parts short of the size raise
+    Nothing is joined when no multipart upload was started or the object already exists
+    (an earlier completion whose ingest did not commit, or a form POST): leftover parts
+    are dropped then. Parts short of the size raise
     :class:`PartsPending` when ``strict`` (the client said ``ready``); parts beyond it, or
     parts storage refuses to join, turn the upload into ``error`` and drop the parts.
     """
     multipart_id = await multipart_of(session, upload.tenant_id, upload.id)
-    if multipart_id is None or await storage.exists(upload.storage_key):
+    if multipart_id is None:
+        return
+    if await storage.exists(upload.storage_key):
+        await storage.abort_multipart(upload.storage_key, multipart_id)
         return
     try:
         parts = await storage.list_parts(upload.storage_key, multipart_id)
