@@ -111,10 +111,12 @@ async def register_perscom(page: PageDep) -> Response:
     from tenantry.console import perscom_client
     from tenantry.perscom.oauth import clients
 
-    kept = {
-        "name": form_text(form, "name", 400),
+    name = form_text(form, "name", 400)
+    grant_types = [g for g in form.getlist("grant_types") if isinstance(g, str)][:10]
+    kept: dict[str, Any] = {
+        "name": name,
         "redirect_uris": form_text(form, "redirect_uris", 8000),
-        "grant_types": [g for g in form.getlist("grant_types") if isinstance(g, str)][:10],
+        "grant_types": grant_types,
     }
     box = clients.client_secret_box(page.platform.settings)
     try:
@@ -122,9 +124,9 @@ async def register_perscom(page: PageDep) -> Response:
             client, secret = await clients.create_client(
                 session,
                 box,
-                name=kept["name"],
+                name=name,
                 redirect_uris=[uri for uri in _uris(form) if uri],
-                grant_types=kept["grant_types"],
+                grant_types=grant_types,
             )
             client_id = client.client_uuid
     except ValidationFailed as exc:
