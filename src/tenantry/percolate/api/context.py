@@ -191,7 +191,7 @@ async def open_context(
     stale_key: int | None = None
     try:
         if caller.tenant_id not in runtime.provisioned:
-            await _provision(runtime, caller)
+            await _provision(runtime, caller.tenant_id, caller)
         async with open_unit(
             runtime.platform, caller.tenant_id, read_only=read_only, texts=runtime.texts
         ) as unit:
@@ -225,10 +225,7 @@ async def open_user_context(
     Writes are attributed to the web session (the page has named it the actor)."""
     try:
         if tenant_id not in runtime.provisioned:
-            async with open_unit(runtime.platform, tenant_id, read_only=False) as unit:
-                for provision in runtime.provisioners:
-                    await provision(unit.session)
-            runtime.provisioned.add(tenant_id)
+            await _provision(runtime, tenant_id)
         async with open_unit(
             runtime.platform, tenant_id, read_only=False, texts=runtime.texts
         ) as unit:
@@ -245,10 +242,14 @@ def _reader(unit: Unit) -> scopes.Reader:
     return unit if unit.writer is None else unit.session
 
 
-async def _provision(runtime: PercolateRuntime, caller: Presented) -> None:
-    """Run the account provisioners for a verified caller (unknown credentials write nothing)."""
-    async with open_unit(runtime.platform, caller.tenant_id, read_only=False) as unit:
-        await verify(unit, caller)
+async def _provision(
+    runtime: PercolateRuntime, tenant_id: int, caller: Presented | None = None
+) -> None:
+    """Run the account provisioners for a verified caller (unknown credentials write nothing),
+    or for a user the web sign-in has verified (``caller`` None)."""
+    async with open_unit(runtime.platform, tenant_id, read_only=False) as unit:
+        if caller is not None:
+            await verify(unit, caller)
         for provision in runtime.provisioners:
             await provision(unit.session)
-    runtime.provisioned.add(caller.tenant_id)
+    runtime.provisioned.add(tenant_id)
