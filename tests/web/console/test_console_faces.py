@@ -97,6 +97,9 @@ async def test_percolate_webhook_test_event_log_replay_edit_and_delete(
     edited = await post(http, page, page, url=receiver.url + "?v=2", secret="", events=[])
     assert edited.status_code == 303
     assert "?v=2" in (await http.get(page)).text
+    log = await http.get(f"/console/audit?resource=percolate_webhooks:{key.group(1)}")
+    assert log.status_code == 200 and "<td>update</td>" in log.text
+    assert "<code>web_session</code>" in log.text  # the admin's writes are on the record
 
     async with client_for(console_app) as intruder:
         await admin_of(people, intruder)
