@@ -27,10 +27,10 @@ PATH = SECTION + "/perscom/{client_id}"
 router = APIRouter(include_in_schema=False)
 ClientId = Annotated[str, Path(min_length=36, max_length=36)]
 
-__all__ = ["PATH", "router"]
+__all__ = ["PATH", "client_view", "router"]
 
 
-async def _view(
+async def client_view(
     page: Page,
     admin: SignedInUser,
     client_id: str,
@@ -61,7 +61,7 @@ async def client_page(page: PageDep, client_id: ClientId, done: str = "") -> Res
     if isinstance(admin, Response):
         return admin
     notice = "The client is revoked, and so is every token issued to it." if done else None
-    return await _view(page, admin, client_id, notice=notice)
+    return await client_view(page, admin, client_id, notice=notice)
 
 
 @router.post(PATH + "/secret")
@@ -72,11 +72,11 @@ async def show_secret(page: PageDep, client_id: ClientId) -> Response:
         return admin
     problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
     if problem is not None:
-        return await _view(page, admin, client_id, status=400, error=problem)
+        return await client_view(page, admin, client_id, status=400, error=problem)
     box = clients.client_secret_box(page.platform.settings)
     async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
         secret = clients.reveal_secret(box, await clients.get_client(session, client_id))
-    return await _view(page, admin, client_id, secret=secret)
+    return await client_view(page, admin, client_id, secret=secret)
 
 
 @router.post(PATH + "/reset-secret")
@@ -87,13 +87,13 @@ async def reset_secret(page: PageDep, client_id: ClientId) -> Response:
         return admin
     problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
     if problem is not None:
-        return await _view(page, admin, client_id, status=400, error=problem)
+        return await client_view(page, admin, client_id, status=400, error=problem)
     box = clients.client_secret_box(page.platform.settings)
     async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
         client = await clients.get_client(session, client_id)
         secret = await clients.reset_secret(session, box, client)
     notice = "The secret is reset. The old secret no longer works."
-    return await _view(page, admin, client_id, notice=notice, secret=secret)
+    return await client_view(page, admin, client_id, notice=notice, secret=secret)
 
 
 @router.get(PATH + "/revoke")

@@ -31,7 +31,7 @@ EXCERPT = 2000
 router = APIRouter(include_in_schema=False)
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-__all__ = ["PATH", "router"]
+__all__ = ["PATH", "attempt_view", "router"]
 
 
 def _fields(form: FormData) -> dict[str, Any]:
@@ -134,7 +134,7 @@ async def _hook_view(
         error=error,
         notice=notice,
         hook=hook,
-        attempts=[_attempt_view(row) for row in attempts],
+        attempts=[attempt_view(row) for row in attempts],
         older=attempts[-1].id if more and attempts else None,
         newest=before_id is not None,
         events=EVENTS,
@@ -148,7 +148,7 @@ async def _hook_view(
     )
 
 
-def _attempt_view(row: WebhookDelivery) -> dict[str, Any]:
+def attempt_view(row: WebhookDelivery) -> dict[str, Any]:
     return {
         "id": row.id,
         "delivery": row.job_id,

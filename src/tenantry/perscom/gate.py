@@ -1,8 +1,9 @@
 """The way in: tenant resolution (§1.3), rate limits (§5.3) and API-key authentication.
 
 Signature checks and rate limits need no database, so they run first; the key's row (not
-revoked, not expired, of this tenant) is read inside the request's own tenant transaction,
-as its first statement, so an authenticated request costs one extra query, not a session.
+revoked, not expired, of this tenant, its user not disabled) is read inside the request's own
+tenant transaction, as its first statement, so an authenticated request costs one extra query,
+not a session. A disabled user's keys are refused at once and work again if they are enabled.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tenantry.core.audit import act_as, actor_of_principal
 from tenantry.core.auth import Credential, Principal
 from tenantry.core.base import utcnow
 from tenantry.core.errors import RateLimited, Unauthenticated, request_id_of
+from tenantry.core.identity.models import User
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import RateLimitResult, retry_after_headers
 from tenantry.core.resources.scoped import of_tenant
@@ -46,6 +48,7 @@ RATE_LIMITED = "You have exceeded the API rate limit. Please wait a minute befor
 
 _KEYS = ApiKey.__table__
 _TENANTS = Tenant.__table__
+_USERS = User.__table__
 _KEY_ROW = (
     select(
         _KEYS.c.id,
@@ -54,8 +57,13 @@ _KEY_ROW = (
         _KEYS.c.expires_at,
         _KEYS.c.revoked_at,
         _TENANTS.c.active,
+        _USERS.c.active.label("user_active"),
     )
-    .select_from(_KEYS.join(_TENANTS, _TENANTS.c.id == _KEYS.c.tenant_id))
+    .select_from(
+        _KEYS.join(_TENANTS, _TENANTS.c.id == _KEYS.c.tenant_id).outerjoin(
+            _USERS, (_USERS.c.tenant_id == _KEYS.c.tenant_id) & (_USERS.c.id == _KEYS.c.user_id)
+        )
+    )
     .where(of_tenant(_KEYS, bindparam("tenant")), _KEYS.c.jti_hash == bindparam("jti_hash"))
 )
 
@@ -202,6 +210,8 @@ class Gate:
         expires = key["expires_at"]
         if key["revoked_at"] is not None or not key["active"]:
             raise Unauthenticated(UNAUTHENTICATED)
+        if key["user_id"] is not None and not key["user_active"]:
+            raise Unauthenticated(UNAUTHENTICATED)  # its user is disabled (or gone)
         if expires is not None and expires <= utcnow():
             raise Unauthenticated(UNAUTHENTICATED)
         return Principal(

@@ -1,8 +1,10 @@
 """The PERSCOM settings an admin has changed, one row per (group, name); anything without a
 row (or cleared) keeps the derived value or PERSCOM's default (:mod:`tenantry.perscom.settings`).
 
-Only the settings the console edits are accepted (``EDITABLE``), each with its own check,
-so a row always holds a value PERSCOM's ``/settings`` can show.
+Every setting PERSCOM lists is editable but the organisation's name (the tenant's own) and
+the SSO key (a secret, never listed): ``EDITABLE`` holds each with its own check, so a row
+always holds a value PERSCOM's ``/settings`` can show. Lists are typed comma-separated; an
+item that is a number is stored as one (PERSCOM keeps ids as numbers, names as strings).
 """
 
 from __future__ import annotations
@@ -48,11 +50,63 @@ def _text(value: str) -> str | None:
     return text or None
 
 
+def _flag(value: str) -> bool:
+    """A checkbox: sent (``on``, ``true``, ``1``) when ticked, absent or empty when not."""
+    text = value.strip().lower()
+    if text not in {"", "on", "true", "1", "false", "0"}:
+        raise ValidationFailed(f"{value[:20]!r} is not on or off.")
+    return text in {"on", "true", "1"}
+
+
+def _domain(value: str) -> str | None:
+    text = value.strip().lower()
+    if not text:
+        return None
+    if len(text) > 253 or not all(
+        part and len(part) <= 63 and part.replace("-", "").isalnum() and part.isascii()
+        for part in text.split(".")
+    ):
+        raise ValidationFailed(f"{value[:64]!r} is not a domain name (for example hq.example.org).")
+    return text
+
+
+def _item(text: str) -> int | str:
+    return int(text) if text.isdigit() and len(text) < 19 else text
+
+
+def _list(value: str) -> list[int | str]:
+    items = [part.strip() for part in value.split(",") if part.strip()]
+    if len(items) > 100 or any(len(item) > 100 for item in items):
+        raise ValidationFailed("A list has at most 100 items of at most 100 characters.")
+    return [_item(item) for item in dict.fromkeys(items)]
+
+
+def _id(value: str) -> int | None:
+    text = value.strip()
+    if not text:
+        return None
+    if not text.isdigit() or len(text) > 18:
+        raise ValidationFailed(f"{value[:20]!r} is not an id (a whole number).")
+    return int(text)
+
+
 EDITABLE: dict[tuple[str, str], Callable[[str], Any]] = {
     ("organization", "email"): _email,
     ("organization", "timezone"): _timezone,
+    ("registration", "enabled"): _flag,
+    ("registration", "admin_approval_required"): _flag,
+    ("registration", "default_roles"): _list,
     ("dashboard", "title"): _text,
     ("dashboard", "subtitle"): _text,
+    ("dashboard", "domain"): _domain,
+    ("permission", "default_roles"): _list,
+    ("permission", "default_permissions"): _list,
+    ("fields", "users"): _list,
+    ("notifications", "assignment_records"): _list,
+    ("notifications", "award_records"): _list,
+    ("onboarding", "completed"): _flag,
+    ("integration", "single_sign_on_enabled"): _flag,
+    ("user", "default_status"): _id,
 }
 """The settings the console edits, each with the check that turns form text into a payload."""
 

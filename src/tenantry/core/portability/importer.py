@@ -4,6 +4,7 @@ Two passes over the archive's tables: the first gives every row a fresh id from 
 installation's allocator, the second writes the rows with every reference rewritten
 (:mod:`.rewrite`). Everything happens in one transaction; files are stored under their new
 keys first and deleted again if anything after fails, so a failed import leaves nothing.
+Once committed, the tables written are analyzed (:mod:`tenantry.core.analyze`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tenantry.core import migrate as migrations
+from tenantry.core.analyze import Analyzer
 from tenantry.core.base import Base
 from tenantry.core.db import create_engine
 from tenantry.core.ids import allocate_ids
@@ -178,9 +180,22 @@ class _Import:
             )
             self.tracker.advance()
 
+    def written(self) -> list[str]:
+        """The tables the import added rows to, and the tenants table."""
+        return [TENANTS.name, *(name for name, count in self.counts.items() if count)]
+
     async def undo_files(self) -> None:
         for key in self.stored:
             await self.storage.delete(key)
+
+
+async def _analyze(settings: Settings, tables: list[str]) -> None:
+    """A restored tenant is a bulk load: statistics now, not when autoanalyze gets there."""
+    analyzer = Analyzer(settings)
+    try:
+        await analyzer.analyze(tables)
+    finally:
+        await analyzer.close()
 
 
 async def import_tenant(
@@ -198,6 +213,7 @@ async def import_tenant(
         try:
             async with engine.begin() as connection:
                 new_tenant, ids = await job.run(connection, name)
+            await _analyze(settings, job.written())
         except IntegrityError as exc:
             await job.undo_files()
             detail = str(exc.orig).splitlines()[0][:200] if exc.orig else str(exc)[:200]

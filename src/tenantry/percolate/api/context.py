@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core import scopes
 from tenantry.core.audit import act_as, actor_of_principal
-from tenantry.core.auth import Principal
+from tenantry.core.auth import Credential, Principal
 from tenantry.core.errors import Conflict, FieldError, Forbidden
 from tenantry.core.platform import Platform
 from tenantry.core.resources.scoped import of_tenant
@@ -29,7 +29,7 @@ from tenantry.percolate.api.auth import Presented, touch_api_key, verify
 from tenantry.percolate.api.ids import SCOPE_KINDS, SYSTEM_SCOPE, ScopeRef
 from tenantry.percolate.api.runtime import PercolateRuntime
 
-__all__ = ["V5Context", "forbidden", "open_context"]
+__all__ = ["V5Context", "forbidden", "open_context", "open_user_context"]
 
 M = TypeVar("M")
 
@@ -191,7 +191,7 @@ async def open_context(
     stale_key: int | None = None
     try:
         if caller.tenant_id not in runtime.provisioned:
-            await _provision(runtime, caller)
+            await _provision(runtime, caller.tenant_id, caller)
         async with open_unit(
             runtime.platform, caller.tenant_id, read_only=read_only, texts=runtime.texts
         ) as unit:
@@ -216,15 +216,40 @@ async def open_context(
             await touch_api_key(unit.session, stale_key)
 
 
+@asynccontextmanager
+async def open_user_context(
+    runtime: PercolateRuntime, tenant_id: int, user_id: int
+) -> AsyncIterator[V5Context]:
+    """A writing context for a user the web sign-in has verified (the admin console): their
+    own grants, so the v5 rules and capability checks apply as they do to their API calls.
+    Writes are attributed to the web session (the page has named it the actor)."""
+    try:
+        if tenant_id not in runtime.provisioned:
+            await _provision(runtime, tenant_id)
+        async with open_unit(
+            runtime.platform, tenant_id, read_only=False, texts=runtime.texts
+        ) as unit:
+            grants = await scopes.load_grants(unit.session, user_id)
+            tenant_wide = grants.by_scope.get(None, frozenset())
+            principal = Principal(tenant_id, user_id, tenant_wide, Credential("session"))
+            yield V5Context(runtime, principal, unit, grants)
+    except IntegrityError:
+        raise Conflict("The object conflicts with one written at the same time.") from None
+
+
 def _reader(unit: Unit) -> scopes.Reader:
     """Grants and the scope tree are read on the driver, or through the writing session."""
     return unit if unit.writer is None else unit.session
 
 
-async def _provision(runtime: PercolateRuntime, caller: Presented) -> None:
-    """Run the account provisioners for a verified caller (unknown credentials write nothing)."""
-    async with open_unit(runtime.platform, caller.tenant_id, read_only=False) as unit:
-        await verify(unit, caller)
+async def _provision(
+    runtime: PercolateRuntime, tenant_id: int, caller: Presented | None = None
+) -> None:
+    """Run the account provisioners for a verified caller (unknown credentials write nothing),
+    or for a user the web sign-in has verified (``caller`` None)."""
+    async with open_unit(runtime.platform, tenant_id, read_only=False) as unit:
+        if caller is not None:
+            await verify(unit, caller)
         for provision in runtime.provisioners:
             await provision(unit.session)
-    runtime.provisioned.add(caller.tenant_id)
+    runtime.provisioned.add(tenant_id)

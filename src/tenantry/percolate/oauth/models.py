@@ -86,7 +86,8 @@ class OAuthToken(TenantOwned, Base):
     """An access token with its refresh token. At most one live token per user and client.
 
     ``disabled_reason`` says why a token stopped working: ``superseded`` (a newer token was
-    issued), ``user`` (disabled on the connected-applications page) or ``code_reused``.
+    issued), ``user`` (disabled on the connected-applications page), ``code_reused`` or
+    ``client_revoked`` (its application was revoked in the console).
     ``origin_code_id`` is the code the chain of refreshes started from, so a replayed code
     can revoke everything it produced.
     """

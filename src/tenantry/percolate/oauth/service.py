@@ -41,6 +41,7 @@ __all__ = [
     "register_client",
     "reset_secret",
     "reveal_secret",
+    "revoke_client",
     "tenant_of_client",
     "validate_redirect_uri",
 ]
@@ -145,6 +146,20 @@ async def reset_secret(session: AsyncSession, box: SecretBox, client: OAuthClien
     client.secret_reset_at = utcnow()
     await session.flush()
     return secret
+
+
+async def revoke_client(session: AsyncSession, client_id: int) -> OAuthClient:
+    """The application stops working: no new tokens, and every token issued to it is
+    disabled (an inactive client's tokens are refused anyway; this makes it permanent)."""
+    client = await get_client(session, client_id)
+    client.active = False
+    await session.execute(
+        update(OAuthToken)
+        .where(OAuthToken.client_id == client.id, OAuthToken.disabled_at.is_(None))
+        .values(disabled_at=utcnow(), disabled_reason="client_revoked")
+    )
+    await session.flush()
+    return client
 
 
 async def issue_token(

@@ -28,9 +28,18 @@ EVENTS = (STATUS_CHANGED,)
 Event = Literal["post.status_changed"]
 
 
+TEST_EVENT = "webhook.test"
+"""Sent on request (the console's test button) whatever the webhook listens to."""
+
+
 def subscription_ref(post_key: int, webhook_key: int) -> str:
     """How the delivery log names a post webhook's deliveries."""
     return f"postwebhook:{post_key}_{webhook_key}"
+
+
+def test_ref(webhook_key: int) -> str:
+    """How the delivery log names a webhook's test events (no post is involved)."""
+    return f"webhook:{webhook_key}"
 
 
 RESOURCE = Resource(

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter
-from sqlalchemy import select
 from starlette.requests import Request
 from starlette.responses import Response
 
-from tenantry.core.resources.scoped import of_tenant
-from tenantry.core.webhooks import WebhookDelivery, replay
 from tenantry.percolate.api.auth import CallerDep
-from tenantry.percolate.api.context import forbidden, open_context
+from tenantry.percolate.api.context import open_context
 from tenantry.percolate.api.fields import row_of
 from tenantry.percolate.api.params import parse_params
 from tenantry.percolate.api.routes import (
@@ -34,19 +29,14 @@ from tenantry.percolate.webhook.declaration import (
     KIND,
     RESOURCE,
     present_delivery,
-    subscription_ref,
 )
 from tenantry.percolate.webhook.service import (
     create_webhook,
     delete_webhook,
-    load_webhook,
+    deliveries,
+    replay_delivery,
     update_webhook,
 )
-
-
-def _of_webhook(key: int) -> Any:
-    """Deliveries of every post associated with webhook ``key``."""
-    return WebhookDelivery.subscription_ref.like(f"postwebhook:%\\_{key}", escape="\\")
 
 
 def _delivery_routes(router: APIRouter) -> None:
@@ -56,17 +46,13 @@ def _delivery_routes(router: APIRouter) -> None:
         key = KIND.parse(request.path_params["webhook_id"], "webhook_id")
         values = parse_params(DELIVERY_PARAMS, query_of(request))
         async with open_context(runtime, caller) as ctx:
-            await load_webhook(ctx, key, "webhook_id", "webhook:read")
-            stmt = select(WebhookDelivery).where(
-                of_tenant(WebhookDelivery, ctx.tenant_id), _of_webhook(key)
+            rows = await deliveries(
+                ctx,
+                key,
+                limit=values["limit"],
+                offset=values["offset"],
+                post_keys=values.get("post_ids"),
             )
-            if "post_ids" in values:
-                refs = [subscription_ref(post, key) for post in values["post_ids"]]
-                stmt = stmt.where(WebhookDelivery.subscription_ref.in_(refs))
-            stmt = stmt.order_by(WebhookDelivery.id.desc())
-            rows = (
-                await ctx.session.scalars(stmt.limit(values["limit"]).offset(values["offset"]))
-            ).all()
             data = [present_delivery(row_of(row, DELIVERY_COLUMNS), ctx) for row in rows]
         return json_response({"data": data})
 
@@ -75,19 +61,7 @@ def _delivery_routes(router: APIRouter) -> None:
         wire = request.path_params["delivery_id"]
         attempt_key = DELIVERY.parse(wire, "delivery_id")
         async with open_context(runtime, caller) as ctx:
-            webhook = await load_webhook(ctx, key, "webhook_id", "webhook:manage")
-            found = await ctx.session.scalar(
-                select(WebhookDelivery.id).where(
-                    of_tenant(WebhookDelivery, ctx.tenant_id),
-                    WebhookDelivery.id == attempt_key,
-                    _of_webhook(key),
-                )
-            )
-            if found is None:
-                raise forbidden("delivery_id", wire, "delivery")
-            job = await replay(
-                ctx.session, attempt_key, secret=webhook.secret, endpoint_url=webhook.url
-            )
+            job = await replay_delivery(ctx, key, attempt_key, wire)
         return json_response({"data": {"delivery_id": job.id, "replay_of": wire}}, 202)
 
     webhook_param = {

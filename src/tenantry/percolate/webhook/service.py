@@ -3,18 +3,23 @@
 The seed associates posts with webhooks (``postwebhook``) but has no endpoint registering
 them. A webhook has a ``url`` (checked against SSRF when registered, and again by the core
 before every delivery), a ``secret`` the deliveries are signed with (write-only) and the
-``events`` it wants. Its delivery log can be read back and any attempt replayed.
+``events`` it wants. Its delivery log can be read back, any attempt replayed, and a test
+event sent. The API and the admin console both call these with a :class:`V5Context`.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import delete
+from collections.abc import Sequence
 
+from sqlalchemy import ColumnElement, delete, or_, select
+
+from tenantry.core.jobs import Job
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.core.webhooks import check_destination
+from tenantry.core.webhooks import WebhookDelivery, check_destination, enqueue_delivery, replay
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import parse_scope
 from tenantry.percolate.webhook.bodies import WebhookCreate, WebhookUpdate
+from tenantry.percolate.webhook.declaration import TEST_EVENT, subscription_ref, test_ref
 from tenantry.percolate.webhook.models import PostWebhook, Webhook
 
 
@@ -72,3 +77,65 @@ async def delete_webhook(ctx: V5Context, key: int) -> None:
     )
     await ctx.session.delete(webhook)
     await ctx.session.flush()
+
+
+def of_webhook(key: int) -> ColumnElement[bool]:
+    """Deliveries of webhook ``key``: those of every post associated with it, and its tests."""
+    return or_(
+        WebhookDelivery.subscription_ref.like(f"postwebhook:%\\_{key}", escape="\\"),
+        WebhookDelivery.subscription_ref == test_ref(key),
+    )
+
+
+async def deliveries(
+    ctx: V5Context,
+    key: int,
+    *,
+    limit: int,
+    offset: int = 0,
+    before_id: int | None = None,
+    post_keys: Sequence[int] | None = None,
+) -> list[WebhookDelivery]:
+    """The webhook's delivery log, newest attempt first (``webhook:read``)."""
+    await load_webhook(ctx, key, "webhook_id", "webhook:read")
+    stmt = select(WebhookDelivery).where(of_tenant(WebhookDelivery, ctx.tenant_id), of_webhook(key))
+    if post_keys is not None:
+        refs = [subscription_ref(post, key) for post in post_keys]
+        stmt = stmt.where(WebhookDelivery.subscription_ref.in_(refs))
+    if before_id is not None:
+        stmt = stmt.where(WebhookDelivery.id < before_id)
+    stmt = stmt.order_by(WebhookDelivery.id.desc()).limit(limit).offset(offset)
+    return list((await ctx.session.scalars(stmt)).all())
+
+
+async def replay_delivery(ctx: V5Context, key: int, attempt_key: int, wire: str) -> Job:
+    """Send a logged attempt of this webhook again, with its current URL and secret."""
+    webhook = await load_webhook(ctx, key, "webhook_id", "webhook:manage")
+    found = await ctx.session.scalar(
+        select(WebhookDelivery.id).where(
+            of_tenant(WebhookDelivery, ctx.tenant_id),
+            WebhookDelivery.id == attempt_key,
+            of_webhook(key),
+        )
+    )
+    if found is None:
+        raise forbidden("delivery_id", wire, "delivery")
+    return await replay(ctx.session, attempt_key, secret=webhook.secret, endpoint_url=webhook.url)
+
+
+async def send_test(ctx: V5Context, key: int) -> int:
+    """Enqueue ``webhook.test`` to the webhook now, whatever it listens to; the delivery id."""
+    webhook = await load_webhook(ctx, key, "webhook_id", "webhook:manage")
+    job = await enqueue_delivery(
+        ctx.session,
+        tenant_id=ctx.tenant_id,
+        endpoint_url=webhook.url,
+        secret=webhook.secret,
+        event=TEST_EVENT,
+        payload={
+            "event": TEST_EVENT,
+            "data": {"webhook_id": f"webhook:{key}", "url": webhook.url, "events": webhook.events},
+        },
+        subscription_ref=test_ref(key),
+    )
+    return job.id

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from tenantry.core.base import utcnow
+from tenantry.core.identity.models import User
 from tenantry.core.oauth.basic import client_id_from_request
 from tenantry.core.oauth.body import oauth_error_response, read_token_body
 from tenantry.core.oauth.owner import UserRef
@@ -222,6 +223,10 @@ async def _bearer(request: Request, platform: Platform) -> Bearer | None:
             return None
         if key.expires_at is not None and key.expires_at <= utcnow():
             return None
+        if key.user_id is not None:
+            user = await session.get(User, (tenant_id, key.user_id))
+            if user is None or not user.active:
+                return None
         audience = claims.get("aud")
         return Bearer(
             tenant_id,
