@@ -27,8 +27,8 @@ _POLL_SECONDS: Final = 0.05
 _PRIMARY_POSITION = text("SELECT pg_current_wal_lsn()::text")
 # NULL when the server is not replaying (not a standby at all): nothing to wait for.
 _REPLAYED = text(
-    "SELECT COALESCE(pg_last_wal_replay_lsn() >= CAST(CAST(:position AS text) AS pg_lsn), pg_is_in_recovery()"
-    " IS NOT TRUE)"
+    "SELECT COALESCE(pg_last_wal_replay_lsn() >= CAST(CAST(:position AS text) AS pg_lsn),"
+    " NOT pg_is_in_recovery())"
 )
 
 Sessions = async_sessionmaker[AsyncSession]
