@@ -145,6 +145,19 @@ def worker() -> None:
     run(lambda s: run_worker(s, modules=faces.job_modules()))
 
 
+@app.command("citus-ddl")
+def citus_ddl() -> None:
+    """Print the Citus DDL that shards every tenant table by tenant_id (docs/deploy.md)."""
+    from tenantry.core.distribution import citus_statements, distribution_problems
+    from tenantry.models import Base
+
+    problems = distribution_problems(Base.metadata)
+    if problems:
+        fail("the schema cannot be distributed by tenant_id: " + "; ".join(problems))
+    for line in citus_statements(Base.metadata):
+        typer.echo(line)
+
+
 @app.command()
 def check() -> None:
     """Check the settings and reach the database, storage, SMTP and Redis: one line each."""
