@@ -91,7 +91,7 @@ def serve(
             await ping(engine)
             if settings.is_sqlite:
                 await migrations.upgrade(engine, settings)
-            elif not await migrations.is_at_head(engine, settings):
+            elif not await migrations.serves_head(engine, settings):
                 fail("the database is not at the latest migration: run `tenantry migrate`")
         finally:
             await engine.dispose()
