@@ -17,11 +17,12 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
+from tests.helpers import ON_POSTGRES
 
 from tenantry.settings import Settings
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
-PARTS = ["config", "database", "storage", "smtp", "redis"]
+PARTS = ["config", "database", "replica", "storage", "smtp", "redis"]
 
 
 class Sink:
@@ -81,8 +82,15 @@ async def test_working_services_pass_one_line_each(
     settings: Settings, smtp_sink: tuple[Sink, int]
 ) -> None:
     sink, port = smtp_sink
+    # On PostgreSQL the test database stands in for a replica (it answers, not as a standby).
+    replica = (
+        {"TENANTRY_DATABASE_REPLICA_URL": settings.effective_database_url} if ON_POSTGRES else {}
+    )
     result = check(
-        settings, TENANTRY_SMTP_URL=f"smtp://127.0.0.1:{port}", TENANTRY_REDIS_URL=REDIS_URL
+        settings,
+        TENANTRY_SMTP_URL=f"smtp://127.0.0.1:{port}",
+        TENANTRY_REDIS_URL=REDIS_URL,
+        **replica,
     )
     assert result.returncode == 0, result.stdout + result.stderr
     lines = _lines(result)
@@ -90,6 +98,7 @@ async def test_working_services_pass_one_line_each(
     assert "(latest)" in lines["database"]
     assert "NOOP" in lines["smtp"]
     assert "PING answered" in lines["redis"]
+    assert ("not a standby" if ON_POSTGRES else "not set") in lines["replica"]
     assert sink.envelopes == []  # greeted, never sent to
     assert not list((settings.data_dir / "files" / "tenantry-check").glob("*"))
 
@@ -113,6 +122,7 @@ def test_broken_services_fail_one_line_each(settings: Settings, tmp_path: Path) 
     result = check(
         settings,
         TENANTRY_DATABASE_URL=f"postgresql+asyncpg://someone:hunter2@127.0.0.1:{closed}/x",
+        TENANTRY_DATABASE_REPLICA_URL=f"postgresql+asyncpg://someone:hunter2@127.0.0.1:{closed}/y",
         TENANTRY_STORAGE_URL=f"file://{blocker}/files",
         TENANTRY_SMTP_URL=f"smtp://127.0.0.1:{closed}",
         TENANTRY_REDIS_URL=f"redis://127.0.0.1:{closed}/0",
@@ -120,7 +130,7 @@ def test_broken_services_fail_one_line_each(settings: Settings, tmp_path: Path) 
     assert result.returncode == 1, result.stdout + result.stderr
     lines = _lines(result)
     assert lines["config"].startswith("ok ")
-    for part in ["database", "storage", "smtp", "redis"]:
+    for part in ["database", "replica", "storage", "smtp", "redis"]:
         assert lines[part].startswith("FAIL "), lines[part]
     assert "hunter2" not in result.stdout + result.stderr
 

@@ -1,6 +1,7 @@
 """``tenantry check``: can this process work with what its settings point at?
 
-One probe per service the settings name (the database, file storage, SMTP, Redis), each
+One probe per service the settings name (the database and its replica, file storage, SMTP,
+Redis), each
 answering with one line an operator can act on. Probes use the same code paths as serving
 (the engine, ``open_storage``, the SMTP transport, the Redis URL), so a green check means the
 server will reach them too. Each has a time limit: a firewalled host fails, it does not hang.
@@ -13,8 +14,10 @@ import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from sqlalchemy import text
+
 from tenantry.core import migrate
-from tenantry.core.db import create_engine, ping
+from tenantry.core.db import create_engine, create_replica_engine, ping
 from tenantry.core.mail import SmtpTransport
 from tenantry.core.storage import open_storage
 from tenantry.settings import Settings, mask_url
@@ -62,6 +65,30 @@ async def check_database(settings: Settings) -> str:
     raise RuntimeError(f"{where} at revision {current}, not {head}: run `tenantry migrate`")
 
 
+async def check_replica(settings: Settings) -> str:
+    engine = create_replica_engine(settings)
+    if engine is None:
+        return "not set: every read goes to the primary"
+    try:
+        async with engine.connect() as connection:
+            standby, age = (
+                await connection.execute(
+                    text(
+                        "SELECT pg_is_in_recovery(),"
+                        " EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())"
+                    )
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    where = mask_url(settings.database_replica_url)
+    if not standby:
+        return f"{where} answers but is not a standby: routed reads see that server as it is"
+    if age is None:
+        return f"{where}: a standby, no transaction replayed yet"
+    return f"{where}: a standby, its last replayed transaction committed {float(age):.1f} s ago"
+
+
 async def check_storage(settings: Settings) -> str:
     storage = open_storage(settings)
     key = f"tenantry-check/{secrets.token_hex(8)}"
@@ -102,6 +129,7 @@ async def check_redis(settings: Settings) -> str:
 CHECKS: tuple[tuple[str, Callable[[Settings], Awaitable[str]]], ...] = (
     ("config", check_config),
     ("database", check_database),
+    ("replica", check_replica),
     ("storage", check_storage),
     ("smtp", check_smtp),
     ("redis", check_redis),
