@@ -70,6 +70,10 @@ async def test_v3_search_filters(api: httpx.AsyncClient, account: Account, admin
     ):
         assert await _uids(api, admin, f"{base}&{nothing}") == [], nothing
     assert len(await _uids(api, admin, f"{base}&has_usage_rights=false")) == 4
+    ordered = await api.get(
+        f"/api/v3/media?{base}&content_type_order=image/png,application/*", headers=admin.headers
+    )
+    assert [i["uid"] for i in ordered.json()["data"]] == [big_uid, pdf_uid, small_uid, folder]
     # uids: the SDK's items call, a bare array, across folders
     await api.post(f"/api/v3/media/{folder}", json={"uids": [pdf_uid]}, headers=admin.headers)
     items = await api.get(f"/api/v3/media?{base}&uids={pdf_uid},{folder}", headers=admin.headers)
@@ -163,7 +167,7 @@ async def test_v3_custom_metadata(api: httpx.AsyncClient, account: Account, admi
             type="metadata",
             fields=[{"key": "credit", "type": "text"}],
             limit_resource_types=["asset"],
-        )  # fmt: skip
+        )
     )["id"]
     photo = await make_asset(api, admin, lic, "p.png", image_bytes(20, 20))
     written = await api.post(

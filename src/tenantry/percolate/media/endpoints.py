@@ -80,17 +80,18 @@ async def _listing(
     ctx: V5Context, request: Request, folder: str | None, scope_id: int | None = None
 ) -> dict[str, Any]:
     search = parse_search(dict(request.query_params), folder=folder, scope_id=scope_id)
-    folders, assets, total = await run_search(ctx, search)
+    page, total = await run_search(ctx, search)
+    folders = [item for item in page if isinstance(item, Folder)]
+    assets = [item for item in page if isinstance(item, Asset)]
     shown = Presenter(ctx, str(request.base_url))
     await shown.load(folders, assets)
-    by_key = {("folder", f.id): shown.folder(f) for f in folders}
-    by_key.update({("asset", a.id): shown.asset(a) for a in assets})
+    items = [shown.folder(i) if isinstance(i, Folder) else shown.asset(i) for i in page]
     tags: dict[str, int] = {}
     for asset in assets:
         for tag in asset.tags or []:
             tags[tag] = tags.get(tag, 0) + 1
     body: dict[str, Any] = {
-        "data": list(by_key.values()),
+        "data": items,
         "pagination": {
             "total": total,
             "limit": search.limit,
@@ -345,6 +346,7 @@ def _search_parameters() -> list[dict[str, Any]]:
         {"name": "query", "in": "query", "schema": text},
         {"name": "content_type", "in": "query", "schema": text},
         {"name": "exclude_content_types", "in": "query", "schema": text},
+        {"name": "content_type_order", "in": "query", "schema": text},
         {"name": "orientations", "in": "query", "schema": text},
         {"name": "sizes", "in": "query", "schema": text},
         {"name": "state", "in": "query", "schema": text},

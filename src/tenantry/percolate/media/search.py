@@ -19,7 +19,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Text, and_, cast, false, func, or_, select, true
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    or_,
+    select,
+    true,
+)
 
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context, forbidden
@@ -76,6 +88,8 @@ class Search:
     uids: list[tuple[str, int]] | None = None
     is_photo: bool | None = None
     ingested_from: str | None = None
+    type_order: list[str] = field(default_factory=list)
+    """``content_type_order``: files of these types first, in this order (then the rest)."""
     nothing: bool = False
     """A filter asks for what no file here has (usage rights, terms, approval workflows)."""
     order_by: str = "created_at"
@@ -157,6 +171,7 @@ def parse_search(
         is_photo=_flag(query, "is_photo"),
         ingested_from=_text(query, "ingested_from"),
         nothing=_asks_for_nothing(query),
+        type_order=_content_types(query, "content_type_order"),
         scope_id=scope_id,
         folder=location,
         flat=query.get("flat", "false").lower() == "true"
@@ -282,11 +297,27 @@ async def _where(ctx: V5Context, search: Search, model: Any, folder_column: Any)
 
 def _ordered(stmt: Select[Any], search: Search, column: Any, model: Any) -> Select[Any]:
     keys = (column.desc(), model.id.desc()) if search.descending else (column.asc(), model.id)
+    if search.type_order and model is Asset:
+        ranks = [(_typed(wanted), index) for index, wanted in enumerate(search.type_order)]
+        keys = (case(*ranks, else_=len(search.type_order)), *keys)
     return stmt.order_by(*keys).limit(search.offset + search.limit)
 
 
-async def run_search(ctx: V5Context, search: Search) -> tuple[list[Folder], list[Asset], int]:
-    """The page's folders and files (in order) and the total."""
+def _rank(search: Search, item: Folder | Asset) -> int:
+    """Where ``content_type_order`` puts an item (folders and other files after the list)."""
+    if isinstance(item, Asset):
+        for index, wanted in enumerate(search.type_order):
+            if (
+                wanted == "*"
+                or item.content_type == wanted
+                or (wanted.endswith("/*") and item.content_type.startswith(wanted[:-1]))
+            ):
+                return index
+    return len(search.type_order)
+
+
+async def run_search(ctx: V5Context, search: Search) -> tuple[list[Folder | Asset], int]:
+    """The page's folders and files, in order, and the total."""
     await ctx.scope_of(ScopeRef("license", search.scope_id), "index_license_id")
     if not await ctx.can("media:read", search.scope_id):
         raise forbidden("index_license_id", search.scope_id, "license")
@@ -317,12 +348,9 @@ async def run_search(ctx: V5Context, search: Search) -> tuple[list[Folder], list
         total += await _count(ctx, Asset, condition)
     merged: list[tuple[Any, int, Folder | Asset]] = [*folders, *assets]
     merged.sort(key=lambda item: (item[0], item[1]), reverse=search.descending)
+    merged.sort(key=lambda item: _rank(search, item[2]))
     page = merged[search.offset : search.offset + search.limit]
-    return (
-        [item[2] for item in page if isinstance(item[2], Folder)],
-        [item[2] for item in page if isinstance(item[2], Asset)],
-        total,
-    )
+    return [item[2] for item in page], total
 
 
 def _typed(wanted: str) -> ColumnElement[bool]:
