@@ -45,7 +45,9 @@ async def test_asset_list_metadata_filters(
     one = (await make_asset(api, admin, lic, "one.pdf", b"%PDF-1.4 one"))["id"]
     two = (await make_asset(api, admin, lic, "two.pdf", b"%PDF-1.4 two"))["id"]
     bare = (await make_asset(api, admin, lic, "bare.pdf", b"%PDF-1.4 bare"))["id"]
-    written = await _write(api, admin, one, schema, {"credit": "Ana", "shot": "2030-01-02T10:00:00+00:00"})
+    written = await _write(
+        api, admin, one, schema, {"credit": "Ana", "shot": "2030-01-02T10:00:00+00:00"}
+    )
     assert written.status_code == 201, written.text
     assert (await _write(api, admin, two, schema, {"credit": "Bo"})).status_code == 201
     m, base = f"metadata.{schema}", f"scope_ids={lic}"

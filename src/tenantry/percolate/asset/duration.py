@@ -17,7 +17,7 @@ def duration(source: IO[bytes]) -> float | None:
     """Seconds (millisecond precision), or ``None`` when the container does not say."""
     source.seek(0)
     try:
-        found = mutagen.File(source)  # type: ignore[attr-defined]
+        found = mutagen.File(source)
     except (mutagen.MutagenError, ValueError, OverflowError, ZeroDivisionError, EOFError):
         return None
     length = getattr(getattr(found, "info", None), "length", None)

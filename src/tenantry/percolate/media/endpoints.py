@@ -37,6 +37,7 @@ from tenantry.percolate.media.search import parse_search, run_search
 from tenantry.percolate.media.uids import MEDIA_PATTERN, MediaRef, parse_uid
 from tenantry.percolate.media.upload import (
     MAX_PARTS,
+    UPLOAD_FORM,
     check_request,
     is_multipart,
     parse_form,
@@ -290,7 +291,7 @@ async def _license(ctx: V5Context, request: Request, capability: str) -> int:
     if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
         raise invalid("license_id", "license_id is required: the license's number.", raw[:200])
     scope_id = await ctx.scope_of(ScopeRef("license", int(raw)), "license_id")
-    if not await ctx.can("media:read", scope_id):
+    if scope_id is None or not await ctx.can("media:read", scope_id):
         raise forbidden("license_id", raw, "license")
     await ctx.require(capability, scope_id, "license_id", raw)
     return scope_id
@@ -420,6 +421,10 @@ def _add(path: str, endpoint: Any, method: str, operation: str, summary: str, **
     openapi_extra: dict[str, Any] = {"parameters": parameters, "security": SECURITY}
     if "body" in extra:
         openapi_extra["requestBody"] = body_schema(extra.pop("body"))
+    if "form" in extra:
+        openapi_extra["requestBody"]["content"]["multipart/form-data"] = {
+            "schema": extra.pop("form")
+        }
     router.add_api_route(
         path,
         endpoint,
@@ -446,9 +451,10 @@ _add(
     create_endpoint,
     "POST",
     "createMediaFolder",
-    "Create a folder",
+    "Create a folder (JSON), or upload a file (multipart/form-data)",
     status_code=201,
     body=FolderBody,
+    form=UPLOAD_FORM,
 )
 _REQUIRED_LICENSE = {**_LICENSE, "required": True}
 _add(

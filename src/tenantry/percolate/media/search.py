@@ -296,10 +296,12 @@ async def _where(ctx: V5Context, search: Search, model: Any, folder_column: Any)
 
 
 def _ordered(stmt: Select[Any], search: Search, column: Any, model: Any) -> Select[Any]:
-    keys = (column.desc(), model.id.desc()) if search.descending else (column.asc(), model.id)
+    keys: list[Any] = (
+        [column.desc(), model.id.desc()] if search.descending else [column.asc(), model.id]
+    )
     if search.type_order and model is Asset:
         ranks = [(_typed(wanted), index) for index, wanted in enumerate(search.type_order)]
-        keys = (case(*ranks, else_=len(search.type_order)), *keys)
+        keys.insert(0, case(*ranks, else_=len(search.type_order)))
     return stmt.order_by(*keys).limit(search.offset + search.limit)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
@@ -101,6 +102,16 @@ async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
 
 
 MAX_PARTS = len(_TEXT_PARTS) + 5
+_TEXT = {"type": "string"}
+UPLOAD_FORM: dict[str, Any] = {
+    "type": "object",
+    "required": ["content_file", "license_id"],
+    "properties": {
+        "content_file": {"type": "string", "format": "binary"},
+        **{name: _TEXT for name in _TEXT_PARTS},
+    },
+}
+"""The form's OpenAPI schema (the SDK sends every part as text, the file last)."""
 
 
 async def check_request(request: Request) -> None:
