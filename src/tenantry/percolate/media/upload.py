@@ -3,7 +3,7 @@
 The file goes through the same path as a v5 upload (an upload row, the bytes stored under its
 key, the same ingest: sniffing, bombs refused, duplicates by MD5 in the license, variants
 queued), so v3 and v5 files are one library. The credential is verified before the form is
-read, and the form is bounded like the storage form POST (``Content-Length`` required).
+read; the body is bounded by the API's body limit (large files take the v5 policy upload).
 """
 
 from __future__ import annotations
@@ -16,9 +16,8 @@ from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 
 from tenantry.core.base import utcnow
-from tenantry.core.errors import BadRequest, FieldError, PayloadTooLarge
+from tenantry.core.errors import BadRequest, FieldError
 from tenantry.core.storage import DEFAULT_CHUNK_SIZE
-from tenantry.core.storage.routes import MAX_FORM_BYTES, LengthRequired
 from tenantry.percolate.api.auth import confirm_credential
 from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.ids import invalid
@@ -115,12 +114,8 @@ UPLOAD_FORM: dict[str, Any] = {
 
 
 async def check_request(request: Request) -> None:
-    """Before the form is read: a bounded ``Content-Length`` and a good credential."""
-    length = request.headers.get("content-length", "")
-    if not length.isdigit():
-        raise LengthRequired("A file upload needs a Content-Length.")
-    if int(length) > MAX_FORM_BYTES:
-        raise PayloadTooLarge(f"A file upload is at most {MAX_FORM_BYTES} bytes.")
+    """Before the form is read: a good credential (401 else), so an anonymous client cannot
+    make the server spool a form."""
     await confirm_credential(request)
 
 
