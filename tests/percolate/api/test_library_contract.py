@@ -91,8 +91,9 @@ async def test_schemathesis_finds_no_failures_in_the_library(
     def prepare(operation: Any, case: Any) -> None:
         swap(case.path_parameters)
         query = case.query if isinstance(case.query, dict) else {}
-        if len(str(query.get("index_license_id", "x"))) % 2 == 0:
-            query["index_license_id"] = int(number)
+        for license_param in ("index_license_id", "license_id"):
+            if len(str(query.get(license_param, "x"))) % 2 == 0:
+                query[license_param] = int(number)
         if isinstance(case.body, dict):
             swap(case.body)
             fill = fills.get(operation.label)

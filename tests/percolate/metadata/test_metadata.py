@@ -125,9 +125,11 @@ async def test_one_record_per_object_and_schema_of_the_right_kind(
     wrong_kind = await _write(api, desk, post["id"], assets_only["id"], {"budget": 1})
     assert wrong_kind.status_code == 400
     assert wrong_kind.json()["errors"][0]["key"] == "$.schema_id"
-    unknown = await _write(api, desk, "asset:1", schema_id, {"budget": 1})
+    unknown = await _write(api, desk, "term:1", schema_id, {"budget": 1})
     assert unknown.status_code == 400
     assert unknown.json()["errors"][0]["key"] == "$.object_id"
+    missing = await _write(api, desk, "asset:999999", schema_id, {"budget": 1})
+    assert missing.status_code == 403
 
 
 async def test_records_keep_their_schema_version(api: httpx.AsyncClient, desk: Desk) -> None:

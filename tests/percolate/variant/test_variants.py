@@ -16,7 +16,7 @@ from tests.percolate.support.accounts import Account, Caller
 from tests.percolate.support.library import empty_jobs, image_bytes, png_header, worker
 
 from tenantry.core.jobs import JobHandlers
-from tenantry.percolate.asset.ingest import VARIANTS_JOB
+from tenantry.percolate.asset.models import VARIANTS_JOB
 from tenantry.percolate.variant.jobs import make_variants
 from tenantry.settings import Settings
 

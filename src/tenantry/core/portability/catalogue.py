@@ -46,6 +46,7 @@ import re-allocates and re-issues, so the copy starts a chain of its own (decisi
 ID_COLUMNS: Mapping[str, frozenset[str]] = {
     "percolate_approval_feedback": frozenset({"post_id", "user_id"}),
     "percolate_approval_workflows": frozenset({"user_id"}),
+    "percolate_asset_versions": frozenset({"creator_id"}),
     "percolate_assets": frozenset({"creator_id", "trashed_with"}),
     "percolate_comments": frozenset({"object_key", "scope_id", "user_id"}),
     "percolate_exports": frozenset({"user_id"}),
@@ -101,6 +102,7 @@ PLAIN_INTEGERS: Mapping[str, frozenset[str]] = {
     "perscom_unit_slots": frozenset({"order"}),
     "perscom_units": frozenset({"order"}),
     "users": frozenset({"session_version"}),
+    "percolate_asset_versions": frozenset({"number", "size", "width", "height"}),
     "percolate_assets": frozenset({"size", "width", "height"}),
     "percolate_exports": frozenset({"rows_done", "rows_total", "size"}),
     "percolate_metadata": frozenset({"schema_version"}),
@@ -128,6 +130,7 @@ JSON_ID_LISTS: Mapping[str, frozenset[str]] = {
 """JSON columns whose integers are ids (``[620, 624]``)."""
 
 PLAIN_JSON: Mapping[str, frozenset[str]] = {
+    "percolate_asset_versions": frozenset({"exif"}),
     "percolate_assets": frozenset({"tags", "exif"}),
     "percolate_comments": frozenset({"context_ext"}),
     "percolate_exports": frozenset({"fields", "scope_ids", "filters"}),

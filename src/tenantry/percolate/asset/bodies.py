@@ -30,6 +30,13 @@ class AssetUpdate(BaseModel):
     deleted: bool | None = Field(
         default=None, description="`false` restores a trashed asset to where it was."
     )
+    version_id: str | None = Field(
+        default=None,
+        pattern=r"^asset_version:\d{1,18}$",
+        description="Roll back: the asset shows this version's file again (as a new version).",
+    )
     context_id: str | None = Field(
-        default=None, max_length=100, description="Roll back to a version (not supported yet)."
+        default=None,
+        max_length=100,
+        description="The post whose revision to restore (not supported: use `version_id`).",
     )

@@ -39,6 +39,7 @@ from tenantry.percolate.asset.models import Asset
 from tenantry.percolate.asset.probe import orientation
 from tenantry.percolate.folder.declaration import RECURSIVE
 from tenantry.percolate.folder.location import apply_locations, locations_param
+from tenantry.percolate.metadata.filters import metadata_filters
 from tenantry.percolate.user.declaration import KIND as USER
 
 KIND = IdKind("asset", list_pattern=r"^asset:\d[\d_-]*$")
@@ -78,26 +79,36 @@ async def _by_location(stmt: Select[Any], values: dict[str, Any], ctx: V5Context
     )
 
 
+def shaped(orientations: list[str]) -> ColumnElement[bool]:
+    """Files with dimensions in one of ``orientations`` (square, landscape, portrait)."""
+    shapes: list[ColumnElement[bool]] = []
+    for shape in orientations:
+        if shape == "square":
+            shapes.append(Asset.width == Asset.height)
+        elif shape == "landscape":
+            shapes.append(Asset.width > Asset.height)
+        else:
+            shapes.append(Asset.width < Asset.height)
+    return and_(Asset.width.is_not(None), or_(*shapes))
+
+
+def sized(names: list[str]) -> ColumnElement[bool]:
+    """Files with dimensions in one of the size classes ``names``."""
+    classes: list[ColumnElement[bool]] = []
+    for name in names:
+        if name == "extra_large":
+            classes.append(_longest() >= 3000)
+        else:
+            low, high = _SIZE_BOUNDS[name]
+            classes.append(and_(_longest() >= low, _longest() < high))
+    return and_(Asset.width.is_not(None), or_(*classes))
+
+
 async def _by_shape(stmt: Select[Any], values: dict[str, Any], _ctx: V5Context) -> Select[Any]:
     if "orientation" in values:
-        shapes: list[ColumnElement[bool]] = []
-        for shape in values["orientation"]:
-            if shape == "square":
-                shapes.append(Asset.width == Asset.height)
-            elif shape == "landscape":
-                shapes.append(Asset.width > Asset.height)
-            else:
-                shapes.append(Asset.width < Asset.height)
-        stmt = stmt.where(Asset.width.is_not(None), or_(*shapes))
+        stmt = stmt.where(shaped(values["orientation"]))
     if "size" in values:
-        classes: list[ColumnElement[bool]] = []
-        for name in values["size"]:
-            if name == "extra_large":
-                classes.append(_longest() >= 3000)
-            else:
-                low, high = _SIZE_BOUNDS[name]
-                classes.append(and_(_longest() >= low, _longest() < high))
-        stmt = stmt.where(Asset.width.is_not(None), or_(*classes))
+        stmt = stmt.where(sized(values["size"]))
     return stmt
 
 
@@ -195,5 +206,6 @@ RESOURCE = Resource(
             text_param("created_through", "The client that created it."), Asset.created_through
         ),
         date_range("created_at", Asset.created_at),
+        metadata_filters("asset", Asset.id, "assets"),
     ),
 )

@@ -13,13 +13,26 @@ from tenantry.core.storage.download import Disposition, serve
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
 from tenantry.percolate.api.ids import invalid
-from tenantry.percolate.api.routes import SECURITY, Create, Delete, Update, resource_router
+from tenantry.percolate.api.routes import (
+    SECURITY,
+    Create,
+    Delete,
+    Update,
+    json_response,
+    resource_router,
+)
 from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import error_responses
 from tenantry.percolate.asset.bodies import AssetCopy, AssetUpdate
 from tenantry.percolate.asset.declaration import KIND, RESOURCE
 from tenantry.percolate.asset.models import Asset
-from tenantry.percolate.asset.service import copy_asset, delete_asset, update_asset
+from tenantry.percolate.asset.service import (
+    copy_asset,
+    delete_asset,
+    update_asset,
+    visible_asset,
+)
+from tenantry.percolate.asset.versions import versions_of
 
 DISPOSITIONS = ("attachment", "inline")
 
@@ -85,6 +98,45 @@ async def download_endpoint(request: Request, runtime: RuntimeDep, caller: Calle
     )
 
 
+async def versions_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    wire = request.path_params["asset_id"]
+    key = KIND.parse(wire, "asset_id")
+    async with open_context(runtime, caller) as ctx:
+        asset = await visible_asset(ctx, key)
+        rows = await versions_of(ctx, asset)
+    return json_response({"meta": {"total": len(rows), "query": {}}, "data": rows})
+
+
+_VERSIONS_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The asset's versions, newest first (`current` marks the one shown).",
+        "content": {"application/json": {"schema": {"type": "object"}}},
+    },
+    **error_responses(),
+}
+
+
+def _item_routes(router: APIRouter) -> None:
+    _download_route(router)
+    for path, shown in (
+        ("/asset/{asset_id}/versions", True),
+        ("/asset/{asset_id}/versions/", False),
+    ):
+        router.add_api_route(
+            path,
+            versions_endpoint,
+            methods=["GET"],
+            operation_id="listAssetVersions" if shown else None,
+            include_in_schema=shown,
+            summary="An asset's versions (roll back with PUT `version_id`)",
+            responses=_VERSIONS_RESPONSES,
+            openapi_extra={
+                "parameters": download_parameters("asset_id", KIND.path_pattern)[:1],
+                "security": SECURITY,
+            },
+        )
+
+
 def _download_route(router: APIRouter) -> None:
     for path, shown in (
         ("/asset/{asset_id}/download", True),
@@ -111,9 +163,9 @@ router = resource_router(
     update=Update(
         AssetUpdate,
         update_asset,
-        "Move, rename, trash or restore an asset: exactly one property per request.",
+        "Move, rename, trash, restore or roll back an asset: exactly one property per request.",
     ),
     delete=Delete(delete_asset, "Move the asset to the trashcan (`media:delete`)."),
     list_description="Assets directly in `folder_id` (default the root) unless `recursive`.",
-    extra_item_routes=_download_route,
+    extra_item_routes=_item_routes,
 )

@@ -1,5 +1,7 @@
 """An arrived file becomes an asset: one pass over the bytes (MD5, first bytes), the type
-sniffed, an image probed, duplicates within the scope detected, variants queued.
+sniffed, an image probed, an audio or video file's duration read (its bytes kept aside in a
+temporary file during the pass: a container may put its index at the end), duplicates
+within the scope detected, variants queued.
 
 Runs in the caller's tenant session (a request polling its upload, or a job), so the asset,
 the upload's new status and the variants job commit together. Refused files are removed
@@ -9,7 +11,9 @@ from storage: nothing half-written remains.
 from __future__ import annotations
 
 import hashlib
+import tempfile
 from dataclasses import dataclass
+from typing import IO, Any
 
 import anyio.to_thread
 from sqlalchemy import select
@@ -18,11 +22,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantry.core.jobs import enqueue
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.storage import Storage, StorageKeyNotFound
-from tenantry.percolate.asset.kinds import asset_type, sniff
-from tenantry.percolate.asset.models import Asset
+from tenantry.percolate.asset.duration import TIMED_TYPES, duration
+from tenantry.percolate.asset.kinds import SNIFF_BYTES, asset_type, sniff
+from tenantry.percolate.asset.models import VARIANTS_JOB, Asset
 from tenantry.percolate.asset.probe import ImageRefused, probe
+from tenantry.percolate.asset.versions import new_version
 
-VARIANTS_JOB = "percolate.asset.variants"
 PROBE_BYTES = 1024 * 1024
 """Image headers (and EXIF) sit in the first bytes; Pillow reads the size from them."""
 
@@ -38,6 +43,8 @@ class Arrival:
     declared_type: str | None
     creator_id: int | None
     created_through: str | None = None
+    replaces: int | None = None
+    """An asset whose file this one replaces (its next version)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,31 @@ class Outcome:
     content_type: str | None = None
 
 
+async def _read(
+    storage: Storage, arrival: Arrival, spool: IO[bytes]
+) -> tuple[str, bytearray, bool]:
+    """MD5 hex, the first bytes, and whether the file is audio or video (then also in
+    ``spool``)."""
+    digest = hashlib.md5(usedforsecurity=False)
+    head = bytearray()
+    timed: bool | None = None
+    waiting: list[bytes] = []
+    async for chunk in storage.stream(arrival.key):
+        digest.update(chunk)
+        if len(head) < PROBE_BYTES:
+            head.extend(chunk[: PROBE_BYTES - len(head)])
+        if timed is None:
+            waiting.append(chunk)
+            if len(head) < SNIFF_BYTES:
+                continue
+            found = sniff(bytes(head[:SNIFF_BYTES]), arrival.declared_type, arrival.filename)
+            timed = asset_type(found) in TIMED_TYPES
+            chunk, waiting = b"".join(waiting), []
+        if timed:
+            await anyio.to_thread.run_sync(spool.write, chunk)
+    return digest.hexdigest(), head, bool(timed)
+
+
 async def ingest(
     session: AsyncSession, tenant_id: int, storage: Storage, arrival: Arrival
 ) -> Outcome | None:
@@ -60,13 +92,9 @@ async def ingest(
         stored = await storage.stat(arrival.key)
     except StorageKeyNotFound:
         return None
-    digest = hashlib.md5(usedforsecurity=False)
-    head = bytearray()
-    async for chunk in storage.stream(arrival.key):
-        digest.update(chunk)
-        if len(head) < PROBE_BYTES:
-            head.extend(chunk[: PROBE_BYTES - len(head)])
-    file_hash = digest.hexdigest()
+    with tempfile.TemporaryFile() as spool:
+        file_hash, head, timed = await _read(storage, arrival, spool)
+        seconds = await anyio.to_thread.run_sync(duration, spool) if timed else None
     content_type = sniff(bytes(head), arrival.declared_type, arrival.filename)
     kind = asset_type(content_type)
     facts = None
@@ -76,6 +104,20 @@ async def ingest(
         except ImageRefused as refused:
             await storage.delete(arrival.key)
             return Outcome("error", error=str(refused), file_hash=file_hash, size=stored.size)
+    if arrival.replaces is not None:
+        file = {
+            "type": kind,
+            "content_type": content_type,
+            "filename": arrival.filename[:255],
+            "size": stored.size,
+            "storage_key": arrival.key,
+            "file_hash": file_hash,
+            "width": facts.width if facts else None,
+            "height": facts.height if facts else None,
+            "duration": seconds if kind in TIMED_TYPES else None,
+            "exif": facts.exif if facts else {},
+        }
+        return await _replace(session, tenant_id, storage, arrival, file)
     existing = await session.scalar(
         select(Asset.id).where(
             of_tenant(Asset, tenant_id),
@@ -104,6 +146,7 @@ async def ingest(
         width=facts.width if facts else None,
         height=facts.height if facts else None,
         exif=facts.exif if facts else {},
+        duration=seconds if kind in TIMED_TYPES else None,
     )
     session.add(asset)
     await session.flush()
@@ -112,3 +155,21 @@ async def ingest(
             session, VARIANTS_JOB, {"asset_id": asset.id}, tenant_id=tenant_id, max_attempts=3
         )
     return Outcome("ready", asset.id, None, file_hash, stored.size, content_type)
+
+
+async def _replace(
+    session: AsyncSession, tenant_id: int, storage: Storage, arrival: Arrival, file: dict[str, Any]
+) -> Outcome:
+    """The file becomes the next version of ``arrival.replaces`` (the same bytes as its
+    current one: ``duplicate``, nothing changes)."""
+    assert arrival.replaces is not None
+    asset = await session.get(Asset, (tenant_id, arrival.replaces))
+    facts = (file["file_hash"], file["size"], file["content_type"])
+    if asset is None or asset.deleted:
+        await storage.delete(arrival.key)
+        return Outcome("error", None, "The asset to replace was deleted.", *facts)
+    if asset.file_hash == file["file_hash"]:
+        await storage.delete(arrival.key)
+        return Outcome("duplicate", asset.id, None, *facts)
+    await new_version(session, asset, file, arrival.creator_id)
+    return Outcome("ready", asset.id, None, *facts)

@@ -51,6 +51,10 @@ class Asset(TenantOwned, Base):
     exif: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
+VARIANTS_JOB = "percolate.asset.variants"
+"""The job that makes (or remakes) an image asset's variants."""
+
+
 class Variant(TenantOwned, Base):
     """A rendition of an asset (``medium``, ``square``, ``thumbnail``) made by a job."""
 
@@ -68,3 +72,31 @@ class Variant(TenantOwned, Base):
     width: Mapped[int] = mapped_column(Integer)
     height: Mapped[int] = mapped_column(Integer)
     storage_key: Mapped[str] = mapped_column(String(1024))
+
+
+class AssetVersion(TenantOwned, Base):
+    """One file an asset has held: ``number`` counts from 1, the highest is the current one.
+
+    A replacement adds the new file's version; a rollback adds a version repeating an older
+    one's file (same ``storage_key``), so history only grows and nothing is overwritten.
+    """
+
+    __tablename__ = "percolate_asset_versions"
+    __table_args__ = (
+        tenant_fk(["asset_id"], "percolate_assets", ondelete="CASCADE"),
+        Index("ix_percolate_asset_versions_tenant_id_asset_id", "tenant_id", "asset_id"),
+    )
+
+    asset_id: Mapped[int] = mapped_column(BigInteger)
+    number: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(20))
+    content_type: Mapped[str] = mapped_column(String(255))
+    filename: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(BigInteger, default=0)
+    storage_key: Mapped[str] = mapped_column(String(1024))
+    file_hash: Mapped[str | None] = mapped_column(String(64), default=None)
+    width: Mapped[int | None] = mapped_column(Integer, default=None)
+    height: Mapped[int | None] = mapped_column(Integer, default=None)
+    duration: Mapped[float | None] = mapped_column(Float, default=None)
+    exif: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    creator_id: Mapped[int | None] = mapped_column(BigInteger, default=None)

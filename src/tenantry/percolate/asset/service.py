@@ -11,8 +11,8 @@ from tenantry.core.resources.scoped import of_tenant
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.asset.bodies import AssetCopy, AssetUpdate
-from tenantry.percolate.asset.ingest import VARIANTS_JOB
-from tenantry.percolate.asset.models import Asset
+from tenantry.percolate.asset.models import VARIANTS_JOB, Asset
+from tenantry.percolate.asset.versions import roll_back
 from tenantry.percolate.folder.models import Folder
 from tenantry.percolate.folder.service import target_folder
 from tenantry.percolate.upload.service import safe_filename
@@ -101,10 +101,14 @@ async def restore(ctx: V5Context, asset: Asset) -> None:
 async def update_asset(ctx: V5Context, key: int, body: AssetUpdate) -> None:
     given = [name for name in body.model_fields_set if getattr(body, name) is not None]
     if len(given) != 1:
-        raise invalid(None, "Send exactly one of folder_id, filename, deleted, context_id.")
+        raise invalid(
+            None, "Send exactly one of folder_id, filename, deleted, version_id, context_id."
+        )
     (name,) = given
     if name == "context_id":
-        raise invalid("context_id", "Rolling back to a version is not supported yet.")
+        raise invalid(
+            "context_id", "Posts keep no asset revisions: roll back with version_id instead."
+        )
     if name == "deleted":
         capability = "media:delete" if body.deleted else "media:restore"
         asset = await visible_asset(ctx, key, capability=capability)
@@ -117,7 +121,9 @@ async def update_asset(ctx: V5Context, key: int, body: AssetUpdate) -> None:
     asset = await visible_asset(ctx, key, capability="media:update")
     if asset.deleted:
         raise forbidden(PARAM, f"asset:{key}", "asset")
-    if name == "filename" and body.filename is not None:
+    if name == "version_id" and body.version_id is not None:
+        await roll_back(ctx, asset, body.version_id)
+    elif name == "filename" and body.filename is not None:
         asset.filename = body.filename
     elif body.folder_id is not None:
         await ctx.load_scope_kinds([asset.scope_id])

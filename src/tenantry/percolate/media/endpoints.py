@@ -16,7 +16,7 @@ from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.storage.download import serve
 from tenantry.percolate.api.auth import CallerDep
 from tenantry.percolate.api.context import V5Context, forbidden, open_context
-from tenantry.percolate.api.ids import invalid
+from tenantry.percolate.api.ids import ScopeRef, invalid
 from tenantry.percolate.api.routes import SECURITY, json_response, read_body
 from tenantry.percolate.api.runtime import RuntimeDep
 from tenantry.percolate.api.schemas import body_schema, error_responses
@@ -26,9 +26,23 @@ from tenantry.percolate.asset.service import update_asset, visible_asset
 from tenantry.percolate.folder.bodies import FolderCreate, FolderUpdate
 from tenantry.percolate.folder.models import Folder
 from tenantry.percolate.folder.service import create_folder, update_folder
+from tenantry.percolate.media.custom import (
+    LICENSE_KIND,
+    CustomList,
+    records_of,
+    replace_license_records,
+)
 from tenantry.percolate.media.present import V3_SIZES, Presenter
 from tenantry.percolate.media.search import parse_search, run_search
 from tenantry.percolate.media.uids import MEDIA_PATTERN, MediaRef, parse_uid
+from tenantry.percolate.media.upload import (
+    MAX_PARTS,
+    UPLOAD_FORM,
+    check_request,
+    is_multipart,
+    parse_form,
+    store_media,
+)
 
 router = APIRouter(prefix="/api/v3", tags=["media"])
 IMAGE_SIZES = ("small", "medium", "large", "original", "square", "thumbnail")
@@ -67,17 +81,18 @@ async def _listing(
     ctx: V5Context, request: Request, folder: str | None, scope_id: int | None = None
 ) -> dict[str, Any]:
     search = parse_search(dict(request.query_params), folder=folder, scope_id=scope_id)
-    folders, assets, total = await run_search(ctx, search)
+    page, total = await run_search(ctx, search)
+    folders = [item for item in page if isinstance(item, Folder)]
+    assets = [item for item in page if isinstance(item, Asset)]
     shown = Presenter(ctx, str(request.base_url))
     await shown.load(folders, assets)
-    by_key = {("folder", f.id): shown.folder(f) for f in folders}
-    by_key.update({("asset", a.id): shown.asset(a) for a in assets})
+    items = [shown.folder(i) if isinstance(i, Folder) else shown.asset(i) for i in page]
     tags: dict[str, int] = {}
     for asset in assets:
         for tag in asset.tags or []:
             tags[tag] = tags.get(tag, 0) + 1
     body: dict[str, Any] = {
-        "data": list(by_key.values()),
+        "data": items,
         "pagination": {
             "total": total,
             "limit": search.limit,
@@ -92,8 +107,12 @@ async def _listing(
 
 
 async def search_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    """The search; with ``uids`` the SDK's ``items`` call, answered as a bare array."""
     async with open_context(runtime, caller) as ctx:
-        return json_response(await _listing(ctx, request, None))
+        listing = await _listing(ctx, request, None)
+    if "uids" in request.query_params:
+        return json_response(listing["data"])
+    return json_response(listing)
 
 
 async def _item(ctx: V5Context, request: Request, ref: MediaRef) -> dict[str, Any]:
@@ -121,7 +140,20 @@ async def get_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep)
         return json_response(await _item(ctx, request, ref))
 
 
+async def upload_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    await check_request(request)
+    async with request.form(max_files=1, max_fields=MAX_PARTS) as form:
+        fields, file = parse_form(form)
+        async with open_context(runtime, caller) as ctx:
+            asset = await store_media(ctx, fields, file)
+            shown = await _item(ctx, request, MediaRef("asset", asset.id))
+    return json_response(shown, 201)
+
+
 async def create_endpoint(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    """A folder (JSON), or a file (``multipart/form-data``, the SDK's upload)."""
+    if is_multipart(request):
+        return await upload_endpoint(request, runtime, caller)
     body = await read_body(request, FolderBody)
     parent = body.parent_uid if body.parent_uid and body.parent_uid != "primary" else None
     async with open_context(runtime, caller) as ctx:
@@ -254,6 +286,33 @@ async def metadata_delete(request: Request, runtime: RuntimeDep, caller: CallerD
     return Response(status_code=204)
 
 
+async def _license(ctx: V5Context, request: Request, capability: str) -> int:
+    raw = request.query_params.get("license_id", "")
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 18:
+        raise invalid("license_id", "license_id is required: the license's number.", raw[:200])
+    scope_id = await ctx.scope_of(ScopeRef("license", int(raw)), "license_id")
+    if scope_id is None or not await ctx.can("media:read", scope_id):
+        raise forbidden("license_id", raw, "license")
+    await ctx.require(capability, scope_id, "license_id", raw)
+    return scope_id
+
+
+async def custom_get(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    async with open_context(runtime, caller) as ctx:
+        scope_id = await _license(ctx, request, "media:read")
+        found = await records_of(ctx, LICENSE_KIND, [scope_id])
+    return json_response({"data": found.get(scope_id, [])})
+
+
+async def custom_put(request: Request, runtime: RuntimeDep, caller: CallerDep) -> Response:
+    body = await read_body(request, CustomList)
+    async with open_context(runtime, caller) as ctx:
+        scope_id = await _license(ctx, request, "media:metadata:update")
+        await replace_license_records(ctx, scope_id, body.custom_metadata)
+        found = await records_of(ctx, LICENSE_KIND, [scope_id])
+    return json_response({"data": found.get(scope_id, [])})
+
+
 _ITEM = {
     "name": "media_id",
     "in": "path",
@@ -287,7 +346,39 @@ def _search_parameters() -> list[dict[str, Any]]:
         {"name": "type", "in": "query", "schema": text},
         {"name": "query", "in": "query", "schema": text},
         {"name": "content_type", "in": "query", "schema": text},
+        {"name": "exclude_content_types", "in": "query", "schema": text},
+        {"name": "content_type_order", "in": "query", "schema": text},
         {"name": "orientations", "in": "query", "schema": text},
+        {"name": "sizes", "in": "query", "schema": text},
+        {"name": "state", "in": "query", "schema": text},
+        {"name": "tag", "in": "query", "schema": text},
+        {"name": "term_uids", "in": "query", "schema": text},
+        {"name": "uids", "in": "query", "schema": text},
+        {"name": "user_ids", "in": "query", "schema": text},
+        {"name": "ingested_from", "in": "query", "schema": text},
+        {"name": "start_at", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "end_at", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "expires_after", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {"name": "expires_before", "in": "query", "schema": {"type": "string", "format": "date"}},
+        {
+            "name": "is_photo",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["true", "false"]},
+        },
+        {
+            "name": "has_usage_rights",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["true", "false"]},
+        },
+        {
+            "name": "approval_workflow",
+            "in": "query",
+            "schema": {"type": "string", "enum": ["incomplete"]},
+        },
+        {"name": "approval_user_ids", "in": "query", "schema": text},
+        {"name": "approval_workflow_participant_user_ids", "in": "query", "schema": text},
+        {"name": "approval_workflow_participant_feedbacks", "in": "query", "schema": text},
+        {"name": "approval_workflow_participant_in_step", "in": "query", "schema": text},
         {"name": "deleted", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
         {
             "name": "hide_facets",
@@ -330,6 +421,10 @@ def _add(path: str, endpoint: Any, method: str, operation: str, summary: str, **
     openapi_extra: dict[str, Any] = {"parameters": parameters, "security": SECURITY}
     if "body" in extra:
         openapi_extra["requestBody"] = body_schema(extra.pop("body"))
+    if "form" in extra:
+        openapi_extra["requestBody"]["content"]["multipart/form-data"] = {
+            "schema": extra.pop("form")
+        }
     router.add_api_route(
         path,
         endpoint,
@@ -356,9 +451,28 @@ _add(
     create_endpoint,
     "POST",
     "createMediaFolder",
-    "Create a folder",
+    "Create a folder (JSON), or upload a file (multipart/form-data)",
     status_code=201,
     body=FolderBody,
+    form=UPLOAD_FORM,
+)
+_REQUIRED_LICENSE = {**_LICENSE, "required": True}
+_add(
+    "/media/custom_metadata",
+    custom_get,
+    "GET",
+    "getMediaCustomMetadata",
+    "A license's custom metadata",
+    parameters=[_REQUIRED_LICENSE],
+)
+_add(
+    "/media/custom_metadata",
+    custom_put,
+    "PUT",
+    "updateMediaCustomMetadata",
+    "Replace a license's custom metadata",
+    parameters=[_REQUIRED_LICENSE],
+    body=CustomList,
 )
 _add(
     "/media/{media_id}",

@@ -15,6 +15,7 @@ from tenantry.percolate.api.wire import timestamp
 from tenantry.percolate.asset.models import Asset, Variant
 from tenantry.percolate.folder.models import Folder
 from tenantry.percolate.folder.tree import parents_of, path_of
+from tenantry.percolate.media.custom import records_of
 from tenantry.percolate.media.uids import asset_uid
 
 V3_SIZES = {"thumbnail": "thumbnail", "medium": "medium", "square": "square"}
@@ -64,6 +65,7 @@ class Presenter:
                 )
                 for key, count in rows:
                     self.counts[key] = self.counts.get(key, 0) + int(count)
+        self.custom = await records_of(self.ctx, "asset", [a.id for a in assets])
         self.variants: dict[int, list[Any]] = {}
         images = [a.id for a in assets if a.type == "image"]
         if images:
@@ -139,7 +141,7 @@ class Presenter:
             "state": "ready" if asset.status == "ready" else "processing",
             "src": original,
             "file_size": asset.size,
-            "custom_metadata": [],
+            "custom_metadata": self.custom.get(asset.id, []),
             "metadata": self.metadata(asset),
         }
         if asset.type != "image":
@@ -149,7 +151,7 @@ class Presenter:
                     "url": original,
                     "content_type": asset.content_type,
                     "file_size": asset.size,
-                    "metadata": {},
+                    "metadata": {} if asset.duration is None else {"duration": asset.duration},
                 }
             ]
             return item

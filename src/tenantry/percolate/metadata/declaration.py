@@ -12,13 +12,14 @@ from tenantry.percolate.api.fields import column, timestamp, typed_by, typed_id
 from tenantry.percolate.api.ids import IdKind, invalid
 from tenantry.percolate.api.params import csv_param
 from tenantry.percolate.api.resource import ListFilter, Resource
+from tenantry.percolate.asset.models import Asset
 from tenantry.percolate.channel.models import Channel
 from tenantry.percolate.metadata.models import Metadata
 from tenantry.percolate.post.models import Post
 from tenantry.percolate.schema import declaration as schemas
 
 KIND = IdKind("metadata")
-OBJECT_PATTERN = r"^(post|channel):\d{1,18}$"
+OBJECT_PATTERN = r"^(post|channel|asset):\d{1,18}$"
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class ObjectKind:
 OBJECTS: dict[str, ObjectKind] = {
     "post": ObjectKind(Post, "post", "post:read", "post:update"),
     "channel": ObjectKind(Channel, "channel", "license_channel:read", "license_channel:update"),
+    "asset": ObjectKind(Asset, "asset", "media:read", "media:metadata:update"),
 }
 
 
@@ -49,7 +51,7 @@ async def _visible(stmt: Select[Any], ctx: V5Context) -> Select[Any]:
 def object_ref(value: str, key: str) -> tuple[str, int]:
     kind, _, number = value.partition(":")
     if kind not in OBJECTS or not number.isdigit() or len(number) > 18:
-        raise invalid(key, "Expected a post or channel id such as post:12.", value)
+        raise invalid(key, "Expected a post, channel or asset id such as post:12.", value)
     return kind, int(number)
 
 

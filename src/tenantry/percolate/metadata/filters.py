@@ -1,14 +1,15 @@
-"""The post list's metadata filters (reference §2.8): ``metadata.<schema>.<path>=csv``,
-``has_metadata.<schema>.<path>=true|false`` and ``metadata.<schema>.<path>.from``/``.to``.
+"""The metadata filters of the post and asset lists (reference §2.8):
+``metadata.<schema>.<path>=csv``, ``has_metadata.<schema>.<path>=true|false`` and
+``metadata.<schema>.<path>.from``/``.to``.
 
 A key is read as the reference says: after ``metadata.`` comes the schema id
 (``schema:\\d[_\\d]*``) up to the next ``.``, then the field path (``/`` nests), then an
 optional ``.from`` (inclusive) or ``.to`` (exclusive). The key's syntax is checked while the
-query is parsed; what it names (a readable metadata schema for posts, a field path of it, a
-date for a range) when the filter applies. Each filter is an ``EXISTS`` on the flattened
-values (:mod:`.metadata_index`) of the post's record of that schema; filters AND together,
-the values of one CSV OR. A versioned id (``schema:3_2``) checks the path against that
-version; records of every version match.
+query is parsed; what it names (a readable metadata schema for the listed kind, a field path
+of it, a date for a range) when the filter applies. Each filter is an ``EXISTS`` on the
+flattened values (:mod:`.metadata_index`) of the listed object's record of that schema;
+filters AND together, the values of one CSV OR. A versioned id (``schema:3_2``) checks the
+path against that version; records of every version match.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, Exists, Select, and_, exists, not_, or_
+from sqlalchemy.orm import InstrumentedAttribute
 
 from tenantry.core.errors import Forbidden
 from tenantry.core.resources.scoped import of_tenant
@@ -28,12 +30,11 @@ from tenantry.percolate.api.params import MAX_TEXT, family_param, parse_moment
 from tenantry.percolate.api.resource import ListFilter
 from tenantry.percolate.metadata.index import FieldPath, field_paths, number_text
 from tenantry.percolate.metadata.models import MetadataValue
-from tenantry.percolate.post.models import Post
 from tenantry.percolate.schema import declaration as schemas
 from tenantry.percolate.schema import service as schema_rules
 from tenantry.percolate.schema.definition import KEY_PATTERN
 
-__all__ = ["METADATA_FILTERS", "MetadataFilter", "parse_key"]
+__all__ = ["MetadataFilter", "metadata_filters", "parse_key"]
 
 Operator = Literal["in", "from", "to", "has"]
 MAX_VALUES = 100
@@ -91,9 +92,20 @@ def parse_key(key: str, raw: str) -> MetadataFilter:
     return MetadataFilter(key, schema, path, "in", values=values)
 
 
-async def _paths(ctx: V5Context, found: MetadataFilter) -> tuple[int, dict[str, FieldPath]]:
+@dataclass(frozen=True)
+class _Target:
+    """The listed kind: its ``object_kind`` in the index, schema resource type and key."""
+
+    kind: str
+    noun: str
+    key: Any
+
+
+async def _paths(
+    ctx: V5Context, target: _Target, found: MetadataFilter
+) -> tuple[int, dict[str, FieldPath]]:
     """The schema's key and its (named or current) version's paths; 400 unless it is a
-    metadata schema for posts the caller may read."""
+    metadata schema for the listed kind the caller may read."""
     ref = schemas.parse_schema_ref(found.schema, found.key)
     try:
         schema, version = await schema_rules.load_version(ctx, ref, found.key, found.schema)
@@ -102,19 +114,21 @@ async def _paths(ctx: V5Context, found: MetadataFilter) -> tuple[int, dict[str, 
     if schema.type != "metadata":
         raise invalid(found.key, "The schema is not a metadata schema.", found.schema)
     types = set(schema.limit_resource_types or [])
-    if "all" not in types and "post" not in types:
-        raise invalid(found.key, "The schema does not apply to posts.", found.schema)
+    if "all" not in types and target.kind not in types:
+        raise invalid(found.key, f"The schema does not apply to {target.noun}.", found.schema)
     return schema.id, field_paths(schema_rules.compiled(version).definition)
 
 
-def _exists(ctx: V5Context, schema_id: int, paths: tuple[str, ...], *conditions: Any) -> Exists:
-    """A value row of the post's record of ``schema_id`` at one of ``paths``."""
+def _exists(
+    ctx: V5Context, target: _Target, schema_id: int, paths: tuple[str, ...], *conditions: Any
+) -> Exists:
+    """A value row of the listed object's record of ``schema_id`` at one of ``paths``."""
     return exists().where(
         of_tenant(MetadataValue, ctx.tenant_id),
         MetadataValue.schema_id == schema_id,
         MetadataValue.path.in_(paths) if len(paths) > 1 else MetadataValue.path == paths[0],
-        MetadataValue.object_kind == "post",
-        MetadataValue.object_key == Post.id,
+        MetadataValue.object_kind == target.kind,
+        MetadataValue.object_key == target.key,
         *conditions,
     )
 
@@ -148,21 +162,21 @@ def _matching(found: MetadataFilter, field: FieldPath) -> ColumnElement[bool]:
     )
 
 
-async def _field(ctx: V5Context, found: MetadataFilter) -> tuple[int, FieldPath]:
-    schema_id, paths = await _paths(ctx, found)
+async def _field(ctx: V5Context, target: _Target, found: MetadataFilter) -> tuple[int, FieldPath]:
+    schema_id, paths = await _paths(ctx, target, found)
     field = paths.get(found.path)
     if field is None:
         raise invalid(found.key, "The path is not a field of the schema.", found.path)
     return schema_id, field
 
 
-async def _condition(ctx: V5Context, found: MetadataFilter) -> ColumnElement[bool]:
+async def _condition(ctx: V5Context, target: _Target, found: MetadataFilter) -> ColumnElement[bool]:
     """An ``in`` or ``has`` filter as one correlated ``EXISTS`` on the values."""
-    schema_id, field = await _field(ctx, found)
+    schema_id, field = await _field(ctx, target, found)
     if found.op == "has":
-        held = _exists(ctx, schema_id, field.leaves)
+        held = _exists(ctx, target, schema_id, field.leaves)
         return held if found.present else not_(held)
-    return _exists(ctx, schema_id, (field.path,), _matching(found, field))
+    return _exists(ctx, target, schema_id, (field.path,), _matching(found, field))
 
 
 def _bound(found: MetadataFilter) -> ColumnElement[bool]:
@@ -172,19 +186,27 @@ def _bound(found: MetadataFilter) -> ColumnElement[bool]:
     return MetadataValue.value_time < found.moment
 
 
-async def _range_condition(ctx: V5Context, bounds: list[MetadataFilter]) -> ColumnElement[bool]:
+async def _range_condition(
+    ctx: V5Context, target: _Target, bounds: list[MetadataFilter]
+) -> ColumnElement[bool]:
     """``.from`` and/or ``.to`` on one path. On a date both bounds hold for one value (one
     ``EXISTS`` over that value's index range, not two over half-open ones); on a date range
     the stored range overlaps the asked one: it ends on or after ``.from`` and starts before
     ``.to``."""
-    schema_id, field = await _field(ctx, bounds[0])
+    schema_id, field = await _field(ctx, target, bounds[0])
     if field.kind == "date":
-        return _exists(ctx, schema_id, (field.path,), *(_bound(found) for found in bounds))
+        return _exists(ctx, target, schema_id, (field.path,), *(_bound(found) for found in bounds))
     if field.kind == "date-range":
         start, end = field.leaves
         return and_(
             *(
-                _exists(ctx, schema_id, (end if found.op == "from" else start,), _bound(found))
+                _exists(
+                    ctx,
+                    target,
+                    schema_id,
+                    (end if found.op == "from" else start,),
+                    _bound(found),
+                )
                 for found in bounds
             )
         )
@@ -192,41 +214,47 @@ async def _range_condition(ctx: V5Context, bounds: list[MetadataFilter]) -> Colu
     raise invalid(found.key, f"{found.path} is not a date: .from and .to need one.", found.path)
 
 
-async def _apply(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
-    ranges: dict[tuple[str, str], list[MetadataFilter]] = {}
-    for family in (VALUES.name, PRESENCE.name):
-        for found in values.get(family, {}).values():
-            if found.op in ("from", "to"):
-                ranges.setdefault((found.schema, found.path), []).append(found)
-            else:
-                stmt = stmt.where(await _condition(ctx, found))
-    for bounds in ranges.values():
-        stmt = stmt.where(await _range_condition(ctx, bounds))
-    return stmt
-
-
 _DESCRIPTION = (
     " `{schema}` is a metadata schema id (`schema:12`, or `schema:12_3` to check the path"
     " against version 3), `{path}` a field key, `/` descending into a date range"
     " (`dates/from`), a currency (`budget/amount`) or an object-array's sub-fields."
 )
-VALUES = family_param(
-    "metadata.{schema}.{path}",
-    "metadata.",
-    "Posts whose metadata field holds one of these values (a CSV; numbers compare as"
-    " numbers, a date matches its whole day); with a `.from` (inclusive) or `.to`"
-    " (exclusive) suffix, a date or date-time bound on a date field, or on a date range"
-    " (which then matches when it overlaps)." + _DESCRIPTION,
-    parse_key,
-    echo=MetadataFilter.echo,
-)
-PRESENCE = family_param(
-    "has_metadata.{schema}.{path}",
-    "has_metadata.",
-    "true: posts whose metadata field holds a value; false: posts where it does not."
-    + _DESCRIPTION,
-    parse_key,
-    schema={"type": "string", "enum": ["true", "false"]},
-    echo=MetadataFilter.echo,
-)
-METADATA_FILTERS = ListFilter((VALUES, PRESENCE), _apply)
+
+
+def metadata_filters(kind: str, key: InstrumentedAttribute[int], noun: str) -> ListFilter:
+    """The ``metadata.*`` and ``has_metadata.*`` filters of the list of ``kind`` objects
+    (``key`` their id column; ``noun`` their plural in descriptions and errors)."""
+    target = _Target(kind, noun, key)
+    values_param = family_param(
+        "metadata.{schema}.{path}",
+        "metadata.",
+        f"{noun.capitalize()} whose metadata field holds one of these values (a CSV; numbers"
+        " compare as numbers, a date matches its whole day); with a `.from` (inclusive) or"
+        " `.to` (exclusive) suffix, a date or date-time bound on a date field, or on a date"
+        " range (which then matches when it overlaps)." + _DESCRIPTION,
+        parse_key,
+        echo=MetadataFilter.echo,
+    )
+    presence_param = family_param(
+        "has_metadata.{schema}.{path}",
+        "has_metadata.",
+        f"true: {noun} whose metadata field holds a value; false: {noun} where it does not."
+        + _DESCRIPTION,
+        parse_key,
+        schema={"type": "string", "enum": ["true", "false"]},
+        echo=MetadataFilter.echo,
+    )
+
+    async def apply(stmt: Select[Any], values: dict[str, Any], ctx: V5Context) -> Select[Any]:
+        ranges: dict[tuple[str, str], list[MetadataFilter]] = {}
+        for family in (values_param.name, presence_param.name):
+            for found in values.get(family, {}).values():
+                if found.op in ("from", "to"):
+                    ranges.setdefault((found.schema, found.path), []).append(found)
+                else:
+                    stmt = stmt.where(await _condition(ctx, target, found))
+        for bounds in ranges.values():
+            stmt = stmt.where(await _range_condition(ctx, target, bounds))
+        return stmt
+
+    return ListFilter((values_param, presence_param), apply)

@@ -2,9 +2,10 @@
 
 One record per object and metadata schema; the values are validated by the schema version
 they are written with, which the record keeps. Objects this server holds can carry metadata:
-posts (``post:update`` to write) and channels (``license_channel:update``); reading needs
-the object's read capability in its scope. Every write also rewrites the record's
-flattened values (:mod:`.metadata_index`), which the post list's metadata filters read.
+posts (``post:update`` to write), channels (``license_channel:update``) and assets
+(``media:metadata:update``); reading needs the object's read capability in its scope. Every
+write also rewrites the record's flattened values (:mod:`.metadata_index`), which the post
+and asset lists' metadata filters read.
 """
 
 from __future__ import annotations
@@ -38,17 +39,24 @@ async def _object_scope(
 
 
 async def write_metadata(
-    ctx: V5Context, kind: str, key: int, scope_id: int | None, body: MetadataWrite, root: str
+    ctx: V5Context,
+    kind: str,
+    key: int,
+    scope_id: int | None,
+    body: MetadataWrite,
+    root: str,
+    applies_to: str | None = None,
 ) -> int:
     """Store one record for an object the caller may write (checked by the caller);
-    ``root`` is where errors point (``$.ext`` or ``$.metadata[0].ext``)."""
+    ``root`` is where errors point (``$.ext`` or ``$.metadata[0].ext``); the schema must
+    apply to ``applies_to`` (default the kind's resource type)."""
     schema_key = f"{root.rsplit('.', 1)[0]}.schema_id"
     ref = schemas.parse_schema_ref(body.schema_id, schema_key)
     schema, version = await schema_rules.load_version(ctx, ref, schema_key, body.schema_id)
     if schema.type != "metadata":
         raise invalid(schema_key, "The schema is not a metadata schema.", body.schema_id)
     types = set(schema.limit_resource_types or [])
-    if "all" not in types and OBJECTS[kind].resource_type not in types:
+    if "all" not in types and (applies_to or OBJECTS[kind].resource_type) not in types:
         raise invalid(schema_key, f"The schema does not apply to {kind} objects.", body.schema_id)
     await schema_rules.check_values(ctx, version, body.ext, root=root)
     taken = await ctx.session.scalar(

@@ -40,7 +40,7 @@ from tenantry.percolate.api.resource import (
     date_range,
 )
 from tenantry.percolate.link import service as links
-from tenantry.percolate.metadata.filters import METADATA_FILTERS
+from tenantry.percolate.metadata.filters import metadata_filters
 from tenantry.percolate.post.approval import POST_FILTERS as APPROVAL_FILTERS
 from tenantry.percolate.post.approval import workflow_ids
 from tenantry.percolate.post.lifecycle import PostStatus, expand_status_filter
@@ -297,6 +297,6 @@ RESOURCE = Resource(
             ),
             _interaction,
         ),
-        METADATA_FILTERS,
+        metadata_filters("post", Post.id, "posts"),
     ),
 )

@@ -37,6 +37,11 @@ class UploadCreate(BaseModel):
     ext: UploadExt = Field(default_factory=UploadExt)
     upload_state: str | None = Field(default=None, max_length=100)
     progress: int | None = Field(default=None, ge=0, le=100)
+    asset_id: str | None = Field(
+        default=None,
+        pattern=r"^asset:\d{1,18}$",
+        description="Replace this asset's file: the upload becomes its next version.",
+    )
 
 
 class UploadUpdate(BaseModel):

@@ -61,6 +61,9 @@ async def create_upload(ctx: V5Context, body: UploadCreate) -> int:
         ext["url"] = checked.url
     if body.progress is not None:
         ext["progress"] = body.progress
+    if body.asset_id is not None:
+        await _replaceable(ctx, body.asset_id, scope_id)
+        ext["replaces_id"] = body.asset_id
     filename = body.ext.filename or body.ext.url or "file"
     upload = Upload(
         tenant_id=ctx.tenant_id,
@@ -75,7 +78,7 @@ async def create_upload(ctx: V5Context, body: UploadCreate) -> int:
     ctx.session.add(upload)
     await ctx.session.flush()
     upload.storage_key = storage_key(ctx.tenant_id, upload.id, filename.rsplit("?", 1)[0])
-    if body.ext.file_hash:
+    if body.ext.file_hash and body.asset_id is None:
         twin = await _asset_with_hash(ctx, scope_id, body.ext.file_hash.lower())
         if twin is not None:
             upload.status, upload.asset_id = "duplicate", twin
@@ -88,6 +91,16 @@ async def create_upload(ctx: V5Context, body: UploadCreate) -> int:
             await enqueue(ctx.session, FETCH_JOB, payload, tenant_id=ctx.tenant_id)
     await ctx.session.flush()
     return upload.id
+
+
+async def _replaceable(ctx: V5Context, wire: str, scope_id: int) -> None:
+    """A live asset of the upload's scope the caller may read and change (403 else)."""
+    asset = await ctx.session.get(Asset, (ctx.tenant_id, int(wire.split(":")[1])))
+    if asset is None or asset.deleted or not await ctx.can("media:read", asset.scope_id):
+        raise forbidden("asset_id", wire, "asset")
+    await ctx.require("media:update", asset.scope_id, "asset_id", wire)
+    if asset.scope_id != scope_id:
+        raise invalid("asset_id", "The asset is in another library than scope_id.", wire)
 
 
 async def _asset_with_hash(ctx: V5Context, scope_id: int, file_hash: str) -> int | None:
@@ -125,7 +138,13 @@ def arrival_of(upload: Upload) -> Arrival:
         declared_type=upload.ext.get("content_type"),
         creator_id=upload.creator_id,
         created_through=upload.created_through,
+        replaces=_replaced(upload),
     )
+
+
+def _replaced(upload: Upload) -> int | None:
+    wire = upload.ext.get("replaces_id")
+    return int(wire.split(":")[1]) if isinstance(wire, str) and ":" in wire else None
 
 
 async def visible_upload(ctx: V5Context, key: int) -> Upload:

@@ -15,8 +15,7 @@ from tenantry.core.base import utcnow
 from tenantry.core.jobs import JobContext, job_handlers
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.storage import StorageKeyNotFound, open_storage
-from tenantry.percolate.asset.ingest import VARIANTS_JOB
-from tenantry.percolate.asset.models import Asset, Variant
+from tenantry.percolate.asset.models import VARIANTS_JOB, Asset, Variant
 from tenantry.percolate.asset.probe import ImageRefused
 from tenantry.percolate.variant.renditions import render
 
