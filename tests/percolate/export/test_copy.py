@@ -24,7 +24,7 @@ from tenantry.percolate.export.sources import Plan
 from tenantry.percolate.post.models import ApprovalWorkflow, Post, PostRef
 from tenantry.percolate.term.models import Term
 
-pytestmark = [pytest.mark.anyio, pytest.mark.postgres_only]
+pytestmark = pytest.mark.anyio
 
 TRICKY = [
     "plain",
@@ -62,6 +62,7 @@ async def both(desk: Desk, plan: Plan) -> tuple[bytes, bytes]:
     return python, copied
 
 
+@pytest.mark.postgres_only
 async def test_copy_writes_the_python_paths_bytes(api: httpx.AsyncClient, desk: Desk) -> None:
     schema = await make_schema(api, desk.admin)
     posts = [await make_post(api, desk, schema["id"]) for _ in TRICKY]
