@@ -368,6 +368,7 @@ class Plan:
 
         source = self.source
         model = source.model
+        assert model is not None
         kinds = {f.key: f.kind for f in CATALOG[self.type]}
         needed: set[str] = set()
         for key in self.fields:
