@@ -63,11 +63,9 @@ def _gathered(ordered: Select[Any]) -> ColumnElement[Any]:
     return select(json_list(value)).select_from(rows).scalar_subquery()
 
 
-def post_term_names() -> Subquery:
-    """Per post (``tenant_id``, ``post_id``), the names of its terms (its ``term:N`` refs;
-    gone terms skipped) by name, as ``names``: one grouped pass to join to the posts (a
-    correlated subquery per post made a large export several times slower)."""
-    rows = (
+def _term_refs() -> Select[Any]:
+    """Posts' terms (their ``term:N`` refs; gone terms skipped)."""
+    return (
         select(PostRef.tenant_id, PostRef.post_id, Term.name, Term.id)
         .join(
             Term,
@@ -75,9 +73,28 @@ def post_term_names() -> Subquery:
             & (Term.id == cast(func.substr(PostRef.ref, len("term:") + 1), BigInteger)),
         )
         .where(PostRef.kind == "term")
-        .order_by(PostRef.tenant_id, PostRef.post_id, Term.name, Term.id)
+    )
+
+
+def term_names(tenant_id: Any, post_id: Any) -> ColumnElement[Any]:
+    """The names of one post's terms, by name (a correlated subquery: an index lookup per
+    post, right for a preview page or SQLite)."""
+    rows = (
+        _term_refs()
+        .where(PostRef.tenant_id == tenant_id, PostRef.post_id == post_id)
+        .order_by(Term.name, Term.id)
+        .correlate_except(*_OWN)
         .subquery()
     )
+    names = json_list(rows.c.name, rows.c.name, rows.c.id)
+    return select(names).select_from(rows).scalar_subquery()
+
+
+def post_term_names() -> Subquery:
+    """Per post (``tenant_id``, ``post_id``), :func:`term_names` as ``names``: one grouped
+    pass to join to all the posts (a subquery per post made a full export several times
+    slower), for the PostgreSQL export."""
+    rows = _term_refs().order_by(PostRef.tenant_id, PostRef.post_id, Term.name, Term.id).subquery()
     return (
         select(
             rows.c.tenant_id,

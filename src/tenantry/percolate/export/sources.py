@@ -43,7 +43,12 @@ from tenantry.percolate.export.cells import (
     text,
     typed_id,
 )
-from tenantry.percolate.export.lists import asset_posts, post_term_names, role_names
+from tenantry.percolate.export.lists import (
+    asset_posts,
+    post_term_names,
+    role_names,
+    term_names,
+)
 from tenantry.percolate.export.sqlcells import (
     SqlCell,
     sql_guard,
@@ -83,6 +88,8 @@ class Column:
     sql: SqlCell | None = None
     """``convert`` done by PostgreSQL (the ``COPY`` path); text, numbers and timestamps
     need none."""
+    sql_joins: tuple[str, ...] | None = None
+    """The joins ``sql`` reads from, when not ``joins``."""
 
     def sql_cell(self, kind: str) -> ColumnElement[Any] | None:
         """The cell's text as PostgreSQL formats it, formula guard included (``None``: no
@@ -157,7 +164,13 @@ def _post_columns(post: Any, joined: tuple[str, ...] = ()) -> dict[str, Column]:
         "channel_name": Column(_channel.name, joins=(*joined, "channel")),
         "license_id": Column(_scoped(_scope.kind, _cast(_scope.id)), joins=("scope",), guard=False),
         "license_name": Column(_scope.name, joins=("scope",)),
-        "tags": Column(_terms.c.names, many(), (*joined, "terms"), sql=sql_many()),
+        "tags": Column(
+            term_names(post.tenant_id, post.id),
+            many(),
+            joined,
+            sql=lambda _: sql_many()(_terms.c.names),
+            sql_joins=(*joined, "terms"),
+        ),
     }
 
 
@@ -359,9 +372,11 @@ class Plan:
             cells = [source.column(key, kinds[key]).sql_cell(kinds[key]) for key in self.fields]
         except LookupError:
             return None
-        return self._rows(select(sql_record(cells)), tenant_id, None)
+        return self._rows(select(sql_record(cells)), tenant_id, None, copy=True)
 
-    def _rows(self, stmt: Select[Any], tenant_id: int, after: int | None) -> Select[Any]:
+    def _rows(
+        self, stmt: Select[Any], tenant_id: int, after: int | None, *, copy: bool = False
+    ) -> Select[Any]:
         """``stmt`` (the output columns) read from the source's table with the joins the
         fields and date filters need, the tenant, scope and date filters, in id order."""
         from tenantry.percolate.export.filters import moment_of
@@ -372,7 +387,9 @@ class Plan:
         kinds = {f.key: f.kind for f in CATALOG[self.type]}
         needed: set[str] = set()
         for key in self.fields:
-            needed.update(source.column(key, kinds[key]).joins)
+            column = source.column(key, kinds[key])
+            joins = column.sql_joins if copy and column.sql_joins is not None else column.joins
+            needed.update(joins)
         for key in self.dates:
             needed.update(source.column(key, DATE).joins)
         stmt = stmt.select_from(model)
