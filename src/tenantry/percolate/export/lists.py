@@ -63,7 +63,7 @@ def _gathered(ordered: Select[Any]) -> ColumnElement[Any]:
     return select(json_list(value)).select_from(rows).scalar_subquery()
 
 
-def _term_refs() -> Select[Any]:
+def _term_refs() -> Select[int, int, str, int]:
     """Posts' terms (their ``term:N`` refs; gone terms skipped)."""
     return (
         select(PostRef.tenant_id, PostRef.post_id, Term.name, Term.id)
