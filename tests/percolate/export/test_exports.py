@@ -31,6 +31,8 @@ from tenantry.percolate.export.catalog import CATALOG, TYPES
 from tenantry.percolate.export.cells import neutralise
 from tenantry.percolate.export.jobs import EXPORT_JOB, run_export
 from tenantry.percolate.export.links import download_url
+from tenantry.percolate.post.models import PostRef
+from tenantry.percolate.term.models import Term
 from tenantry.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -90,6 +92,14 @@ async def test_every_type_exports_its_header_and_known_values(
             .where(Asset.id == int(asset.split(":")[1]))
             .values(title='=HYPERLINK("http://evil")', tags=["red", "blue"])
         )
+        post_id = int(post["id"].split(":")[1])
+        for name in ("beta", "=alpha"):
+            term = Term(name=name, name_key=name, scope_id=None)
+            session.add(term)
+            await session.flush()
+            session.add(PostRef(post_id=post_id, kind="term", ref=f"term:{term.id}"))
+        session.add(PostRef(post_id=post_id, kind="asset", ref=asset))
+    roleless = await desk.account.user()
     started: dict[str, str] = {}
     for type_ in TYPES:
         response = await api.post(PATH, json={"type": type_}, headers=desk.admin.headers)
@@ -123,13 +133,16 @@ async def test_every_type_exports_its_header_and_known_values(
     assert posts[0]["Created By"] == desk.admin.email
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\+00:00", posts[0]["Created At"])
     assert posts[0]["Facebook Likes"] == ""  # no such data: an empty cell
+    assert posts[0]["Tags"] == "'=alpha; beta"  # term names, by name, formula-guarded
     assets = [dict(zip(labels("asset"), row, strict=True)) for row in files["asset"][1:]]
     assert assets[0]["Unique Id"] == asset
     assert assets[0]["Title"] == '\'=HYPERLINK("http://evil")'  # formula neutralised
     assert assets[0]["Tags"] == "red; blue"
     assert assets[0]["Media Type"] == "image" and assets[0]["Media Subtype"] == "png"
-    users = {row[labels("user").index("Email")] for row in files["user"][1:]}
-    assert desk.admin.email in users
+    assert assets[0]["Post Ids"] == post["id"]
+    users = {row[1]: dict(zip(labels("user"), row, strict=True)) for row in files["user"][1:]}
+    assert users[desk.admin.email]["Role"] == "admin"
+    assert users[roleless.email]["Role"] == ""
     for empty in ("activity", "campaign", "flag", "keyword", "share", "monitoring_item"):
         assert len(files[empty]) == 1  # Tenantry keeps no such data: the header alone
 

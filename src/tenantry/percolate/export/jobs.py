@@ -11,9 +11,11 @@ storage key: one file, one mail.
 from __future__ import annotations
 
 import time
+from collections.abc import AsyncIterator
 from typing import Any, Final
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tenantry.core.base import utcnow
 from tenantry.core.identity.models import User
@@ -23,9 +25,10 @@ from tenantry.core.mail_jobs import enqueue_mail
 from tenantry.core.resources.scoped import of_tenant
 from tenantry.core.storage import open_storage
 from tenantry.core.tenancy import tenant_session
+from tenantry.percolate.export.copying import copy_chunks
 from tenantry.percolate.export.links import LINK_SECONDS, download_url, storage_key
 from tenantry.percolate.export.models import Export
-from tenantry.percolate.export.rows import csv_chunks, stream_pages
+from tenantry.percolate.export.rows import Progress, csv_chunks, stream_pages
 from tenantry.percolate.export.sources import Plan
 
 EXPORT_JOB: Final = "percolate.export"
@@ -70,12 +73,27 @@ async def _set(ctx: JobContext, export_id: int, **values: Any) -> None:
         )
 
 
+def _csv(
+    reads: async_sessionmaker[AsyncSession],
+    ctx: JobContext,
+    tenant_id: int,
+    plan: Plan,
+    progress: Progress,
+) -> AsyncIterator[bytes]:
+    """PostgreSQL formats and ``COPY``s the rows where it can; else rows become CSV here.
+    ``reads``: the sessions the rows come from (the replica's, when it has caught up)."""
+    if not ctx.settings.is_sqlite and plan.copy_select(tenant_id) is not None:
+        return copy_chunks(reads, tenant_id, plan, progress)
+    postgres = not ctx.settings.is_sqlite
+    pages = stream_pages(reads, tenant_id, plan, postgres=postgres)
+    return csv_chunks(plan, pages, progress)
+
+
 @job_handlers.register(EXPORT_JOB)
 async def run_export(ctx: JobContext, payload: dict[str, Any]) -> None:
     tenant_id = ctx.tenant_id
     assert tenant_id is not None
     export_id = int(payload["export_id"])
-    postgres = not ctx.settings.is_sqlite
     async with tenant_session(ctx.session_factory, tenant_id) as session:
         export = await session.get(Export, (tenant_id, export_id))
         if export is None or export.status in ("complete", "error"):
@@ -121,8 +139,7 @@ async def run_export(ctx: JobContext, payload: dict[str, Any]) -> None:
     key = storage_key(tenant_id, export_id)
     storage = open_storage(ctx.settings)
     try:
-        pages = stream_pages(reads, tenant_id, plan, postgres=postgres)
-        stored = await storage.put(key, csv_chunks(plan, pages, counted), CONTENT_TYPE)
+        stored = await storage.put(key, _csv(reads, ctx, tenant_id, plan, counted), CONTENT_TYPE)
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"[:2000]
         await _set(

@@ -1,8 +1,10 @@
 """Rows out of the database and CSV bytes out of rows, never the whole export in memory.
 
-On PostgreSQL the rows come from one server-side cursor (``stream`` with ``yield_per``); on
-SQLite, which has no such cursor across an async driver, from keyset pages (``id > last``)
-each read in a short transaction of its own. The CSV is written into a small buffer handed
+This is the SQLite path (and PostgreSQL's for a plan it cannot format itself; the job
+otherwise uses :mod:`~tenantry.percolate.export.copying`). On PostgreSQL the rows come from
+one server-side cursor (``stream`` with ``yield_per``); on SQLite, which has no such
+cursor across an async driver, from keyset pages (``id > last``) each read in a short
+transaction of its own. The CSV is written into a small buffer handed
 on in chunks as it fills, so memory stays flat whatever the row count.
 """
 

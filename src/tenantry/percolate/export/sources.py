@@ -13,7 +13,19 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Select, String, and_, case, cast, false, literal, null, select
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    false,
+    func,
+    literal,
+    null,
+    select,
+)
 from sqlalchemy.orm import aliased
 
 from tenantry.core.identity.models import User
@@ -31,6 +43,21 @@ from tenantry.percolate.export.cells import (
     text,
     typed_id,
 )
+from tenantry.percolate.export.lists import (
+    asset_posts,
+    post_term_names,
+    role_names,
+    term_names,
+)
+from tenantry.percolate.export.sqlcells import (
+    SqlCell,
+    sql_guard,
+    sql_many,
+    sql_moment,
+    sql_record,
+    sql_text,
+    sql_typed_id,
+)
 from tenantry.percolate.platform.models import Platform
 from tenantry.percolate.post.models import ApprovalWorkflow, Post
 from tenantry.percolate.term.models import Term
@@ -43,6 +70,7 @@ _scope = aliased(Scope, name="export_scope")
 _post = aliased(Post, name="export_post")
 _channel = aliased(Channel, name="export_channel")
 _platform = aliased(Platform, name="export_platform")
+_terms = post_term_names()
 
 Join = tuple[Any, ColumnElement[bool]]
 
@@ -57,6 +85,26 @@ class Column:
     joins: tuple[str, ...] = ()
     guard: bool = True
     """Free text a user wrote, so the CSV formula guard applies (not for ids or enums)."""
+    sql: SqlCell | None = None
+    """``convert`` done by PostgreSQL (the ``COPY`` path); text, numbers and timestamps
+    need none."""
+    sql_joins: tuple[str, ...] | None = None
+    """The joins ``sql`` reads from, when not ``joins``."""
+
+    def sql_cell(self, kind: str) -> ColumnElement[Any] | None:
+        """The cell's text as PostgreSQL formats it, formula guard included (``None``: no
+        data, an empty cell); raises :class:`LookupError` if ``convert`` has no SQL twin."""
+        if self.expression is None:
+            return None
+        plain = self.convert in (text, number)
+        sql = self.sql or _SQL_TWINS.get(self.convert)
+        if sql is None:
+            raise LookupError(f"no SQL twin for {self.convert!r}")
+        cell = sql(self.expression)
+        # As the Python path: a plain value is guarded only when it is text (not a number).
+        if self.guard and kind == STRING and (not plain or _is_text(self.expression)):
+            cell = sql_guard(cell)
+        return cell
 
 
 @dataclass(frozen=True)
@@ -76,8 +124,24 @@ class Source:
         return Column(None, number if kind == INT else moment if kind == DATE else text)
 
 
+_SQL_TWINS: Final[dict[Convert, SqlCell]] = {text: sql_text, number: sql_text, moment: sql_moment}
+
+
+def _is_text(expression: Any) -> bool:
+    return isinstance(getattr(expression, "type", None), String)
+
+
+def _typed(expression: Any, prefix: str) -> Column:
+    """A typed id cell (``post:7``): never a formula."""
+    return Column(expression, typed_id(prefix), guard=False, sql=sql_typed_id(prefix))
+
+
 def _tenant_join(target: Any, source: Any, column: Any, key: Any) -> Join:
     return target, and_(target.tenant_id == source.tenant_id, key == column)
+
+
+def _terms_join(post: Any) -> Join:
+    return _terms, and_(_terms.c.tenant_id == post.tenant_id, _terms.c.post_id == post.id)
 
 
 def _cast(column: Any) -> Any:
@@ -100,8 +164,20 @@ def _post_columns(post: Any, joined: tuple[str, ...] = ()) -> dict[str, Column]:
         "channel_name": Column(_channel.name, joins=(*joined, "channel")),
         "license_id": Column(_scoped(_scope.kind, _cast(_scope.id)), joins=("scope",), guard=False),
         "license_name": Column(_scope.name, joins=("scope",)),
-        "tags": Column(post.term_ids, many(typed_id("term")), joined, guard=False),
+        "tags": Column(
+            term_names(post.tenant_id, post.id),
+            many(),
+            joined,
+            sql=lambda _: sql_many()(_terms.c.names),
+            sql_joins=(*joined, "terms"),
+        ),
     }
+
+
+def _subtype(content_type: Any) -> ColumnElement[Any]:
+    """What follows the first ``/`` (``image/png`` → ``png``), empty without one."""
+    at = func.strpos(content_type, "/")
+    return case((at > 0, func.substr(content_type, at + 1)), else_=literal(""))
 
 
 POST = Source(
@@ -110,7 +186,7 @@ POST = Source(
     scope_column=Post.scope_id,
     columns={
         **_post_columns(Post),
-        "uid": Column(Post.id, typed_id("post")),
+        "uid": _typed(Post.id, "post"),
         "created_at": Column(Post.created_at, moment),
         "created_by": Column(_creator.email, joins=("creator",)),
         "status": Column(Post.status, guard=False),
@@ -122,6 +198,7 @@ POST = Source(
         "scope": lambda: _tenant_join(_scope, Post, Post.scope_id, _scope.id),
         "channel": lambda: _tenant_join(_channel, Post, Post.channel_id, _channel.id),
         "platform": lambda: _tenant_join(_platform, _channel, _channel.platform_id, _platform.id),
+        "terms": lambda: _terms_join(Post),
     },
 )
 
@@ -131,7 +208,7 @@ APPROVAL = Source(
     scope_column=ApprovalWorkflow.scope_id,
     columns={
         **_post_columns(_post, ("post",)),
-        "uid": Column(ApprovalWorkflow.id, typed_id("approval")),
+        "uid": _typed(ApprovalWorkflow.id, "approval"),
         "approval_workflow_created_at": Column(ApprovalWorkflow.created_at, moment),
         "approval_workflow_completed_at": Column(ApprovalWorkflow.completed_at, moment),
         "approval_workflow_name": Column(ApprovalWorkflow.approval_group_id),
@@ -146,6 +223,7 @@ APPROVAL = Source(
         ),
         "channel": lambda: _tenant_join(_channel, _post, _post.channel_id, _channel.id),
         "platform": lambda: _tenant_join(_platform, _channel, _channel.platform_id, _platform.id),
+        "terms": lambda: _terms_join(_post),
     },
 )
 
@@ -154,7 +232,7 @@ ASSET = Source(
     capability="media:read",
     scope_column=Asset.scope_id,
     columns={
-        "uid": Column(Asset.id, typed_id("asset")),
+        "uid": _typed(Asset.id, "asset"),
         "created_at": Column(Asset.created_at, moment),
         "created_by": Column(_creator.email, joins=("creator",)),
         "description": Column(Asset.description),
@@ -162,10 +240,18 @@ ASSET = Source(
         "ingested_from": Column(Asset.created_through),
         "media_type": Column(Asset.type),
         "media_subtype": Column(
-            Asset.content_type, lambda value: None if value is None else value.partition("/")[2]
+            Asset.content_type,
+            lambda value: None if value is None else value.partition("/")[2],
+            sql=_subtype,
         ),
-        "tags": Column(Asset.tags, many()),
+        "tags": Column(Asset.tags, many(), sql=sql_many()),
         "title": Column(Asset.title),
+        "post_ids": Column(
+            asset_posts(Asset.tenant_id, Asset.id),
+            many(typed_id("post")),
+            guard=False,
+            sql=sql_many(sql_typed_id("post")),
+        ),
     },
     joins={"creator": lambda: _tenant_join(_creator, Asset, Asset.creator_id, _creator.id)},
     where=(lambda: Asset.deleted.is_(False),),
@@ -175,12 +261,17 @@ USER = Source(
     model=User,
     capability="user:read",
     columns={
-        "uid": Column(User.id, typed_id("user")),
+        "uid": _typed(User.id, "user"),
         "created_at": Column(User.created_at, moment),
         "email": Column(User.email),
         "username": Column(User.email),
         "name": Column(User.name),
-        "status": Column(User.active, lambda active: "active" if active else "inactive"),
+        "role": Column(role_names(User.tenant_id, User.id), many(), sql=sql_many()),
+        "status": Column(
+            User.active,
+            lambda active: "active" if active else "inactive",
+            sql=lambda active: case((active, literal("active")), else_=literal("inactive")),
+        ),
         "last_active": Column(User.last_login_at, moment),
     },
 )
@@ -190,7 +281,7 @@ TAG = Source(
     capability="term:read",
     scope_column=Term.scope_id,
     columns={
-        "uid": Column(Term.id, typed_id("term")),
+        "uid": _typed(Term.id, "term"),
         "created_at": Column(Term.created_at, moment),
         "tag": Column(Term.name),
     },
@@ -258,23 +349,52 @@ class Plan:
 
     def select(self, tenant_id: int, *, after: int | None = None) -> Select[Any] | None:
         """The rows in id order (after the keyset cursor ``after``); ``None``: no table."""
+        source = self.source
+        if source.model is None:
+            return None
+        kinds = {f.key: f.kind for f in CATALOG[self.type]}
+        expressions = [source.model.id.label(KEY)]
+        for key in self.fields:
+            column = source.column(key, kinds[key])
+            expression = column.expression if column.expression is not None else null()
+            expressions.append(expression.label(key))
+        return self._rows(select(*expressions), tenant_id, after)
+
+    def copy_select(self, tenant_id: int) -> Select[Any] | None:
+        """One text value per row, in id order: its CSV record (no line end) as PostgreSQL
+        formats it, byte for byte the Python writer's; ``None``: no table, or a column
+        PostgreSQL cannot format."""
+        source = self.source
+        if source.model is None:
+            return None
+        kinds = {f.key: f.kind for f in CATALOG[self.type]}
+        try:
+            cells = [source.column(key, kinds[key]).sql_cell(kinds[key]) for key in self.fields]
+        except LookupError:
+            return None
+        return self._rows(select(sql_record(cells)), tenant_id, None, copy=True)
+
+    def _rows(
+        self, stmt: Select[Any], tenant_id: int, after: int | None, *, copy: bool = False
+    ) -> Select[Any]:
+        """``stmt`` (the output columns) read from the source's table with the joins the
+        fields and date filters need, the tenant, scope and date filters, in id order."""
         from tenantry.percolate.export.filters import moment_of
 
         source = self.source
         model = source.model
-        if model is None:
-            return None
+        assert model is not None
         kinds = {f.key: f.kind for f in CATALOG[self.type]}
         needed: set[str] = set()
-        expressions = [model.id.label(KEY)]
         for key in self.fields:
             column = source.column(key, kinds[key])
-            needed.update(column.joins)
-            expression = column.expression if column.expression is not None else null()
-            expressions.append(expression.label(key))
-        stmt = select(*expressions).select_from(model)
+            joins = column.sql_joins if copy and column.sql_joins is not None else column.joins
+            needed.update(joins)
+        for key in self.dates:
+            needed.update(source.column(key, DATE).joins)
+        stmt = stmt.select_from(model)
         for name, join in source.joins.items():
-            if name in needed or any(name in source.column(key, DATE).joins for key in self.dates):
+            if name in needed:
                 target, onclause = join()
                 stmt = stmt.outerjoin(target, onclause)
         stmt = stmt.where(of_tenant(model, tenant_id), *(make() for make in source.where))
