@@ -90,7 +90,9 @@ def _buffer_of(session: Session) -> _Buffer:
     return buffer
 
 
-def note(session: Session, table: str, key: str, action: str, changes: dict[str, list[Any]]) -> None:
+def note(
+    session: Session, table: str, key: str, action: str, changes: dict[str, list[Any]]
+) -> None:
     """Record an action whose only writes are to tables the log leaves out (a replayed
     webhook delivery is a queued job): somebody did it, so the transaction's entry names it."""
     if session.info.get(TENANT_KEY) is not None:
