@@ -28,6 +28,7 @@ from rich.table import Table
 from bench import data, profile, report, wrk
 from bench import export as bench_export
 from bench import media as bench_media
+from bench import portability as bench_portability
 from bench.common import (
     ASYNCPG_DSN,
     HISTORY_PATH,
@@ -297,7 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     wanted = args.scenario or []
     with_export = not wanted or bench_export.NAME in wanted
     with_media = not wanted or bench_media.NAME in wanted
-    named = [name for name in wanted if name not in {bench_export.NAME, bench_media.NAME}]
+    with_portability = not wanted or bench_portability.NAME in wanted
+    extras = {bench_export.NAME, bench_media.NAME, bench_portability.NAME}
+    named = [name for name in wanted if name not in extras]
     scenarios = by_name(named) if named or not wanted else []
     if args.list:
         for s in scenarios:
@@ -384,6 +387,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for server in reversed(servers):
             server.stop()
+    moved: str | None = None
+    if with_portability:
+        console.print(f"[bold]{bench_portability.NAME}[/]: tenant export and import")
+        with watch.timed(f"scenario {bench_portability.NAME}"):
+            moved = bench_portability.run_for_bench(2_000 if args.quick else None)
 
     info = report.RunInfo(
         started=started,
@@ -417,6 +425,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"media: {media.files_per_second:.1f} files/s, variants {media.variant_ratio:.2f}x"
             f" Pillow, download RSS growth {media.rss_growth_mb:.1f} MB"
         )
+    if moved is not None:
+        with output.open("a") as sink:
+            sink.write("\n" + moved)
+        console.print(moved)
     if output.resolve() == RESULTS_PATH.resolve():
         report.append_history(HISTORY_PATH, info, results)
     _print_summary(console, results)

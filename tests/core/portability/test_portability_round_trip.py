@@ -35,10 +35,6 @@ NOT_TENANT_DATA = {
 """GET routes without a path parameter that describe the installation, not the tenant, and
 the audit log, which stays with the installation that wrote it (docs/decisions.md)."""
 
-SQLITE_DIFFERS = {"/api/v5/role/"}
-"""Lists the app itself answers differently on SQLite: the role list omits the ``admin`` and
-``member`` presets there (seen on a fresh demo tenant too, without any import)."""
-
 _TYPED = re.compile(r"\b([a-z_]+):\d+(?:_\d+)*")
 _LABEL = re.compile(r"^([A-Z][A-Za-z ]*): \d+$")
 _PATH_NUMBER = re.compile(r"/\d+(?=[/?#]|$)")
@@ -178,9 +174,7 @@ async def test_demo_tenant_round_trip(settings: Settings, migrated: None, tmp_pa
     assert len(original["files"]) >= 4
     assert original.keys() == moved.keys() == returned.keys()
     differing = [path for path in original if original[path] != returned[path]]
-    differing += [
-        path for path in original if original[path] != moved[path] and path not in SQLITE_DIFFERS
-    ]
+    differing += [path for path in original if original[path] != moved[path]]
     assert differing == []
     answered = [path for path, answer in original.items() if path != "files" and answer[0] == 200]
     assert len(answered) > 50

@@ -233,3 +233,24 @@ async def test_scoped_grants_do_not_leak_into_account_wide_permissions(
         headers=scoped_admin.headers,
     )
     assert made.status_code == 403
+
+
+async def test_the_account_presets_are_listed_with_custom_roles(
+    api: httpx.AsyncClient, account: Account, admin: Caller
+) -> None:
+    """Presets have no profile row: the outer join keeps them, whatever the engine."""
+    made = await api.post(
+        "/api/v5/role/",
+        json={"name": "Reviewer", "capabilities": ["post:read"]},
+        headers=admin.headers,
+    )
+    assert made.status_code == 201, made.text
+    listed = await api.get(
+        "/api/v5/role/", params={"scope_ids": account.wire, "limit": 100}, headers=admin.headers
+    )
+    assert listed.status_code == 200, listed.text
+    roles = {role["name"]: role for role in listed.json()["data"]}
+    assert {"admin", "member", "Reviewer"} <= set(roles), sorted(roles)
+    assert roles["admin"]["capabilities"] and roles["admin"]["scope_id"] == account.wire
+    assert roles["Reviewer"]["capabilities"] == ["post:read"]
+    assert listed.json()["meta"]["total"] == len(roles)

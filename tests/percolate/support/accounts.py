@@ -109,8 +109,9 @@ class Account:
             return row.id
 
 
-@pytest.fixture
-def make_account(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Any:
+def account_maker(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Any:
+    """What :func:`make_account` gives, for fixtures of a wider scope."""
+
     async def make(name: str | None = None) -> Account:
         async with sessions() as session, session.begin():
             tenant = await identity.create_tenant(session, name or f"Acct {uuid.uuid4().hex[:8]}")
@@ -125,6 +126,11 @@ def make_account(settings: Settings, sessions: async_sessionmaker[AsyncSession])
         return Account(settings, sessions, tenant_id, client["client_id"])
 
     return make
+
+
+@pytest.fixture
+def make_account(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> Any:
+    return account_maker(settings, sessions)
 
 
 @pytest.fixture

@@ -74,8 +74,9 @@ async def add_channel(owner: Account, scope: str, platform_type: str) -> tuple[s
         return f"channel:{channel.id}", f"platform:{platform.id}"
 
 
-@pytest.fixture
-def make_desk(make_account: Any) -> Any:
+def desk_maker(make_account: Any) -> Any:
+    """What :func:`make_desk` gives, for fixtures of a wider scope."""
+
     async def make() -> Desk:
         made: Account = await make_account()
         license = await made.scope("license")
@@ -85,6 +86,11 @@ def make_desk(make_account: Any) -> Any:
         return Desk(made, boss, license, custom, native, custom_platform, native_platform)
 
     return make
+
+
+@pytest.fixture
+def make_desk(make_account: Any) -> Any:
+    return desk_maker(make_account)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ of a tenant, :mod:`.query` reads them, :mod:`.retention` prunes old ones behind 
 
 from tenantry.core.audit import capture as _capture  # noqa: F401  (registers the events)
 from tenantry.core.audit.actor import Actor, act_as, actor_of_principal
+from tenantry.core.audit.capture import note
 from tenantry.core.audit.models import AuditEntry, AuditHead
 
-__all__ = ["Actor", "AuditEntry", "AuditHead", "act_as", "actor_of_principal"]
+__all__ = ["Actor", "AuditEntry", "AuditHead", "act_as", "actor_of_principal", "note"]

@@ -25,7 +25,7 @@ from tenantry.core.audit.values import jsonable
 from tenantry.core.base import TenantScoped
 from tenantry.core.tenancy import TENANT_KEY
 
-__all__ = ["Change", "entry_of"]
+__all__ = ["Change", "entry_of", "note"]
 
 _BUFFER = "tenantry.audit.buffer"
 
@@ -88,6 +88,16 @@ def _buffer_of(session: Session) -> _Buffer:
         buffer = _Buffer(session)
         session.info[_BUFFER] = buffer
     return buffer
+
+
+def note(
+    session: Session, table: str, key: str, action: str, changes: dict[str, list[Any]]
+) -> None:
+    """Record an action whose only writes are to tables the log leaves out (a replayed
+    webhook delivery is a queued job): somebody did it, so the transaction's entry names it."""
+    if session.info.get(TENANT_KEY) is not None:
+        changes = {column: [jsonable(a), jsonable(b)] for column, (a, b) in changes.items()}
+        _buffer_of(session).changes.append(Change(table, key, action, changes))
 
 
 # -- ORM writes ----------------------------------------------------------------------------

@@ -26,6 +26,8 @@ FORMAT = "tenantry-archive"
 FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 CHUNK = 1 << 20
+COMPRESSION = 5
+"""zlib level of the table members: JSON lines shrink nearly as well as at 9, much faster."""
 
 
 class ArchiveError(PortabilityError):
@@ -126,12 +128,21 @@ class TableSink:
     def __init__(self, writer: ArchiveWriter) -> None:
         self.writer = writer
         self.staged = _Staged(writer.workdir)
-        self.gzip = gzip.GzipFile(fileobj=_HashingWriter(self.staged), mode="wb", mtime=0)
+        self.gzip = gzip.GzipFile(
+            fileobj=_HashingWriter(self.staged), mode="wb", mtime=0, compresslevel=COMPRESSION
+        )
         self.count = 0
 
     def write(self, row: dict[str, Any]) -> None:
-        self.gzip.write(orjson.dumps(row) + b"\n")
-        self.count += 1
+        self.write_many([row])
+
+    def write_many(self, rows: list[dict[str, Any]]) -> None:
+        """A batch of rows in one compressor call (a call per row costs more than the row)."""
+        if rows:
+            self.gzip.write(
+                b"".join(orjson.dumps(row, option=orjson.OPT_APPEND_NEWLINE) for row in rows)
+            )
+            self.count += len(rows)
 
     def close(self, name: str) -> int:
         self.gzip.close()

@@ -21,7 +21,19 @@ def encode(value: Any) -> Any:
     return value
 
 
-def _python_type(column_type: Any) -> type | None:
+def encoders(table: Table) -> dict[str, Callable[[Any], Any]]:
+    """Per column, what turns its values into JSON: only the columns whose type needs it,
+    so a row's other cells pass through untouched (the export's hot loop)."""
+    found: dict[str, Callable[[Any], Any]] = {}
+    for column in table.columns:
+        kind = python_type(column.type)
+        if kind is None or kind in _DECODERS:
+            found[column.name] = encode
+    return found
+
+
+def python_type(column_type: Any) -> type | None:
+    """The Python type a column's values come back as (``None``: not known)."""
     column_type = getattr(column_type, "impl_instance", column_type)
     try:
         return column_type.python_type  # type: ignore[no-any-return]
@@ -42,7 +54,7 @@ def decoders(table: Table) -> dict[str, Callable[[Any], Any]]:
     """Per column, what turns its JSON form back into the value the driver expects."""
     found: dict[str, Callable[[Any], Any]] = {}
     for column in table.columns:
-        kind = _python_type(column.type)
+        kind = python_type(column.type)
         if kind in _DECODERS:
             found[column.name] = _DECODERS[kind]
     return found

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from tenantry.core import migrate as migrations
@@ -13,7 +13,7 @@ from tenantry.core.base import Base, utcnow
 from tenantry.core.db import create_engine
 from tenantry.core.portability.archive import FORMAT, FORMAT_VERSION, ArchiveWriter
 from tenantry.core.portability.catalogue import SECRET_COLUMNS, TENANT_COLUMN, tenant_tables
-from tenantry.core.portability.codec import encode
+from tenantry.core.portability.codec import encode, encoders, python_type
 from tenantry.core.portability.errors import PortabilityError
 from tenantry.core.portability.progress import Silent, Tracker
 from tenantry.core.portability.rewrite import IdMap, storage_keys
@@ -22,6 +22,8 @@ from tenantry.core.tenancy import RLS_SETTING, Tenant
 from tenantry.settings import Settings
 
 BATCH = 2000
+_TEXTUAL = (str, dict, list, None)
+"""Column value types that may hold a storage key (in text or deep in JSON)."""
 
 
 async def _enter(connection: AsyncConnection, tenant_id: int) -> None:
@@ -30,6 +32,55 @@ async def _enter(connection: AsyncConnection, tenant_id: int) -> None:
             text("SELECT set_config(:name, :value, true)"),
             {"name": RLS_SETTING, "value": str(tenant_id)},
         )
+
+
+async def _export_table(
+    connection: AsyncConnection,
+    writer: ArchiveWriter,
+    table: Table,
+    tenant_id: int,
+    expected: int,
+    ids: IdMap,
+    keys: set[str],
+    tracker: Tracker,
+) -> int:
+    """Stream one table's rows into its member; returns how many were written. Cells are
+    encoded and searched for storage keys only in the columns whose type can need it."""
+    sink = writer.open_table()
+    if expected:
+        secret = SECRET_COLUMNS.get(table.name, frozenset())
+        names = [str(column.name) for column in table.columns]
+        needs = encoders(table)
+        coded = [(i, needs[name]) for i, name in enumerate(names) if name in needs]
+        blanked = [i for i, name in enumerate(names) if name in secret]
+        textual = [
+            i
+            for i, column in enumerate(table.columns)
+            if python_type(column.type) in _TEXTUAL and column.name not in secret
+        ]
+        query = (
+            select(table)
+            .where(table.c[TENANT_COLUMN] == tenant_id)
+            .order_by(*table.primary_key.columns)
+        )
+        result = await connection.stream(query.execution_options(yield_per=BATCH))
+        async for batch in result.partitions(BATCH):
+            records = []
+            for row in batch:
+                values = list(row)
+                for i in blanked:
+                    values[i] = None
+                for i, convert in coded:
+                    if values[i] is not None:
+                        values[i] = convert(values[i])
+                for i in textual:
+                    value = values[i]
+                    if isinstance(value, list | dict) or (isinstance(value, str) and "/" in value):
+                        keys.update(storage_keys(value, ids))
+                records.append(dict(zip(names, values, strict=True)))
+            sink.write_many(records)
+            tracker.advance(len(records))
+    return sink.close(table.name)
 
 
 async def export_tenant(
@@ -74,25 +125,16 @@ async def export_tenant(
                 ids = IdMap(tenant_id, tenant_id)
                 keys: set[str] = set()
                 for table in tables:
-                    secret = SECRET_COLUMNS.get(table.name, frozenset())
-                    sink = writer.open_table()
-                    query = (
-                        select(table)
-                        .where(table.c[TENANT_COLUMN] == tenant_id)
-                        .order_by(*table.primary_key.columns)
+                    counts[str(table.name)] = await _export_table(
+                        connection,
+                        writer,
+                        table,
+                        tenant_id,
+                        counts[str(table.name)],
+                        ids,
+                        keys,
+                        tracker,
                     )
-                    result = await connection.stream(query.execution_options(yield_per=BATCH))
-                    async for batch in result.mappings().partitions(BATCH):
-                        for row in batch:
-                            record = {
-                                str(name): (None if name in secret else encode(value))
-                                for name, value in row.items()
-                            }
-                            for value in record.values():
-                                keys.update(storage_keys(value, ids))
-                            sink.write(record)
-                        tracker.advance(len(batch))
-                    counts[str(table.name)] = sink.close(table.name)
         files: dict[str, dict[str, Any]] = {}
         tracker.start("files", len(keys))
         for key in sorted(keys):

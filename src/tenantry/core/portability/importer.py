@@ -35,7 +35,7 @@ from tenantry.core.portability.rewrite import IdMap, rewrite_row
 from tenantry.core.storage import Storage, open_storage
 from tenantry.settings import Settings
 
-BATCH = 1000
+BATCH = 5000
 TENANTS: Table = Base.metadata.tables["tenants"]
 
 

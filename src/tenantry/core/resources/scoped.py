@@ -34,11 +34,23 @@ def same_tenant(left: Any, right: Any) -> ColumnElement[bool]:
     return _tenant_column(left) == _tenant_column(right)
 
 
-def readable(columns: Sequence[Any], owner: Any, tenant: Any, *, source: Any = None) -> Select[Any]:
-    """``columns`` of ``owner``'s rows in ``tenant``, selected from ``source`` (an outer join,
-    say) or ``owner`` itself. A face narrows it further with its visibility rule."""
-    return (
-        select(*columns)
-        .select_from(owner if source is None else source)
-        .where(of_tenant(owner, tenant))
-    )
+def readable(
+    columns: Sequence[Any],
+    owner: Any,
+    tenant: Any,
+    *,
+    source: Any = None,
+    outer: Sequence[tuple[Any, ColumnElement[bool]]] = (),
+) -> Select[Any]:
+    """``columns`` of ``owner``'s rows in ``tenant``, selected from ``source`` (an inner join,
+    say) or ``owner`` itself, each ``(entity, on)`` of ``outer`` left-joined. A face narrows
+    it further with its visibility rule.
+
+    Outer joins go through ``Select.outerjoin`` with the mapped entity, never a table-level
+    join in ``source``: a tenant session then puts its tenant criteria for the joined entity
+    in the ON clause, where it keeps the join outer (in WHERE it would drop every row
+    without a match)."""
+    stmt = select(*columns).select_from(owner if source is None else source)
+    for entity, on in outer:
+        stmt = stmt.outerjoin(entity, on)
+    return stmt.where(of_tenant(owner, tenant))

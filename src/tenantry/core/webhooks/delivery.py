@@ -47,6 +47,7 @@ import structlog
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from tenantry.core.audit import note
 from tenantry.core.errors import FieldError, NotFound, PayloadTooLarge, ValidationFailed
 from tenantry.core.jobs import Job, JobContext, enqueue, job_handlers
 from tenantry.core.tenancy import tenant_of, tenant_session
@@ -184,7 +185,7 @@ async def replay(
     )
     if original is None:
         raise NotFound(message=f"No webhook delivery {delivery_id}.")
-    return await _enqueue(
+    job = await _enqueue(
         session,
         tenant_id=original.tenant_id,
         url=endpoint_url or original.url,
@@ -202,6 +203,14 @@ async def replay(
         method=method,
         signing=signing,
     )
+    note(
+        session.sync_session,
+        WebhookDelivery.__tablename__,
+        str(original.id),
+        "replay",
+        {"replayed_by_job": [None, job.id]},
+    )
+    return job
 
 
 async def _enqueue(

@@ -160,7 +160,10 @@ class Resource:
     required_any: tuple[str, ...] = ()
     """At least one of these parameters must be sent (terms: ids | scope_ids | parent_ids)."""
     source: Any = None
-    """What to select from when it is not just ``model`` (e.g. an outer join)."""
+    """What to select from when it is not just ``model`` (an inner join)."""
+    outer: tuple[tuple[Any, Any], ...] = ()
+    """Mapped entities left-joined to it, each with its ON condition (see
+    :func:`~tenantry.core.resources.scoped.readable`)."""
     enrich: Enricher | None = None
     """Adds fields computed for a whole page at once (one query), merged into each object."""
     also_select: tuple[Any, ...] = ()
@@ -250,7 +253,9 @@ class Resource:
     # -- reading ---------------------------------------------------------------------------
 
     def base(self, ctx: V5Context) -> Select[Any]:
-        return readable(self.columns, self.model, ctx.tenant_id, source=self.source)
+        return readable(
+            self.columns, self.model, ctx.tenant_id, source=self.source, outer=self.outer
+        )
 
     async def rows_by_id(
         self, ctx: V5Context, keys: Sequence[int], *, check: bool = True

@@ -82,7 +82,7 @@ RESOURCE = Resource(
     kind=KIND,
     model=Role,
     title="Role",
-    source=Role.__table__.outerjoin(RoleProfile.__table__, _JOIN),
+    outer=((RoleProfile, _JOIN),),
     fields=(
         typed_id("role", Role.id),
         column(RoleProfile.code, {"type": "string"}, fallback=Role.name),
