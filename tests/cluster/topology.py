@@ -117,6 +117,13 @@ class Cluster:
     def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
         os.kill(self.pid(name), sig)
 
+    def running(self, name: str) -> bool:
+        try:
+            os.kill(self.pid(name), 0)
+        except ProcessLookupError:
+            return False
+        return True
+
     def script(self, *args: str, timeout: float = 120) -> None:
         result = subprocess.run(
             [str(SCRIPT), *args],
@@ -193,14 +200,14 @@ async def make_credentials(settings: Settings) -> Credentials:
             )
             found.perscom.append(key["token"])
             found.perscom_ids.append(key["id"])
-        client = await create_oauth_client(
-            settings,
-            sessions,
-            tenant_id=tenant_id,
-            name="cluster",
-            redirect_uri="https://client.example.org/callback",
-        )
-        for _ in range(KEYS):
+        for index in range(KEYS):  # a new token for the same user and client disables the last
+            client = await create_oauth_client(
+                settings,
+                sessions,
+                tenant_id=tenant_id,
+                name=f"cluster {index}",
+                redirect_uri="https://client.example.org/callback",
+            )
             token = await create_token(
                 settings,
                 sessions,
