@@ -152,7 +152,7 @@ start_redis() {
 }
 
 start_smtp() {
-  mkdir -p "$DIR/mail"
+  mkdir -p "$DIR/mail/cur" "$DIR/mail/new" "$DIR/mail/tmp" # a Maildir
   launch smtp "$BIN/python" -m aiosmtpd -n -l "127.0.0.1:$SMTP_PORT" \
     -c aiosmtpd.handlers.Mailbox "$DIR/mail"
   wait_for 20 "the SMTP sink" bash -c "exec 3<>/dev/tcp/127.0.0.1/$SMTP_PORT"

@@ -4,6 +4,8 @@ processes, logs and databases, and the credentials they load it with."""
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 import os
 import shutil
 import signal
@@ -116,6 +118,19 @@ class Cluster:
 
     def kill(self, name: str, sig: signal.Signals = signal.SIGKILL) -> None:
         os.kill(self.pid(name), sig)
+
+    def mails(self) -> list[str]:
+        """The decoded text of every mail the SMTP sink received."""
+        texts = []
+        for path in (self.directory / "mail").glob("*/*"):
+            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
+            parts = [
+                part.get_content()
+                for part in message.walk()
+                if part.get_content_maintype() == "text"
+            ]
+            texts.append("\n".join(str(part) for part in parts))
+        return texts
 
     def running(self, name: str) -> bool:
         try:
