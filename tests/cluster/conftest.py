@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from tests.cluster.topology import (
     SCRIPT,
     Cluster,
@@ -53,10 +52,10 @@ def cluster() -> Iterator[Cluster]:
     base = free_base()
     script_env = {k: v for k, v in os.environ.items() if not k.startswith("TENANTRY_")}
     script_env |= {"TENANTRY_CLUSTER_DIR": str(directory), "TENANTRY_CLUSTER_PORT": str(base)}
-    started = subprocess.run(
-        [str(SCRIPT), "start"], env=script_env, capture_output=True, text=True, timeout=300
-    )
     try:
+        started = subprocess.run(
+            [str(SCRIPT), "start"], env=script_env, capture_output=True, text=True, timeout=300
+        )
         if started.returncode != 0:
             logs = "\n".join(
                 f"--- {path.name}\n{path.read_text(errors='replace')[-2000:]}"

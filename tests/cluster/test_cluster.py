@@ -24,10 +24,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-
-from tenantry.settings import Settings
 from tests.cluster.topology import KEYS, SERVES, Cluster, Credentials
 from tests.signin import csrf_of, sign_in
+
+from tenantry.settings import Settings
 
 pytestmark = pytest.mark.timeout(240)
 
@@ -42,7 +42,8 @@ request = function()
 end
 done = function(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT requests=%%d connect=%%d read=%%d write=%%d status=%%d timeout=%%d\\n",
+  io.write(string.format(
+    "RESULT requests=%%d connect=%%d read=%%d write=%%d status=%%d timeout=%%d\\n",
     summary.requests, e.connect, e.read, e.write, e.status, e.timeout))
 end
 """
@@ -116,7 +117,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
                 self.rfile.read(length)
                 time.sleep(0.2)
@@ -227,6 +228,25 @@ def test_a_killed_worker_loses_no_job(
         assert time.monotonic() < deadline, "the export's mail never arrived"
         time.sleep(0.3)
     assert mailed == 1
+
+
+async def _hammer(cluster: Cluster, credentials: Credentials, total: int) -> list[int]:
+    """``total`` requests on one key, dealt round-robin to the replicas, 12 at a time; the
+    statuses in the order the requests were sent."""
+    headers = credentials.perscom_headers(KEYS)  # never used by the load
+    path = f"/v1/users/{credentials.user_id}"
+    clients = [httpx.AsyncClient(base_url=cluster.serve_url(name), timeout=30) for name in SERVES]
+    gate = asyncio.Semaphore(12)
+
+    async def one(index: int) -> int:
+        async with gate:
+            return (await clients[index % 3].get(path, headers=headers)).status_code
+
+    try:
+        return list(await asyncio.gather(*(one(index) for index in range(total))))
+    finally:
+        for client in clients:
+            await client.aclose()
 
 
 def test_the_rate_limit_is_shared_by_the_replicas(

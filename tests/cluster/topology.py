@@ -3,7 +3,6 @@ processes, logs and databases, and the credentials they load it with."""
 
 from __future__ import annotations
 
-import asyncio
 import email
 import email.policy
 import os
@@ -11,16 +10,14 @@ import shutil
 import signal
 import socket
 import subprocess
-import tempfile
 import time
 import uuid
-from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
-import pytest
+from tests.signin import PASSWORD, Person
 
 from tenantry.core.db import create_engine, session_factory
 from tenantry.core.identity import service as identity
@@ -28,7 +25,6 @@ from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.oauth.cli import create_oauth_client, create_token
 from tenantry.perscom.cli import create_api_key
 from tenantry.settings import Settings
-from tests.signin import PASSWORD, Person
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "cluster.sh"
@@ -160,8 +156,10 @@ class Cluster:
 
     def psql(self, sql: str, *, port: int | None = None) -> str:
         result = subprocess.run(
-            ["psql", "-qtA", "-h", "127.0.0.1", "-p", str(port or self.primary_port)]
-            + ["-U", "postgres", "-d", "tenantry", "-c", sql],
+            [
+                *("psql", "-qtA", "-h", "127.0.0.1", "-p", str(port or self.primary_port)),
+                *("-U", "postgres", "-d", "tenantry", "-c", sql),
+            ],
             capture_output=True,
             text=True,
             timeout=30,
