@@ -1,58 +1,69 @@
 """``serve`` drains on SIGTERM: /readyz fails while the socket still answers, then it stops.
 
-A real ``tenantry serve`` process on the embedded SQLite store, signalled as a process
-manager would; a balancer's health check is played by plain HTTP requests.
+The server ``serve`` runs, on a real socket in a thread of its own ; the signal handler is called as
+uvicorn's own would on SIGTERM (a thread cannot receive the signal itself), and a
+balancer's health check is played by plain HTTP requests.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
+import threading
 import time
-from pathlib import Path
 
 import httpx
+import pytest
+import uvicorn
 from tests.live import free_port
 
-
-def _wait_ready(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        assert process.poll() is None, "serve exited before it was ready"
-        try:
-            if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise AssertionError("serve did not become ready")
+from tenantry.app import create_app
+from tenantry.draining import DrainingServer
+from tenantry.settings import Settings
 
 
-def test_sigterm_fails_readyz_first_then_stops(tmp_path: Path) -> None:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {name: value for name, value in os.environ.items() if not name.startswith("TENANTRY_")}
-    env |= {
-        "TENANTRY_DATA_DIR": str(tmp_path),
-        "TENANTRY_DRAIN_SECONDS": "2",
-        "TENANTRY_LOG_FORMAT": "json",
-    }
-    command = [sys.executable, "-m", "tenantry", "serve", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+def _start(settings: Settings, drain_seconds: float) -> tuple[DrainingServer, threading.Thread]:
+    application = create_app(settings)
+    config = uvicorn.Config(application, host="127.0.0.1", port=free_port(), log_config=None)
+    server = DrainingServer(config, application.state.platform, drain_seconds)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
+        time.sleep(0.02)
+    return server, thread
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("migrated")
+async def test_sigterm_fails_readyz_first_then_stops(settings: Settings) -> None:
+    server, thread = _start(settings, drain_seconds=1.0)
+    url = f"http://127.0.0.1:{server.config.port}"
     try:
-        _wait_ready(url, process)
-        process.send_signal(signal.SIGTERM)
-        # Still accepting while draining: liveness answers, readiness refuses.
-        assert httpx.get(f"{url}/readyz", timeout=5).status_code == 503
-        assert httpx.get(f"{url}/healthz", timeout=5).status_code == 200
-        assert process.poll() is None
-        assert process.wait(timeout=30) == 0
+        async with httpx.AsyncClient(base_url=url, timeout=5) as http:
+            assert (await http.get("/readyz")).status_code == 200
+            server.handle_exit(signal.SIGTERM, None)
+            # Still accepting while draining: liveness answers, readiness refuses.
+            answer = await http.get("/readyz")
+            assert answer.status_code == 503
+            assert answer.json()["reason"] == "draining before shutdown"
+            assert (await http.get("/healthz")).status_code == 200
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "the server did not stop after draining"
     finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-        if process.stderr is not None:
-            process.stderr.close()
-    assert process.returncode == 0
+        server.should_exit = True
+        thread.join(timeout=20)
+
+
+@pytest.mark.anyio
+@pytest.mark.usefixtures("migrated")
+async def test_a_second_signal_stops_at_once(settings: Settings) -> None:
+    server, thread = _start(settings, drain_seconds=120.0)
+    try:
+        server.handle_exit(signal.SIGTERM, None)
+        server.handle_exit(signal.SIGTERM, None)
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "a second signal did not cut the drain short"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=20)

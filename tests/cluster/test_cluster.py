@@ -77,27 +77,32 @@ def test_load_survives_a_killed_and_a_drained_replica(
     # drill is over, so a slow machine lengthens the load instead of outlasting it.
     command = [wrk, "-t1", "-c4", "-d300s", "--timeout", "10s", "-s", str(script), cluster.url]
     load = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    restarts: list[subprocess.Popen[bytes]] = []
     try:
         time.sleep(3)
         cluster.kill("serve-2")  # mid-load, with requests in flight on it
-        cluster.script("start-part", "serve-2")
-        cluster.wait_until_up("serve-2")
-        time.sleep(2)  # back in rotation under load
-        cluster.kill("serve-3", signal.SIGTERM)  # a rolling restart: drain, then stop
+        restarts.append(cluster.start_part("serve-2"))
+        cluster.kill("serve-3", signal.SIGTERM)  # and a rolling restart: drain, then stop
         assert cluster.backend_states()["serve-3"].startswith("UP")  # draining: not out yet
         deadline = time.monotonic() + 30
         while cluster.running("serve-3"):
             assert time.monotonic() < deadline, "serve-3 did not stop after draining"
             time.sleep(0.2)
-        time.sleep(1)
+        restarts.append(cluster.start_part("serve-3"))
+        for restart in restarts:
+            assert restart.wait(timeout=120) == 0
+        for name in ("serve-2", "serve-3"):
+            cluster.wait_until_up(name)
+        time.sleep(2)  # back in rotation under load
         load.send_signal(signal.SIGINT)
         output, _ = load.communicate(timeout=30)
     finally:
         if load.poll() is None:
             load.kill()
             load.wait()
-    cluster.script("start-part", "serve-3")
-    cluster.wait_until_up("serve-3")
+        for restart in restarts:
+            if restart.poll() is None:
+                restart.wait(timeout=120)
     print(output)  # shown with -s: the figures of the run
     result = re.search(r"RESULT (.*)", output)
     assert result, output

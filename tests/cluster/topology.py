@@ -146,6 +146,15 @@ class Cluster:
         )
         assert result.returncode == 0, f"cluster.sh {' '.join(args)}:\n{result.stderr}"
 
+    def start_part(self, name: str) -> subprocess.Popen[bytes]:
+        """Restart one part in the background (``cluster.sh start-part``); wait on it."""
+        return subprocess.Popen(
+            [str(SCRIPT), "start-part", name],
+            env=self.script_env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
     def settings(self) -> Settings:
         return Settings(
             database_url=self.env["TENANTRY_DATABASE_URL"],
