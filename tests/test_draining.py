@@ -1,7 +1,7 @@
 """``serve`` drains on SIGTERM: /readyz fails while the socket still answers, then it stops.
 
-The server ``serve`` runs, on a real socket in a thread of its own ; the signal handler is called as
-uvicorn's own would on SIGTERM (a thread cannot receive the signal itself), and a
+The server ``serve`` runs, on a real socket in a thread of its own; the signal handler is
+called as uvicorn's would be on SIGTERM (a thread cannot receive the signal itself), and a
 balancer's health check is played by plain HTTP requests.
 """
 
