@@ -163,3 +163,41 @@ async def test_revoking_one_tenants_key_leaves_another_tenants_key_working(
     for replica in replicas:
         answer = await replica.get(f"/v1/users/{kept_user}", headers=kept_headers)
         assert answer.status_code == 200
+
+
+async def test_a_user_disabled_on_one_replica_is_refused_by_every_replica(
+    replicas: Replicas, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    tenant_id, admin_id = await _tenant_with_admin(sessions)
+    async with tenant_session(sessions, tenant_id) as session:
+        member = await identity.create_user(
+            session, email=f"m-{uuid.uuid4().hex[:8]}@example.com", name="Max", roles=["member"]
+        )
+        member_id = member.id
+    client = await create_oauth_client(
+        settings,
+        sessions,
+        tenant_id=tenant_id,
+        name="replicas",
+        redirect_uri="https://client.example.org/callback",
+    )
+    tokens = [
+        await create_token(
+            settings, sessions, tenant_id=tenant_id, user_id=user, client_id=client["client_id"]
+        )
+        for user in (admin_id, member_id)
+    ]
+    admin_headers, member_headers = (
+        {"Authorization": f"Bearer {token['access_token']}"} for token in tokens
+    )
+
+    async def ask(replica: httpx.AsyncClient) -> httpx.Response:
+        return await replica.get("/api/v5/me", headers=member_headers)
+
+    for replica in replicas:
+        assert (await ask(replica)).status_code == 200
+    disabled = await replicas[0].delete(f"/api/v5/user/user:{member_id}", headers=admin_headers)
+    assert disabled.status_code == 204, disabled.text
+
+    assert await _refused_everywhere(replicas, ask) == [401, 401]
+    assert (await replicas[1].get("/api/v5/me", headers=admin_headers)).status_code == 200

@@ -21,6 +21,7 @@ from tenantry.settings import Settings
 MALFORMED: dict[str, str] = {
     "TENANTRY_DATA_DIR": "/dev/null",
     "TENANTRY_DATABASE_URL": "mysql://db/tenantry",
+    "TENANTRY_DATABASE_REPLICA_URL": "postgresql+asyncpg://replica/tenantry",
     "TENANTRY_DATABASE_ROLE": "app; DROP TABLE users",
     "TENANTRY_DATABASE_POOL_SIZE": "ten",
     "TENANTRY_REDIS_URL": "memcached://127.0.0.1:11211",

@@ -92,7 +92,7 @@ def serve(
             await ping(engine)
             if settings.is_sqlite:
                 await migrations.upgrade(engine, settings)
-            elif not await migrations.is_at_head(engine, settings):
+            elif not await migrations.serves_head(engine, settings):
                 fail("the database is not at the latest migration: run `tenantry migrate`")
         finally:
             await engine.dispose()
@@ -146,6 +146,19 @@ def worker() -> None:
     settings = settings_or_exit()
     configure_logging(settings.log_level, settings.log_format)
     run(lambda s: run_worker(s, modules=faces.job_modules()))
+
+
+@app.command("citus-ddl")
+def citus_ddl() -> None:
+    """Print the Citus DDL that shards every tenant table by tenant_id (docs/deploy.md)."""
+    from tenantry.core.distribution import citus_statements, distribution_problems
+    from tenantry.models import Base
+
+    problems = distribution_problems(Base.metadata)
+    if problems:
+        fail("the schema cannot be distributed by tenant_id: " + "; ".join(problems))
+    for line in citus_statements(Base.metadata):
+        typer.echo(line)
 
 
 @app.command()

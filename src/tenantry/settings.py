@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import AfterValidator, Field, ValidationError, field_validator
+from pydantic import AfterValidator, Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
@@ -73,6 +73,10 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(default=Path(".tenantry"), description="Where embedded state lives.")
     database_url: str = Field(default="", description="SQLAlchemy async URL; default SQLite file.")
+    database_replica_url: str = Field(
+        default="",
+        description="A PostgreSQL streaming replica for reads that tolerate lag; empty: off.",
+    )
     database_role: str = Field(
         default="tenantry_app",
         description="PostgreSQL role the app SETs after connecting so row-level security binds it.",
@@ -257,6 +261,18 @@ class Settings(BaseSettings):
                 "must start with sqlite+aiosqlite:// or postgresql+asyncpg:// "
                 f"(got {mask_url(value)!r})"
             )
+        return value
+
+    @field_validator("database_replica_url")
+    @classmethod
+    def _replica_of_postgres(cls, value: str, info: ValidationInfo) -> str:
+        if not value:
+            return value
+        if not value.startswith("postgresql+asyncpg://"):
+            raise ValueError(f"must start with postgresql+asyncpg:// (got {mask_url(value)!r})")
+        if not str(info.data.get("database_url", "")).startswith("postgresql+asyncpg://"):
+            # SQLite has no replicas: a replica beside it is a mistake, not something to ignore.
+            raise ValueError("needs TENANTRY_DATABASE_URL on PostgreSQL (SQLite has no replica)")
         return value
 
     @cached_property

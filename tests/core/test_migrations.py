@@ -120,3 +120,22 @@ async def test_readiness_follows_the_schema(scratch_settings: Settings) -> None:
     await migrate.downgrade(engine, scratch_settings, "base")
     assert not await migrate.serves_head(engine, scratch_settings)
     await engine.dispose()
+
+
+async def test_a_newer_schema_is_served_an_older_one_is_not(scratch_settings: Settings) -> None:
+    """A rolling upgrade migrates first: old processes stay ready on a revision a later
+    release added (expand), never on one this build knows to be behind its head."""
+    engine = create_engine(scratch_settings, as_app_role=False)
+    await migrate.upgrade(engine, scratch_settings)
+    async with engine.begin() as connection:
+        await connection.execute(text("UPDATE alembic_version SET version_num = '9999_later'"))
+    assert await migrate.serves_head(engine, scratch_settings)
+    assert not await migrate.is_at_head(engine, scratch_settings)
+    assert not migrate.can_serve(scratch_settings, "0001")
+    assert not migrate.can_serve(scratch_settings, None)
+    async with engine.begin() as connection:
+        await connection.execute(
+            text("UPDATE alembic_version SET version_num = :head"),
+            {"head": migrate.head_revision(scratch_settings)},
+        )
+    await engine.dispose()

@@ -44,15 +44,37 @@ def _json_loads(text: str | bytes) -> Any:
         return json.loads(text)
 
 
+REPLICA_APPLICATION_NAME = "tenantry-replica-reads"
+"""How the replica engine's connections name themselves (``pg_stat_activity``, server logs)."""
+
+
 def create_engine(settings: Settings, *, as_app_role: bool = True) -> AsyncEngine:
     """Create the async engine for ``settings``.
 
     ``as_app_role=False`` keeps the connecting user's own role: migrations need it because
     they create tables and policies; everything that serves tenants uses the app role.
     """
-    url = settings.effective_database_url
+    return _engine(settings, settings.effective_database_url, as_app_role=as_app_role)
+
+
+def create_replica_engine(settings: Settings) -> AsyncEngine | None:
+    """The engine of ``TENANTRY_DATABASE_REPLICA_URL`` (None when unset): the same app role,
+    so row-level security binds its sessions exactly as on the primary, and read-only
+    transactions, so a write sent there by mistake fails at once, standby or not."""
+    if not settings.database_replica_url:
+        return None
+    return _engine(
+        settings,
+        settings.database_replica_url,
+        extra={"application_name": REPLICA_APPLICATION_NAME, "default_transaction_read_only": "on"},
+    )
+
+
+def _engine(
+    settings: Settings, url: str, *, as_app_role: bool = True, extra: dict[str, str] | None = None
+) -> AsyncEngine:
     kwargs: dict[str, Any] = {"json_deserializer": _json_loads}
-    if settings.is_sqlite:
+    if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
     else:
@@ -61,12 +83,15 @@ def create_engine(settings: Settings, *, as_app_role: bool = True) -> AsyncEngin
         # No pre-ping: it costs a round trip per checkout. A connection found dead mid-request
         # is invalidated by SQLAlchemy and that request gets a 503; the next gets a fresh one.
         kwargs["pool_recycle"] = 3600
+        server_settings = dict(extra or {})
         if as_app_role and settings.database_role:
-            kwargs["connect_args"] = {"server_settings": {"role": settings.database_role}}
+            server_settings["role"] = settings.database_role
+        if server_settings:
+            kwargs["connect_args"] = {"server_settings": server_settings}
     # Read by the audit log when a tenant transaction commits (tenantry.core.audit.capture).
     kwargs["execution_options"] = {"tenantry_audit_retention_days": settings.audit_retention_days}
     engine = create_async_engine(url, **kwargs)
-    if settings.is_sqlite:
+    if url.startswith("sqlite"):
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
 

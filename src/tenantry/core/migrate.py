@@ -60,6 +60,25 @@ def head_revision(settings: Settings) -> str | None:
     return _head_of(str(MIGRATIONS_DIR))
 
 
+@cache
+def _known_of(script_location: str) -> frozenset[str]:
+    config = Config()
+    config.set_main_option("script_location", script_location)
+    return frozenset(
+        script.revision for script in ScriptDirectory.from_config(config).walk_revisions()
+    )
+
+
+def can_serve(settings: Settings, revision: str | None) -> bool:
+    """Whether this build serves a database at ``revision``: its own head, or a revision it
+    does not ship, which a later release added. That is what lets a rolling upgrade run an
+    additive (expand) migration first while the old processes keep serving; a migration the
+    old code cannot live with (contract) is applied only once no old process is left."""
+    if revision is None:
+        return False
+    return revision == head_revision(settings) or revision not in _known_of(str(MIGRATIONS_DIR))
+
+
 async def current_revision(engine: AsyncEngine) -> str | None:
     async with engine.connect() as connection:
         return await connection.run_sync(
@@ -72,7 +91,8 @@ async def is_at_head(engine: AsyncEngine, settings: Settings) -> bool:
 
 
 async def serves_head(engine: AsyncEngine, settings: Settings) -> bool:
-    """Whether the database is at this build's head, asked in one statement (``/readyz``).
+    """Whether this build serves the database (:func:`can_serve`), asked in one statement
+    (``/readyz``, and ``serve`` before it starts).
 
     Alembic's reader first looks the version table up in the catalog (several round trips
     through SQLAlchemy); on PostgreSQL the table is read straight on the pooled driver
@@ -81,7 +101,7 @@ async def serves_head(engine: AsyncEngine, settings: Settings) -> bool:
     that fails is dropped from the pool, so the next probe does not fail on it again.
     """
     if engine.dialect.name != "postgresql":
-        return await is_at_head(engine, settings)
+        return can_serve(settings, await current_revision(engine))
     async with engine.connect() as conn:
         driver: Any = (await conn.get_raw_connection()).driver_connection
         try:
@@ -91,7 +111,7 @@ async def serves_head(engine: AsyncEngine, settings: Settings) -> bool:
         except Exception:
             await conn.invalidate()
             raise
-    return len(rows) == 1 and rows[0][0] == head_revision(settings)
+    return len(rows) == 1 and can_serve(settings, rows[0][0])
 
 
 _READ_VERSION = "SELECT version_num FROM alembic_version"

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from tenantry.core.replica import caught_up
 from tenantry.settings import Settings
 
 
@@ -40,6 +41,13 @@ class JobContext:
     settings: Settings
     session_factory: async_sessionmaker[AsyncSession]
     session: AsyncSession
+    replica_session_factory: async_sessionmaker[AsyncSession] | None = None
+    """Sessions on the streaming replica (``TENANTRY_DATABASE_REPLICA_URL``), if one is set."""
+
+    async def lag_tolerant_sessions(self) -> async_sessionmaker[AsyncSession]:
+        """Sessions for bulk reads that may come from the replica: it has replayed every
+        commit made before this call (else they are the primary's; ``tenantry.core.replica``)."""
+        return await caught_up(self.session_factory, self.replica_session_factory)
 
     @property
     def is_last_attempt(self) -> bool:

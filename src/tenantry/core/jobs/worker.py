@@ -22,7 +22,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tenantry.core.base import utcnow
-from tenantry.core.db import create_engine, session_factory
+from tenantry.core.db import create_engine, create_replica_engine, session_factory
 from tenantry.core.jobs.handlers import JobContext, JobHandlers, job_handlers
 from tenantry.core.jobs.model import JobState
 from tenantry.core.jobs.queue import (
@@ -92,8 +92,10 @@ class Worker:
         retention: timedelta | None = None,
         clock: Callable[[], datetime] = utcnow,
         rng: Callable[[], float] = random.random,
+        replica: async_sessionmaker[AsyncSession] | None = None,
     ) -> None:
         self.settings = settings
+        self.replica_session_factory = replica
         self.session_factory = (
             session_factory(database) if isinstance(database, AsyncEngine) else database
         )
@@ -120,10 +122,13 @@ class Worker:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, database: AsyncEngine | async_sessionmaker[AsyncSession]
+        cls,
+        settings: Settings,
+        database: AsyncEngine | async_sessionmaker[AsyncSession],
+        replica: async_sessionmaker[AsyncSession] | None = None,
     ) -> Worker:
         """The worker ``serve`` embeds and ``tenantry worker`` runs: the default registry."""
-        return cls(settings, database, job_handlers)
+        return cls(settings, database, job_handlers, replica=replica)
 
     def abandon_in_flight(self) -> None:
         """Cut the grace period short (a second SIGINT): interrupt running jobs now."""
@@ -291,6 +296,7 @@ class Worker:
                         settings=self.settings,
                         session_factory=self.session_factory,
                         session=session,
+                        replica_session_factory=self.replica_session_factory,
                     )
                     await handler(context, job.payload)
                     if not await mark_succeeded(session, job, self.worker_id, now=self.clock()):
@@ -347,7 +353,9 @@ async def run_worker(
     import_job_modules(settings, modules)
     stop = stop if stop is not None else asyncio.Event()
     engine = create_engine(settings)
-    worker = Worker.from_settings(settings, session_factory(engine))
+    replica_engine = create_replica_engine(settings)
+    replica = session_factory(replica_engine) if replica_engine is not None else None
+    worker = Worker.from_settings(settings, session_factory(engine), replica)
     loop = asyncio.get_running_loop()
 
     def on_signal() -> None:
@@ -368,3 +376,5 @@ async def run_worker(
         for signum in installed:
             loop.remove_signal_handler(signum)
         await engine.dispose()
+        if replica_engine is not None:
+            await replica_engine.dispose()

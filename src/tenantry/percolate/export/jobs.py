@@ -83,22 +83,26 @@ async def run_export(ctx: JobContext, payload: dict[str, Any]) -> None:
         email = await session.scalar(
             select(User.email).where(of_tenant(User, tenant_id), User.id == export.user_id)
         )
-        plan = plan_of(export)
-        stmt = plan.select(tenant_id)
-        total = 0
-        if stmt is not None:
+        session.expunge(export)
+    plan = plan_of(export)
+    # The rows may come from the replica, once it holds every write made before this job ran.
+    reads = await ctx.lag_tolerant_sessions()
+    stmt = plan.select(tenant_id)
+    total = 0
+    if stmt is not None:
+        async with tenant_session(reads, tenant_id) as session:
             total = int(
                 await session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
             )
-        export.status, export.rows_done, export.rows_total, export.error = (
-            "processing",
-            0,
-            total,
-            None,
-        )
-        export.started_at = utcnow()
-        await session.flush()
-        session.expunge(export)
+    await _set(
+        ctx,
+        export_id,
+        status="processing",
+        rows_done=0,
+        rows_total=total,
+        error=None,
+        started_at=utcnow(),
+    )
     last_write = time.monotonic()
 
     async def progress(count: int) -> None:
@@ -117,7 +121,7 @@ async def run_export(ctx: JobContext, payload: dict[str, Any]) -> None:
     key = storage_key(tenant_id, export_id)
     storage = open_storage(ctx.settings)
     try:
-        pages = stream_pages(ctx.session_factory, tenant_id, plan, postgres=postgres)
+        pages = stream_pages(reads, tenant_id, plan, postgres=postgres)
         stored = await storage.put(key, csv_chunks(plan, pages, counted), CONTENT_TYPE)
     except Exception as error:
         reason = f"{type(error).__name__}: {error}"[:2000]
