@@ -327,7 +327,7 @@ def test_routed_reads_run_on_the_streaming_replica(
             assert time.monotonic() < deadline
             time.sleep(0.3)
     statements = cluster.log("replica").read_text(errors="replace")[before:]
-    assert re.search(r"statement: .*\busers\b", statements), statements[-3000:]
+    assert re.search(r"(?:statement|execute [^:]+): .*\busers\b", statements), statements[-3000:]
 
 
 def test_a_primary_restart_loses_no_acknowledged_write(
