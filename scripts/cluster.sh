@@ -201,6 +201,7 @@ defaults
     timeout connect 2s
     timeout client 60s
     timeout server 60s
+    timeout check 5s
     # A replica that dies under a request: connection failures are retried on another one
     # for every request, lost responses only for idempotent ones (HAProxy's own rule).
     retries 3
