@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint fmt bench clean chromium node-deps
+.PHONY: run test lint fmt bench clean chromium node-deps cluster cluster-stop cluster-test
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tenantry needs Python 3.11+")'
@@ -44,6 +44,17 @@ $(POSTMAN):
 
 test: $(VENV)/.installed-dev lint chromium node-deps
 	scripts/test-legs.sh
+
+# The scale-out topology on loopback (scripts/cluster.sh): Ctrl-C or `make cluster-stop` ends it.
+cluster: $(VENV)/.installed-dev
+	scripts/cluster.sh up
+
+cluster-stop:
+	scripts/cluster.sh stop
+
+# Its failure drills (tests/cluster/), each on a cluster of its own in a temporary directory.
+cluster-test: $(VENV)/.installed-dev
+	TENANTRY_CLUSTER_TEST=1 $(BIN)/pytest tests/cluster -q -p no:randomly -p no:cacheprovider
 
 fmt: $(VENV)/.installed-dev
 	$(BIN)/ruff format src tests bench

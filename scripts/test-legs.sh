@@ -34,5 +34,15 @@ else
   echo "!!! PostgreSQL leg SKIPPED: no PostgreSQL on this machine !!!"
 fi
 rm -rf "$logs"
-echo "legs: sqlite exit $sqlite_status, postgres exit $pg_status"
-[ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ]
+
+# The cluster drills (make cluster-test) after the legs, on an idle machine: they start the
+# whole topology, kill parts of it under load, and take about three minutes.
+cluster_status=0
+if [ "$#" -eq 0 ]; then
+  echo "=== cluster drills (tests/cluster) ==="
+  TENANTRY_CLUSTER_TEST=1 timeout 420 .venv/bin/pytest tests/cluster -q -p no:randomly \
+    -p no:cacheprovider
+  cluster_status=$?
+fi
+echo "legs: sqlite exit $sqlite_status, postgres exit $pg_status, cluster exit $cluster_status"
+[ "$sqlite_status" -eq 0 ] && [ "$pg_status" -eq 0 ] && [ "$cluster_status" -eq 0 ]

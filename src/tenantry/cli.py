@@ -83,6 +83,7 @@ def serve(
 
     from tenantry.app import create_app
     from tenantry.demo import first_start_banner
+    from tenantry.draining import DrainingServer
     from tenantry.logging import configure_logging
 
     async def prepare(settings: Settings) -> str | None:
@@ -105,8 +106,9 @@ def serve(
     return_large_buffers_to_the_os()
     if banner:
         typer.echo(banner, err=True)
-    uvicorn.run(
-        create_app(settings),
+    application = create_app(settings)
+    config = uvicorn.Config(
+        application,
         host=host,
         port=port,
         loop="uvloop",
@@ -115,6 +117,7 @@ def serve(
         timeout_graceful_shutdown=30,
         proxy_headers=False,  # the app trusts TENANTRY_TRUSTED_PROXIES only (create_app)
     )
+    DrainingServer(config, application.state.platform, settings.drain_seconds).run()
 
 
 def return_large_buffers_to_the_os() -> None:

@@ -103,6 +103,13 @@ class Settings(BaseSettings):
     job_backoff_base: float = Field(default=1.0, gt=0)
     job_backoff_cap: float = Field(default=300.0, gt=0)
     job_shutdown_grace_seconds: float = Field(default=30.0, ge=0)
+    drain_seconds: float = Field(
+        default=0.0,
+        ge=0,
+        le=300,
+        description="On SIGTERM, `serve` fails /readyz this long before it stops accepting,"
+        " so a load balancer's health check takes the replica out first.",
+    )
     job_retention_days: float = Field(default=7, ge=0, description="0 keeps finished jobs.")
     audit_retention_days: int = Field(
         default=0, ge=0, description="Prune audit entries older than this daily; 0 keeps all."

@@ -29,8 +29,12 @@ async def healthz() -> dict[str, str]:
 
 @router.get("/readyz")
 async def readyz(request: Request) -> Response:
-    """Ready to serve: the database answers and its schema is at the head migration."""
+    """Ready to serve: not draining, the database answers and its schema is at the head."""
     platform = get_platform(request)
+    if platform.draining:
+        return JSONResponse(
+            {"status": "unavailable", "reason": "draining before shutdown"}, status_code=503
+        )
     try:
         at_head = await migrate.serves_head(platform.engine, platform.settings)
     except Exception as exc:  # any failure to reach the database means "not ready"

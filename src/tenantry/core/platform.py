@@ -35,6 +35,8 @@ class Platform:
     specs: list[SpecEntry] = field(default_factory=list)
     closing: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
     """What a face must finish before the engine goes (flushing buffered writes), in order."""
+    draining: bool = False
+    """Set when the process was told to stop: ``/readyz`` fails so balancers move away first."""
     analyzer: Analyzer = field(init=False)
     """Refreshes planner statistics after bulk writes (``tenantry.core.analyze``)."""
 
