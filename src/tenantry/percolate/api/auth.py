@@ -106,7 +106,7 @@ async def verify(
     cached = cache.get(unit.tenant_id, key) if cache else None
     if isinstance(cached, Verified):
         return cached
-    epoch = cache.epoch(unit.tenant_id) if cache else 0
+    epoch = cache.epoch(unit.tenant_id) if cache else (0, 0)
     if credential.kind == "oauth_token":
         verified, expires_at = await _access_token_user(unit, credential.secret)
     else:
