@@ -74,6 +74,7 @@ class _Entry(Generic[V]):
     value: V
     until: float
     epoch: tuple[int, int]
+    expires_at: datetime | None
 
 
 class CredentialCache(Generic[V]):
@@ -95,7 +96,11 @@ class CredentialCache(Generic[V]):
         entry = self._entries.get((tenant_id, key))
         if entry is None:
             return None
-        if entry.until <= time.monotonic() or entry.epoch != _epoch(tenant_id):
+        if (
+            entry.until <= time.monotonic()
+            or entry.epoch != _epoch(tenant_id)
+            or (entry.expires_at is not None and entry.expires_at <= utcnow())
+        ):
             self._entries.pop((tenant_id, key), None)
             return None
         return entry.value
@@ -112,10 +117,10 @@ class CredentialCache(Generic[V]):
         """Keep ``value``; never past the credential's own ``expires_at``."""
         if self.ttl <= 0:
             return
-        now = time.monotonic()
-        until = now + self.ttl
-        if expires_at is not None:
-            until = min(until, now + (expires_at - utcnow()).total_seconds())
+        if expires_at is not None and expires_at <= utcnow():
+            return
         if len(self._entries) >= self.capacity:
             self._entries.pop(next(iter(self._entries)))  # the oldest
-        self._entries[(tenant_id, key)] = _Entry(value, until, epoch)
+        self._entries[(tenant_id, key)] = _Entry(
+            value, time.monotonic() + self.ttl, epoch, expires_at
+        )
