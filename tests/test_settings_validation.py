@@ -24,6 +24,7 @@ MALFORMED: dict[str, str] = {
     "TENANTRY_DATABASE_REPLICA_URL": "postgresql+asyncpg://replica/tenantry",
     "TENANTRY_DATABASE_ROLE": "app; DROP TABLE users",
     "TENANTRY_DATABASE_POOL_SIZE": "ten",
+    "TENANTRY_CREDENTIAL_CACHE_SECONDS": "5",
     "TENANTRY_REDIS_URL": "memcached://127.0.0.1:11211",
     "TENANTRY_STORAGE_URL": "ftp://files.example.org/",
     "TENANTRY_SMTP_URL": "gopher://mail.example.org",

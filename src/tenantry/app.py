@@ -22,6 +22,7 @@ from tenantry.core.face import Face
 from tenantry.core.observability import Metrics, RequestContextMiddleware
 from tenantry.core.ops import router as ops_router
 from tenantry.core.platform import Platform
+from tenantry.core.routing import index_routes
 from tenantry.core.storage.local import FILES_PATH
 from tenantry.core.storage.routes import router as files_router
 from tenantry.faces import FACES, job_modules
@@ -60,6 +61,7 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
     app.include_router(files_router)
     app.include_router(docs_router(lambda: platform.specs))
     app.state.faces = {face.name: face.install(app, platform) for face in listed}
+    index_routes(app.router)
     app.add_middleware(
         BoundaryMiddleware,
         limit=settings.max_body_bytes,

@@ -133,6 +133,13 @@ class Settings(BaseSettings):
         default=False,
         description="Create the demo tenant when `serve` finds an empty database (`serve --demo`).",
     )
+    credential_cache_seconds: float = Field(
+        default=0.5,
+        ge=0,
+        le=1,
+        description="How long a checked API key or token is trusted without reading its row"
+        " again: the longest a revocation made in another process goes unseen (0: always read).",
+    )
     max_body_bytes: int = Field(
         default=25 * 1024 * 1024,
         ge=1024,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from tenantry.core.analyze import Analyzer
+from tenantry.core.credential_cache import CredentialCache
 from tenantry.core.db import create_engine, session_factory
 from tenantry.core.errors import ErrorRenderers
 from tenantry.core.mail import Mailer, open_mailer
@@ -39,9 +40,13 @@ class Platform:
     """Set when the process was told to stop: ``/readyz`` fails so balancers move away first."""
     analyzer: Analyzer = field(init=False)
     """Refreshes planner statistics after bulk writes (``tenantry.core.analyze``)."""
+    credentials: CredentialCache[Any] = field(init=False)
+    """Credential checks answered a moment ago (``tenantry.core.credential_cache``); each face
+    keys its entries by its own kind of credential."""
 
     def __post_init__(self) -> None:
         self.analyzer = Analyzer(self.settings)
+        self.credentials = CredentialCache(self.settings.credential_cache_seconds)
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:

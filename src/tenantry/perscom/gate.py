@@ -203,6 +203,13 @@ class Gate:
             await self._delete(path)
 
     async def _principal(self, db: Database, tenant_id: int, jti_hash: str) -> Principal:
+        """The key's principal: its row read in the request's transaction, or the same
+        answer given less than a moment ago (:mod:`tenantry.core.credential_cache`)."""
+        cache = self.platform.credentials
+        cached = cache.get(tenant_id, ("perscom-key", jti_hash))
+        if isinstance(cached, Principal):
+            return cached
+        epoch = cache.epoch(tenant_id)
         row = await db.first(_KEY_ROW, {"tenant": tenant_id, "jti_hash": jti_hash})
         if row is None:
             raise Unauthenticated(UNAUTHENTICATED)
@@ -214,12 +221,14 @@ class Gate:
             raise Unauthenticated(UNAUTHENTICATED)  # its user is disabled (or gone)
         if expires is not None and expires <= utcnow():
             raise Unauthenticated(UNAUTHENTICATED)
-        return Principal(
+        principal = Principal(
             tenant_id=tenant_id,
             user_id=key["user_id"],
             permissions=frozenset(json_value(key["scopes"]) or ()),
             credential=Credential("api_key", key["id"]),
         )
+        cache.put(tenant_id, ("perscom-key", jti_hash), principal, epoch=epoch, expires_at=expires)
+        return principal
 
     def _call(
         self, request: Request, unit: Unit, principal: Principal, headers: dict[str, str]

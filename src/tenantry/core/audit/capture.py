@@ -25,9 +25,12 @@ from tenantry.core.audit.values import jsonable
 from tenantry.core.base import TenantScoped
 from tenantry.core.tenancy import TENANT_KEY
 
-__all__ = ["Change", "entry_of", "note"]
+__all__ = ["CHANGED_KEY", "Change", "entry_of", "note"]
 
 _BUFFER = "tenantry.audit.buffer"
+CHANGED_KEY = "tenantry.changed"
+"""Set in ``session.info`` when the committing transaction changed audited tenant data
+(caches of that tenant's derived state, such as verified credentials, then let go)."""
 
 
 @dataclass
@@ -311,6 +314,7 @@ def _before_commit(session: Session) -> None:
         return
     fields = entry_of(buffer.changes)
     buffer.changes = []
+    session.info[CHANGED_KEY] = True
     connection = session.connection()
     append(connection, tenant_id, actor_of(session), fields)
     days = connection.get_execution_options().get("tenantry_audit_retention_days")

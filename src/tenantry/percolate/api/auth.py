@@ -10,8 +10,8 @@ user, tenant or client is a 401 in Percolate's error shape.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
-from typing import Annotated, Literal
+from datetime import datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
 from sqlalchemy import select, update
@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core.auth import Credential, Principal
 from tenantry.core.base import utcnow
+from tenantry.core.credential_cache import CredentialCache
 from tenantry.core.errors import FieldError, Unauthenticated
 from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import User
@@ -96,12 +97,25 @@ class Verified:
     stale_key: int | None = None
 
 
-async def verify(unit: Unit, credential: Presented) -> Verified:
-    """The user behind ``credential`` (read in ``unit``, the credential's tenant), or
-    :class:`Unauthenticated`."""
+async def verify(
+    unit: Unit, credential: Presented, cache: CredentialCache[Any] | None = None
+) -> Verified:
+    """The user behind ``credential`` (read in ``unit``, the credential's tenant, unless
+    ``cache`` answered for it a moment ago), or :class:`Unauthenticated`."""
+    key = (credential.kind, hash_secret(credential.secret))
+    cached = cache.get(unit.tenant_id, key) if cache else None
+    if isinstance(cached, Verified):
+        return cached
+    epoch = cache.epoch(unit.tenant_id) if cache else (0, 0)
     if credential.kind == "oauth_token":
-        return await _access_token_user(unit, credential.secret)
-    return await _api_key_user(unit, credential.secret)
+        verified, expires_at = await _access_token_user(unit, credential.secret)
+    else:
+        verified, expires_at = await _api_key_user(unit, credential.secret), None
+    if cache:
+        # Cached without the pending last-used write: that is done once, by this request.
+        fresh = Verified(verified.user_id, verified.credential)
+        cache.put(unit.tenant_id, key, fresh, epoch=epoch, expires_at=expires_at)
+    return verified
 
 
 async def touch_api_key(session: AsyncSession, key_id: int) -> None:
@@ -113,14 +127,14 @@ async def authenticate(platform: Platform, authorization: str | None) -> Princip
     """The principal behind an ``Authorization`` header value, or :class:`Unauthenticated`."""
     credential = presented(authorization)
     async with open_unit(platform, credential.tenant_id, read_only=False) as unit:
-        verified = await verify(unit, credential)
+        verified = await verify(unit, credential, platform.credentials)
         if verified.stale_key is not None:
             await touch_api_key(unit.session, verified.stale_key)
         permissions = await identity.effective_permissions(unit.session, verified.user_id)
     return Principal(credential.tenant_id, verified.user_id, permissions, verified.credential)
 
 
-async def _access_token_user(unit: Unit, token: str) -> Verified:
+async def _access_token_user(unit: Unit, token: str) -> tuple[Verified, datetime]:
     row = await unit.db.first(
         select(
             OAuthToken.id,
@@ -151,7 +165,7 @@ async def _access_token_user(unit: Unit, token: str) -> Verified:
         raise _refused("The access token has expired.")
     if not (user_active and tenant_active and client_ok):
         raise _refused("The access token is not valid.")
-    return Verified(user_id, Credential("oauth_token", token_id))
+    return Verified(user_id, Credential("oauth_token", token_id)), expires_at
 
 
 async def _api_key_user(unit: Unit, key: str) -> Verified:
@@ -192,7 +206,7 @@ async def confirm_credential(request: Request) -> None:
     credential = presented(request.headers.get("authorization"))
     runtime = request.app.state.percolate
     async with open_unit(runtime.platform, credential.tenant_id, read_only=True) as unit:
-        await verify(unit, credential)
+        await verify(unit, credential, runtime.platform.credentials)
 
 
 PrincipalDep = Annotated[Principal, Depends(current_principal)]

@@ -195,7 +195,7 @@ async def open_context(
         async with open_unit(
             runtime.platform, caller.tenant_id, read_only=read_only, texts=runtime.texts
         ) as unit:
-            verified = await verify(unit, caller)
+            verified = await verify(unit, caller, runtime.platform.credentials)
             if verified.stale_key is not None and unit.writer is not None:
                 await touch_api_key(unit.session, verified.stale_key)
             else:

@@ -27,6 +27,9 @@ _SECRET_KEY = re.compile(
     r"(pass(word)?|secret|token|api_?key|authorization|client_secret|code_verifier|^code$)",
     re.IGNORECASE,
 )
+_MAYBE_SECRET = (b"pass", b"secret", b"token", b"key", b"authorization", b"code", b"\\u")
+"""Lower-cased bytes a JSON body holds if any of its keys could be secret (``\\u``: an
+escaped key could spell one): without them the body is stored as sent, unparsed."""
 
 
 def mask_headers(headers: Iterable[tuple[bytes, bytes]]) -> dict[str, str]:
@@ -68,8 +71,13 @@ def mask_body(body: bytes, content_type: str, *, complete: bool, size: int) -> s
         return f"[{size} bytes, not kept]"
     if kind == "application/json" or kind.endswith("+json"):
         try:
-            text = orjson.dumps(_masked(parse_json(body))).decode()
-        except JsonRefused:
+            lowered = body.lower()
+            if not any(word in lowered for word in _MAYBE_SECRET):
+                orjson.loads(body)  # only valid JSON is kept
+                text = body.decode()
+            else:
+                text = orjson.dumps(_masked(parse_json(body))).decode()
+        except (JsonRefused, orjson.JSONDecodeError, UnicodeDecodeError):
             return f"[{size} bytes of invalid JSON, not kept]"
     elif kind == "application/x-www-form-urlencoded":
         text = mask_query(body.decode("latin-1")) or ""
