@@ -25,6 +25,7 @@ from tenantry.core.platform import Platform
 from tenantry.core.routing import index_routes
 from tenantry.core.storage.local import FILES_PATH
 from tenantry.core.storage.routes import router as files_router
+from tenantry.core.unit import database_went_away
 from tenantry.faces import FACES, job_modules
 from tenantry.settings import Settings, load_settings
 from tenantry.web.docs import docs_router
@@ -165,6 +166,7 @@ def _install_error_handlers(app: FastAPI, platform: Platform) -> None:
             isinstance(exc, DBAPIError)
             and not exc.connection_invalidated
             and not isinstance(exc, OperationalError | InterfaceError)
+            and not database_went_away(exc)
         ):
             log.exception("database error", path=request.url.path)
             return render(request, errors.InternalError("An internal error occurred."))

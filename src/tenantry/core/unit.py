@@ -28,10 +28,33 @@ from tenantry.core.platform import Platform
 from tenantry.core.resources.sql import AlchemyDatabase, AsyncpgDatabase, Database, StatementTexts
 from tenantry.core.tenancy import read_only_begin, tenant_session
 
-__all__ = ["Unit", "open_unit", "unavailable"]
+__all__ = ["Unit", "database_went_away", "open_unit", "unavailable"]
 
-_CONNECTION_LOST = (asyncpg.exceptions.PostgresConnectionError, ConnectionError, OSError)
-"""What the driver raises when the database goes away (SQLAlchemy would say DBAPIError)."""
+_CONNECTION_LOST = (
+    asyncpg.exceptions.PostgresConnectionError,  # SQLSTATE class 08
+    asyncpg.exceptions.OperatorInterventionError,  # 57P0x: shut down, restarting, crashed
+    asyncpg.exceptions.TooManyConnectionsError,
+    ConnectionError,
+    OSError,
+)
+"""What the driver raises when the database goes away or cannot take the connection now."""
+_UNAVAILABLE_STATES = ("08", "57P01", "57P02", "57P03", "53300")
+
+
+def database_went_away(exc: BaseException) -> bool:
+    """The error (SQLAlchemy's or the driver's) says the database went away or is restarting:
+    the client should retry (503), nothing it sent was wrong."""
+    seen: BaseException | None = exc
+    for _ in range(4):  # SQLAlchemy's error, its adapter's, the driver's
+        if seen is None:
+            return False
+        if isinstance(seen, _CONNECTION_LOST):
+            return True
+        state = getattr(seen, "sqlstate", None) or getattr(seen, "pgcode", None)
+        if isinstance(state, str) and state.startswith(_UNAVAILABLE_STATES):
+            return True
+        seen = getattr(seen, "orig", None) or seen.__cause__
+    return False
 
 
 @dataclass(frozen=True)
