@@ -66,13 +66,13 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
     app.add_middleware(
         BoundaryMiddleware,
         limit=settings.max_body_bytes,
-        render_error=platform.error_renderers.render,
+        render_error=platform.error_renderers.render_at_edge,
         exempt=_streams_to_storage,
     )
     app.add_middleware(
         RequestContextMiddleware,
         metrics=app.state.metrics,
-        render_error=platform.error_renderers.render,
+        render_error=platform.error_renderers.render_at_edge,
     )
     if settings.trusted_proxies:
         # Only the configured proxies may say who the client is (rate-limit keys, audit):

@@ -60,6 +60,55 @@ async def test_perscom_declared_too_large_is_its_413(small: httpx.AsyncClient, o
     assert set(response.json()) == {"error"}
 
 
+PERSCOM_EDGE = ("x-perscom-request-id", "x-perscom-trace-id", "cache-control", "vary")
+
+
+def _perscom_edge_headers(response: httpx.Response) -> dict[str, list[str]]:
+    return {name: response.headers.get_list(name) for name in PERSCOM_EDGE}
+
+
+@pytest.mark.parametrize("streamed", [False, True], ids=["declared", "streamed"])
+async def test_perscom_413_carries_the_faces_response_headers(
+    small: httpx.AsyncClient, org: Org, streamed: bool
+) -> None:
+    """Like every PERSCOM error (here a 404): one request id and one trace id, those of the
+    body, and the face's cache headers, even though the core answered before the face ran."""
+    normal = await small.get("/v1/users/987654321", headers=org.headers)
+    assert normal.status_code == 404
+    if streamed:
+        response = await small.post(
+            "/v1/users",
+            content=CountedBody(chunks=64, head=b'{"name": "'),
+            headers={**org.headers, "Content-Type": "application/json"},
+        )
+    else:
+        response = await _oversized(small, "/v1/users", org.headers)
+    assert response.status_code == 413
+    for answer in (normal, response):
+        found = _perscom_edge_headers(answer)
+        assert all(len(values) == 1 for values in found.values()), found
+        error = answer.json()["error"]
+        assert found["x-perscom-trace-id"] == [error["trace_id"]]
+        assert found["x-perscom-request-id"] == [error["request_id"]]
+    assert {k: v for k, v in _perscom_edge_headers(response).items() if "-id" not in k} == {
+        k: v for k, v in _perscom_edge_headers(normal).items() if "-id" not in k
+    }
+
+
+async def test_a_refused_url_of_perscom_carries_its_headers(small: httpx.AsyncClient) -> None:
+    response = await small.get("/v1/users?search=a%00b")
+    assert response.status_code == 400
+    assert response.headers["x-perscom-trace-id"] == response.json()["error"]["trace_id"]
+
+
+async def test_percolate_413_gets_no_perscom_headers(
+    small: httpx.AsyncClient, admin: Caller
+) -> None:
+    response = await _oversized(small, "/api/v5/user/", admin.headers)
+    assert response.status_code == 413
+    assert "x-perscom-trace-id" not in response.headers
+
+
 async def test_percolate_declared_too_large_is_its_413(
     small: httpx.AsyncClient, admin: Caller
 ) -> None:

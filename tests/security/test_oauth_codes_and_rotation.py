@@ -1,6 +1,7 @@
 """Authorization codes and refresh tokens of both faces' OAuth servers (``core/oauth``):
 
-- PKCE: a code requested with an S256 challenge is redeemed only with its verifier;
+- PKCE: a code requested with a challenge is redeemed only with its verifier (Percolate:
+  S256 only; PERSCOM: S256 and Passport's ``plain``, the default when no method is named);
 - a code requested without ``redirect_uri`` is bound to the client's registered URI;
 - refresh-token rotation gives exactly one new pair under concurrency, on both engines.
 """
@@ -155,6 +156,66 @@ async def test_perscom_code_without_redirect_uri_is_bound_and_pkce_enforced(
     )["code"]
     right = await perscom_oauth.exchange(client, app_client, code, code_verifier=verifier)
     assert right.status_code == 200, right.text
+
+
+@pytest.mark.parametrize("method", ["S256", "plain", None])
+async def test_perscom_pkce_each_method_needs_the_right_verifier(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    method: str | None,
+) -> None:
+    orgs = perscom_oauth.Orgs(settings, sessions)
+    tenant = await orgs.tenant()
+    person = await orgs.person(tenant)
+    app_client = await orgs.client(tenant)
+    verifier, s256 = pkce_pair()
+    pkce = {"code_challenge": s256 if method == "S256" else verifier}
+    if method is not None:
+        pkce["code_challenge_method"] = method
+
+    async def code() -> str:
+        return (await perscom_oauth.authorize(client, app_client, person, **pkce))["code"]
+
+    missing = await perscom_oauth.exchange(client, app_client, await code())
+    assert (missing.status_code, missing.json()["error"]) == (400, "invalid_request")
+    malformed = await perscom_oauth.exchange(client, app_client, await code(), code_verifier="x")
+    assert (malformed.status_code, malformed.json()["error"]) == (400, "invalid_request")
+    other = pkce_pair()[0]
+    wrong = await perscom_oauth.exchange(client, app_client, await code(), code_verifier=other)
+    assert (wrong.status_code, wrong.json()["error"]) == (400, "invalid_grant")
+    if method == "S256":  # the challenge itself is no verifier
+        echoed = await perscom_oauth.exchange(client, app_client, await code(), code_verifier=s256)
+        assert echoed.status_code == 400, echoed.text
+    right = await perscom_oauth.exchange(client, app_client, await code(), code_verifier=verifier)
+    assert right.status_code == 200, right.text
+    assert (await client.get("/v1/me", headers=_bearer(right.json()))).status_code == 200
+
+
+async def test_perscom_pkce_refuses_an_unknown_method_and_a_verifier_without_challenge(
+    client: httpx.AsyncClient,
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    orgs = perscom_oauth.Orgs(settings, sessions)
+    tenant = await orgs.tenant()
+    person = await orgs.person(tenant)
+    app_client = await orgs.client(tenant)
+    await perscom_oauth.tokens_for(client, app_client, person)  # signed in from here on
+    verifier, challenge = pkce_pair()
+    url = perscom_oauth.authorize_url(
+        app_client, code_challenge=challenge, code_challenge_method="S512"
+    )
+    refused = await client.get(url)
+    assert refused.status_code == 302, refused.text
+    assert query_of(refused.headers["location"])["error"] == "invalid_request"
+    plain_code = (await perscom_oauth.authorize(client, app_client, person))["code"]
+    unasked = await perscom_oauth.exchange(client, app_client, plain_code, code_verifier=verifier)
+    assert (unasked.status_code, unasked.json()["error"]) == (400, "invalid_request")
+
+
+def _bearer(token: dict[str, Any]) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token['access_token']}"}
 
 
 async def test_perscom_concurrent_refreshes_give_one_new_pair(

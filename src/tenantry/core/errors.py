@@ -1,7 +1,10 @@
 """One exception family for the whole platform; each API face renders it in its own format.
 
 The core never builds vendor JSON. A face registers an :data:`ErrorRenderer` for the path
-prefix it is mounted at; anything outside every face gets a neutral problem+json body.
+prefix it is mounted at; anything outside every face gets a neutral problem+json body. A face
+whose own middleware adds headers to every answer also registers them as
+:data:`EdgeHeaders`, so the answers the core gives before that middleware runs (the body
+limit's 413, a refused URL, an unhandled error's 500) carry them too.
 """
 
 from __future__ import annotations
@@ -96,6 +99,7 @@ class InternalError(TenantryError):
 
 
 ErrorRenderer = Callable[[Request, TenantryError], Response]
+EdgeHeaders = Callable[[Request], list[tuple[bytes, bytes]]]
 
 
 def problem_json(request: Request, error: TenantryError) -> Response:
@@ -124,6 +128,7 @@ class ErrorRenderers:
 
     def __init__(self) -> None:
         self._by_prefix: list[tuple[str, ErrorRenderer]] = []
+        self._headers_by_prefix: list[tuple[str, EdgeHeaders]] = []
 
     def register(self, path_prefix: str, renderer: ErrorRenderer) -> None:
         """Render errors under ``path_prefix`` with ``renderer`` (longest prefix wins)."""
@@ -131,9 +136,28 @@ class ErrorRenderers:
         self._by_prefix.append((path_prefix, renderer))
         self._by_prefix.sort(key=lambda item: len(item[0]), reverse=True)
 
+    def register_edge_headers(self, path_prefix: str, headers: EdgeHeaders) -> None:
+        """Add ``headers(request)`` to the errors the core answers under ``path_prefix``
+        outside the face's own middleware (longest prefix wins)."""
+        kept = [(p, h) for p, h in self._headers_by_prefix if p != path_prefix]
+        self._headers_by_prefix = sorted(
+            [*kept, (path_prefix, headers)], key=lambda item: len(item[0]), reverse=True
+        )
+
     def render(self, request: Request, error: TenantryError) -> Response:
         path = request.url.path
         for prefix, renderer in self._by_prefix:
             if path.startswith(prefix):
                 return renderer(request, error)
         return problem_json(request, error)
+
+    def render_at_edge(self, request: Request, error: TenantryError) -> Response:
+        """:meth:`render`, plus the face's edge headers: for answers given before (or
+        after) the face's middleware had its turn."""
+        response = self.render(request, error)
+        path = request.url.path
+        for prefix, headers in self._headers_by_prefix:
+            if path.startswith(prefix):
+                response.raw_headers.extend(headers(request))
+                break
+        return response

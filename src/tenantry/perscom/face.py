@@ -32,7 +32,7 @@ from tenantry.perscom.engine.serialize import respond
 from tenantry.perscom.errors import render_error
 from tenantry.perscom.gate import Gate
 from tenantry.perscom.limits import PerscomSettings
-from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware
+from tenantry.perscom.middleware import VERSIONS, PerscomMiddleware, edge_headers
 from tenantry.perscom.newsfeed import newsfeed_routes
 from tenantry.perscom.resources import DECLARATIONS
 from tenantry.perscom.roster import roster_routes
@@ -119,6 +119,7 @@ def install(
         )
         app.mount(f"/{version}", root)
         platform.error_renderers.register(f"/{version}", render_error)
+        platform.error_renderers.register_edge_headers(f"/{version}", edge_headers)
         platform.specs.append(
             SpecEntry(
                 title=f"{TITLE} ({version})",

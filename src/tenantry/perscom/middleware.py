@@ -19,7 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tenantry.core.bodies import SPOOL_BYTES
 from tenantry.core.errors import BadRequest, NotFound, TenantryError
 from tenantry.perscom.engine.writes import FORM_STATE_KEY, MAX_FORM_BYTES
-from tenantry.perscom.errors import TRACE_STATE_KEY, render_error
+from tenantry.perscom.errors import TRACE_STATE_KEY, render_error, trace_id_of
 
 VERSIONS = ("v1", "v2")
 BAD_VERSION = "The provided API version is not valid. The currently available versions are: v1, v2"
@@ -44,14 +44,8 @@ class PerscomMiddleware:
         if match is None:
             await self.app(scope, receive, send)
             return
-        state = scope.setdefault("state", {})
-        trace = state[TRACE_STATE_KEY] = str(uuid.uuid4())
-        request_id = str(state.get("request_id") or trace)
-        extra = [
-            (b"x-perscom-request-id", request_id.encode()),
-            (b"x-perscom-trace-id", trace.encode()),
-            *_STATIC_HEADERS,
-        ]
+        scope.setdefault("state", {})[TRACE_STATE_KEY] = str(uuid.uuid4())
+        extra = edge_headers(Request(scope))
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -73,6 +67,18 @@ class PerscomMiddleware:
             await response(scope, receive, send_with_headers)
             return
         await self.app(scope, receive, send_with_headers)
+
+
+def edge_headers(request: Request) -> list[tuple[bytes, bytes]]:
+    """The headers of every PERSCOM answer; also registered with the core, whose own early
+    answers (the body limit's 413, a 500) never pass through this middleware."""
+    trace = trace_id_of(request)
+    request_id = str(request.scope["state"].get("request_id") or trace)
+    return [
+        (b"x-perscom-request-id", request_id.encode()),
+        (b"x-perscom-trace-id", trace.encode()),
+        *_STATIC_HEADERS,
+    ]
 
 
 async def _preflight(scope: Scope, send: Send) -> None:
