@@ -25,6 +25,7 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
@@ -53,7 +54,8 @@ SCENARIOS = ("users-list", "posts-list")
 TARGET_RATIO = 0.50
 FORMAT_VERSION = 1
 DATA_DIR = WORK_DIR / "embedded"
-DB_PATH = DATA_DIR / "tenantry.db"
+DB_FILE = "tenantry.db"
+"""Where Tenantry keeps its database in the data dir when no URL is set (``Settings``)."""
 STEP_NAMES = (
     "tenants",
     "roles",
@@ -120,11 +122,11 @@ class EmbeddedBuild:
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-def _settings() -> Any:
+def _settings(directory: Path) -> Any:
     from tenantry.settings import load_settings
 
     return load_settings(
-        database_url="", data_dir=DATA_DIR, embedded_worker=False, demo_on_first_start=False
+        database_url="", data_dir=directory, embedded_worker=False, demo_on_first_start=False
     )
 
 
@@ -142,11 +144,11 @@ def _fingerprint(plan: Plan, posts: int, schema: str | None) -> dict[str, Any]:
     }
 
 
-def _stored(expected: dict[str, Any]) -> dict[str, Any] | None:
-    """The facts of the file on disk if it is a finished build matching ``expected``."""
-    if not DB_PATH.exists():
+def _stored(path: Path, expected: dict[str, Any]) -> dict[str, Any] | None:
+    """The facts of the file at ``path`` if it is a finished build matching ``expected``."""
+    if not path.exists():
         return None
-    db = sqlite3.connect(DB_PATH)
+    db = sqlite3.connect(path)
     try:
         found = db.execute(
             "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (META_TABLE,)
@@ -168,11 +170,11 @@ def _stored(expected: dict[str, Any]) -> dict[str, Any] | None:
     return facts
 
 
-async def _migrate() -> None:
+async def _migrate(directory: Path) -> None:
     from tenantry.core.db import create_engine
     from tenantry.core.migrate import upgrade
 
-    settings = _settings()
+    settings = _settings(directory)
     engine = create_engine(settings, as_app_role=False)
     try:
         await upgrade(engine, settings)
@@ -180,28 +182,32 @@ async def _migrate() -> None:
         await engine.dispose()
 
 
-def prepare(plan: Plan, console: Console, *, rebuild: bool = False) -> EmbeddedBuild:
-    """Make ``bench/.work/embedded/tenantry.db`` hold the scaled data set; reuse when it can."""
+def prepare(
+    plan: Plan, console: Console, *, rebuild: bool = False, directory: Path = DATA_DIR
+) -> EmbeddedBuild:
+    """Make ``<directory>/tenantry.db`` (the data dir's default database) hold the scaled
+    data set; reuse it when its fingerprint matches."""
     from tenantry.core.migrate import head_revision
 
     small, posts = embedded_plan(plan)
-    expected = _fingerprint(small, posts, head_revision(_settings()))
+    path = directory / DB_FILE
+    expected = _fingerprint(small, posts, head_revision(_settings(directory)))
     started = time.perf_counter()
-    facts = None if rebuild else _stored(expected)
+    facts = None if rebuild else _stored(path, expected)
     if facts is not None:
-        console.print(f"[green]reusing {DB_PATH}[/] ({small.rows:,} users, {posts:,} posts)")
+        console.print(f"[green]reusing {path}[/] ({small.rows:,} users, {posts:,} posts)")
         build = EmbeddedBuild(Dataset(small, facts, reused=True), posts)
         build.seconds["check existing SQLite data set"] = time.perf_counter() - started
         return build
     # A fresh data dir: the file, its WAL and the server's keys of an older build go together.
-    shutil.rmtree(DATA_DIR, ignore_errors=True)
-    DATA_DIR.mkdir(parents=True)
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
     build = EmbeddedBuild(Dataset(small, {}), posts)
     started = time.perf_counter()
-    asyncio.run(_migrate())
+    asyncio.run(_migrate(directory))
     build.seconds["SQLite migrate"] = time.perf_counter() - started
-    console.print(f"building {small.rows:,} users and {posts:,} posts in {DB_PATH}")
-    db = sqlite3.connect(DB_PATH, isolation_level=None)
+    console.print(f"building {small.rows:,} users and {posts:,} posts in {path}")
+    db = sqlite3.connect(path, isolation_level=None)
     try:
         # The generator's rows are consistent by construction: no per-row foreign-key checks,
         # and no fsync until the file is complete (a crash mid-build means a rebuild anyway).
@@ -233,10 +239,10 @@ def prepare(plan: Plan, console: Console, *, rebuild: bool = False) -> EmbeddedB
     return build
 
 
-def embedded_env() -> dict[str, str]:
+def embedded_env(directory: Path = DATA_DIR) -> dict[str, str]:
     """``tenantry serve`` with its defaults: no database URL, so SQLite in the data dir."""
     return server_env(
-        {**SERVER_ENV_EXTRA, "TENANTRY_DATABASE_URL": "", "TENANTRY_DATA_DIR": str(DATA_DIR)}
+        {**SERVER_ENV_EXTRA, "TENANTRY_DATABASE_URL": "", "TENANTRY_DATA_DIR": str(directory)}
     )
 
 
