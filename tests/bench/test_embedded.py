@@ -10,20 +10,20 @@ from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
+from bench.data import Plan
+from bench.embedded import DB_FILE, SCENARIOS, EmbeddedBuild, prepare
+from bench.provision import percolate_tokens, perscom_keys
+from bench.scenarios import PERSCOM_SCOPES, ProvisionContext, by_name
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bench import embedded
-from bench.data import Plan
-from bench.provision import percolate_tokens, perscom_keys
-from bench.scenarios import PERSCOM_SCOPES, ProvisionContext, by_name
 from tenantry.core.console import with_sessions
 from tenantry.settings import load_settings
 
 PLAN = Plan(rows=2_000, tenants=2)
 
 
-def _serve(directory: Path, build: embedded.EmbeddedBuild) -> dict[str, Any]:
+def _serve(directory: Path, build: EmbeddedBuild) -> dict[str, Any]:
     """Both scenarios' first requests through the app on the built file, with credentials
     made by the bench's own provisioning functions."""
     from tenantry.app import create_app
@@ -51,7 +51,7 @@ def _serve(directory: Path, build: embedded.EmbeddedBuild) -> dict[str, Any]:
         async with LifespanManager(app):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
-                for scenario in by_name(list(embedded.SCENARIOS)):
+                for scenario in by_name(list(SCENARIOS)):
                     answer = await client.get(
                         scenario.render(scenario.path, ctx), headers=headers[scenario.name]
                     )
@@ -64,11 +64,11 @@ def _serve(directory: Path, build: embedded.EmbeddedBuild) -> dict[str, Any]:
 
 def test_the_scaled_data_set_is_what_the_app_serves_and_is_reused(tmp_path: Path) -> None:
     directory = tmp_path / "embedded"
-    build = embedded.prepare(PLAN, Console(quiet=True), directory=directory)
+    build = prepare(PLAN, Console(quiet=True), directory=directory)
     assert not build.dataset.reused
     assert build.posts == 2_000  # 1 M posts per 1 M users, scaled with the users
 
-    with sqlite3.connect(directory / embedded.DB_FILE) as db:
+    with sqlite3.connect(directory / DB_FILE) as db:
         users = db.execute("SELECT count(*) FROM users").fetchone()[0]
         (counter,) = db.execute("SELECT value FROM id_counter WHERE name = 'global'").fetchone()
         top = max(
@@ -87,8 +87,8 @@ def test_the_scaled_data_set_is_what_the_app_serves_and_is_reused(tmp_path: Path
     assert posts and {p["status"] for p in posts} <= {"queued", "live"}
     assert all(p["channel_id"] for p in posts)
 
-    again = embedded.prepare(PLAN, Console(quiet=True), directory=directory)
+    again = prepare(PLAN, Console(quiet=True), directory=directory)
     assert again.dataset.reused
     assert again.dataset.facts == build.dataset.facts
-    other = embedded.prepare(Plan(rows=2_000, tenants=4), Console(quiet=True), directory=directory)
+    other = prepare(Plan(rows=2_000, tenants=4), Console(quiet=True), directory=directory)
     assert not other.dataset.reused
