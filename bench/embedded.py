@@ -262,12 +262,24 @@ class EmbeddedScenario:
             return self.side.rps / self.postgres_rps
         return None
 
+    @property
+    def met(self) -> bool | None:
+        """The target verdict; None when it cannot be judged (no run, an invalid run)."""
+        ratio = self.ratio
+        if ratio is None or self.side is None or not self.side.valid:
+            return None
+        return ratio >= TARGET_RATIO
+
 
 @dataclass
 class EmbeddedResult:
     build: EmbeddedBuild
     scenarios: list[EmbeddedScenario]
     rss_mib: float | None = None
+
+    def history(self) -> list[tuple[str, float | None, bool | None]]:
+        """``(embedded-<scenario>, ratio, met)`` for ``bench/history.csv``."""
+        return [(f"{NAME}-{i.scenario.name}", i.ratio, i.met) for i in self.scenarios]
 
     def markdown(self) -> str:
         plan = self.build.dataset.plan
@@ -299,10 +311,7 @@ class EmbeddedResult:
                 lines.append(f"| {name} | {item.status}: {item.reason} | | | | | | | | |")
                 continue
             ratio = item.ratio
-            if ratio is None or not side.valid:
-                verdict = "not judged"
-            else:
-                verdict = "met" if ratio >= TARGET_RATIO else "**not met**"
+            verdict = {True: "met", False: "**not met**", None: "not judged"}[item.met]
             flag = "" if side.valid else " (invalid)"
             pg = f"{item.postgres_rps:,.0f}" if item.postgres_rps else "n/a"
             lines.append(

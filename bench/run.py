@@ -470,7 +470,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             sink.write("\n" + moved)
         console.print(moved)
     if output.resolve() == RESULTS_PATH.resolve():
-        report.append_history(HISTORY_PATH, info, results)
+        report.append_history(HISTORY_PATH, info, results, embedded.history() if embedded else [])
     _print_summary(console, results)
     if rss is not None:
         console.print(f"tenantry serve resident memory after the last scenario: {rss:.0f} MiB")

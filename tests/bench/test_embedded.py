@@ -10,10 +10,19 @@ from typing import Any
 
 import httpx
 from asgi_lifespan import LifespanManager
-from bench.data import Plan
-from bench.embedded import DB_FILE, SCENARIOS, EmbeddedBuild, prepare
+from bench.data import Dataset, Plan
+from bench.embedded import (
+    DB_FILE,
+    SCENARIOS,
+    EmbeddedBuild,
+    EmbeddedResult,
+    EmbeddedScenario,
+    prepare,
+)
 from bench.provision import percolate_tokens, perscom_keys
+from bench.report import SideResult
 from bench.scenarios import PERSCOM_SCOPES, ProvisionContext, by_name
+from bench.wrk import WrkResult
 from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -92,3 +101,26 @@ def test_the_scaled_data_set_is_what_the_app_serves_and_is_reused(tmp_path: Path
     assert again.dataset.facts == build.dataset.facts
     other = prepare(Plan(rows=2_000, tenants=4), Console(quiet=True), directory=directory)
     assert not other.dataset.reused
+
+
+def _run(requests: int, non_2xx: int = 0) -> WrkResult:
+    return WrkResult(requests, 10.0, 0, {"status": non_2xx}, {"p50": 1000.0, "p99": 5000.0})
+
+
+def test_the_ratio_is_to_postgresql_tenantry_and_an_invalid_run_is_not_judged() -> None:
+    build = EmbeddedBuild(Dataset(Plan(rows=100, tenants=2), {}), posts=100)
+    (users, posts) = by_name(list(SCENARIOS))
+    result = EmbeddedResult(
+        build,
+        [
+            EmbeddedScenario(users, side=SideResult([_run(1_000)]), postgres_rps=250.0),
+            EmbeddedScenario(posts, side=SideResult([_run(1_000, 3)]), postgres_rps=100.0),
+        ],
+    )
+    assert result.history() == [
+        ("embedded-users-list", 0.4, False),
+        ("embedded-posts-list", 1.0, None),
+    ]
+    table = result.markdown()
+    assert "| `users-list` | 100 |" in table and "| 0.40x | **not met** |" in table
+    assert "| 1.00x | not judged |" in table
