@@ -48,6 +48,8 @@ META_TABLE = "bench_dataset"
 SEQUENCE = "tenantry_id_seq"  # tenantry.core.ids.SEQUENCE_NAME; checked at import below
 CHUNK_ROWS = 20_000
 COPY_CONNECTIONS = 2
+POSTS = 1_000_000
+"""Posts of the full data set (1 M users); ``GenContext.posts`` scales it."""
 
 Advance = Callable[[int], None]
 
@@ -100,17 +102,43 @@ class Dataset:
 
 @dataclass
 class GenContext:
-    """Handed to every generator step."""
+    """Handed to every generator step: the plan, the facts so far, ids and bulk inserts.
+
+    ``PgGenContext`` fills PostgreSQL with COPY; ``bench.embedded`` fills a SQLite file with
+    the same steps (``executemany``), so both engines hold the same rows.
+    """
 
     plan: Plan
-    conn: asyncpg.Connection
-    pool: asyncpg.Pool
     facts: dict[str, Any] = field(default_factory=dict)
     """Each step stores what later steps and scenarios need under its own name."""
+    posts: int = POSTS
+    """How many posts ``percolate_posts`` writes (scaled down with the users for SQLite)."""
 
     def rng(self, *salt: object) -> random.Random:
         """A deterministic generator for one step/chunk (same plan, same rows)."""
         return random.Random(f"{self.plan.seed}:{':'.join(map(str, salt))}")
+
+    async def allocate_ids(self, count: int) -> int:
+        """Reserve ``count`` consecutive ids from the app's allocator; return the first."""
+        raise NotImplementedError
+
+    async def copy(
+        self,
+        table: str,
+        columns: Sequence[str],
+        chunks: Iterable[list[tuple[Any, ...]]],
+        advance: Advance,
+    ) -> int:
+        """Insert ``chunks`` of rows into ``table``; return the number of rows written."""
+        raise NotImplementedError
+
+
+@dataclass(kw_only=True)
+class PgGenContext(GenContext):
+    """PostgreSQL: ids from the app's sequence, rows by COPY over a small pool."""
+
+    conn: asyncpg.Connection
+    pool: asyncpg.Pool
 
     async def allocate_ids(self, count: int) -> int:
         """Reserve ``count`` consecutive ids from the app's sequence; return the first.
@@ -620,6 +648,7 @@ LIKED_EVERY = 3
 async def gen_perscom_roster_newsfeed(ctx: GenContext, advance: Advance) -> None:
     """For the record tenants: a roster (3 groups of 4 units, every member in one unit) and a
     newsfeed (one item per award and rank record, as the face posts them, some liked)."""
+    assert isinstance(ctx, PgGenContext), "PostgreSQL SQL: not a step of the embedded data set"
     for _, tenant_id in _record_tenants(ctx):
         units = ROSTER_GROUPS * UNITS_PER_GROUP
         group_base = await ctx.allocate_ids(ROSTER_GROUPS)
@@ -707,7 +736,6 @@ async def gen_perscom_roster_newsfeed(ctx: GenContext, advance: Advance) -> None
 # --------------------------------------------------------------------------------------------
 # Percolate content: 1 M posts in the bench tenant, over the licenses of its scope tree.
 
-POSTS = 1_000_000
 POST_STATUSES = (
     # (status, weight out of 100, scheduled): most posts are drafts or live, some queued.
     ("draft", 28, False),
@@ -890,18 +918,18 @@ async def gen_percolate_posts(ctx: GenContext, advance: Advance) -> None:
     users = ctx.plan.rows // ctx.plan.tenants
     position = ctx.facts["tenants"]["ids"].index(tenant)
     user_base = int(ctx.facts["users"]["id_base"])
-    base = await ctx.allocate_ids(POSTS)
+    base = await ctx.allocate_ids(ctx.posts)
     ladder = [
         (status, scheduled) for status, weight, scheduled in POST_STATUSES for _ in range(weight)
     ]
-    step = SPAN_SECONDS / POSTS
+    step = SPAN_SECONDS / ctx.posts
     epoch = EPOCH.timestamp()
     hours = [timedelta(hours=h) for h in range(24 * 60)]
 
     def chunk(start: int) -> list[tuple[Any, ...]]:
         bits = ctx.rng("percolate_posts", start).getrandbits
         rows: list[tuple[Any, ...]] = []
-        for k in range(start, min(start + CHUNK_ROWS, POSTS)):
+        for k in range(start, min(start + CHUNK_ROWS, ctx.posts)):
             r = bits(48)
             license_index = k % len(licenses)
             status, scheduled = ladder[r % len(ladder)]
@@ -961,11 +989,11 @@ async def gen_percolate_posts(ctx: GenContext, advance: Advance) -> None:
         "updated_at",
     )
     await ctx.copy(
-        "percolate_posts", columns, (chunk(s) for s in range(0, POSTS, CHUNK_ROWS)), advance
+        "percolate_posts", columns, (chunk(s) for s in range(0, ctx.posts, CHUNK_ROWS)), advance
     )
     ctx.facts["percolate_posts"] = {
         "id_base": base,
-        "count": POSTS,
+        "count": ctx.posts,
         "license_probe": licenses[len(licenses) // 2],
         "post_schema": post_schema,
         "meta_schema": meta_schema,
@@ -983,7 +1011,7 @@ async def gen_percolate_metadata(ctx: GenContext, advance: Advance) -> None:
     licenses = _license_scopes(ctx.facts["percolate_scopes"])
     schema, post_base = int(posts["meta_schema"]), int(posts["id_base"])
     definition = parse_definition(META_SCHEMA_DEFINITION)
-    base = await ctx.allocate_ids(POSTS)
+    base = await ctx.allocate_ids(ctx.posts)
     days = [EPOCH + timedelta(days=d) for d in range(6 * 365)]
     # Every (region, day) pair flattened once: the generator only picks from them.
     flat = {
@@ -996,7 +1024,7 @@ async def gen_percolate_metadata(ctx: GenContext, advance: Advance) -> None:
     def chunk(start: int) -> list[tuple[Any, ...]]:
         bits = ctx.rng("percolate_metadata", start).getrandbits
         rows: list[tuple[Any, ...]] = []
-        for k in range(start, min(start + CHUNK_ROWS, POSTS)):
+        for k in range(start, min(start + CHUNK_ROWS, ctx.posts)):
             r = bits(32)
             region, day = META_REGIONS[r % len(META_REGIONS)], days[(r >> 8) % len(days)]
             ext = {"region": region, "launch": day.date().isoformat()}
@@ -1016,7 +1044,7 @@ async def gen_percolate_metadata(ctx: GenContext, advance: Advance) -> None:
         "percolate_metadata",
         ("tenant_id", "id", "object_kind", "object_key", "scope_id", "schema_id",
          "schema_version", "ext", "created_at", "updated_at"),
-        (chunk(s) for s in range(0, POSTS, CHUNK_ROWS)),
+        (chunk(s) for s in range(0, ctx.posts, CHUNK_ROWS)),
         advance,
     )  # fmt: skip
 
@@ -1258,7 +1286,7 @@ async def _generate(plan: Plan, console: Console, report: BuildReport) -> dict[s
     )
     try:
         steps = await _applicable_steps(conn)
-        ctx = GenContext(plan=plan, conn=conn, pool=pool)
+        ctx = PgGenContext(plan=plan, conn=conn, pool=pool)
         with _progress(console) as progress:
             tasks = {
                 s.name: progress.add_task(s.name, total=s.estimate(plan), start=False)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import statistics
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -300,14 +301,26 @@ HISTORY_FIELDS = [
 ]
 
 
-def append_history(path: Path, info: RunInfo, results: list[ScenarioResult]) -> None:
-    """One line per run: ``scenario=ratio`` pairs and ``scenario=met|missed|n/a`` verdicts."""
+def append_history(
+    path: Path,
+    info: RunInfo,
+    results: list[ScenarioResult],
+    extra: Sequence[tuple[str, float | None, bool | None]] = (),
+) -> None:
+    """One line per run: ``scenario=ratio`` pairs and ``scenario=met|missed|n/a`` verdicts;
+    ``extra`` adds ``(name, ratio, met)`` figures measured outside the wrk table."""
     ratios = ";".join(
-        f"{r.scenario.name}={r.ratio:.3f}" if r.ratio is not None else f"{r.scenario.name}=n/a"
-        for r in results
+        [
+            f"{r.scenario.name}={r.ratio:.3f}" if r.ratio is not None else f"{r.scenario.name}=n/a"
+            for r in results
+        ]
+        + [f"{name}=n/a" if value is None else f"{name}={value:.3f}" for name, value, _ in extra]
     )
     short = {True: "met", False: "missed", None: "n/a"}
-    verdicts = ";".join(f"{c.scenario}={short[c.met]}" for c in check_targets(results))
+    verdicts = ";".join(
+        [f"{c.scenario}={short[c.met]}" for c in check_targets(results)]
+        + [f"{name}={short[met]}" for name, _, met in extra]
+    )
     new = not path.exists()
     with path.open("a", newline="") as handle:
         writer = csv.DictWriter(handle, fieldnames=HISTORY_FIELDS)

@@ -26,6 +26,7 @@ from rich.console import Console
 from rich.table import Table
 
 from bench import data, profile, report, wrk
+from bench import embedded as bench_embedded
 from bench import export as bench_export
 from bench import media as bench_media
 from bench import portability as bench_portability
@@ -292,6 +293,34 @@ def _print_summary(console: Console, results: list[report.ScenarioResult]) -> No
         )
 
 
+def _embedded(
+    args: argparse.Namespace,
+    console: Console,
+    wrk_path: str,
+    plan: data.Plan,
+    results: list[ScenarioResult],
+    watch: Stopwatch,
+) -> bench_embedded.EmbeddedResult | None:
+    """The embedded default (SQLite) after the PostgreSQL servers have stopped; its ratios are
+    to PostgreSQL Tenantry's figures of the same scenarios in this run."""
+    built = bench_embedded.prepare(plan, console, rebuild=args.rebuild)
+    for name, seconds in built.seconds.items():
+        watch.record(f"  {name}", seconds)
+    postgres = {
+        r.scenario.name: r.tenantry.rps
+        for r in results
+        if r.tenantry and r.tenantry.runs and r.tenantry.valid
+    }
+    load = bench_embedded.Load(
+        wrk_path, args.threads, args.connections, args.duration, args.runs, args.warmup
+    )
+    try:
+        return bench_embedded.measure(load, built, postgres, console)
+    except (ServerError, wrk.WrkError) as exc:
+        console.print(f"  [red]{bench_embedded.NAME} failed: {exc}[/]")
+        return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parse_args(argv)
     console = Console(soft_wrap=True)
@@ -299,7 +328,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with_export = not wanted or bench_export.NAME in wanted
     with_media = not wanted or bench_media.NAME in wanted
     with_portability = not wanted or bench_portability.NAME in wanted
-    extras = {bench_export.NAME, bench_media.NAME, bench_portability.NAME}
+    with_embedded = not wanted or bench_embedded.NAME in wanted
+    extras = {bench_export.NAME, bench_media.NAME, bench_portability.NAME, bench_embedded.NAME}
     named = [name for name in wanted if name not in extras]
     scenarios = by_name(named) if named or not wanted else []
     if args.list:
@@ -387,6 +417,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     finally:
         for server in reversed(servers):
             server.stop()
+    embedded: bench_embedded.EmbeddedResult | None = None
+    if with_embedded:
+        console.print(
+            f"[bold]{bench_embedded.NAME}[/]: {', '.join(bench_embedded.SCENARIOS)} on SQLite"
+        )
+        with watch.timed(f"scenario {bench_embedded.NAME}"):
+            embedded = _embedded(args, console, wrk_path, plan, results, watch)
     moved: str | None = None
     if with_portability:
         console.print(f"[bold]{bench_portability.NAME}[/]: tenant export and import")
@@ -425,12 +462,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             f"media: {media.files_per_second:.1f} files/s, variants {media.variant_ratio:.2f}x"
             f" Pillow, download RSS growth {media.rss_growth_mb:.1f} MB"
         )
+    if embedded is not None:
+        with output.open("a") as sink:
+            sink.write(embedded.markdown())
     if moved is not None:
         with output.open("a") as sink:
             sink.write("\n" + moved)
         console.print(moved)
     if output.resolve() == RESULTS_PATH.resolve():
-        report.append_history(HISTORY_PATH, info, results)
+        report.append_history(HISTORY_PATH, info, results, embedded.history() if embedded else [])
     _print_summary(console, results)
     if rss is not None:
         console.print(f"tenantry serve resident memory after the last scenario: {rss:.0f} MiB")

@@ -136,7 +136,7 @@ class ManagedProcess:
         )
 
 
-def start_tenantry(port: int, env: dict[str, str]) -> ManagedProcess:
+def start_tenantry(port: int, env: dict[str, str], name: str = "tenantry") -> ManagedProcess:
     command = [
         str(VENV_BIN / "tenantry"),
         "serve",
@@ -145,7 +145,7 @@ def start_tenantry(port: int, env: dict[str, str]) -> ManagedProcess:
         "--port",
         str(port),
     ]
-    return ManagedProcess("tenantry", command, env)
+    return ManagedProcess(name, command, env)
 
 
 def start_floor(port: int, dsn: str, pool_size: int, head: str | None) -> ManagedProcess:
