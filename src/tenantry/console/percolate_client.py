@@ -15,8 +15,7 @@ from tenantry.console.layout import render
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate import ids
 from tenantry.percolate.oauth import service
-from tenantry.web.fresh_code import fresh_code_problem
-from tenantry.web.pages import form_text
+from tenantry.web.fresh_code import secret_action
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import Page, PageDep
 
@@ -65,33 +64,21 @@ async def client_page(page: PageDep, key: RowId) -> Response:
 
 @router.post(PATH + "/secret")
 async def show_secret(page: PageDep, key: RowId) -> Response:
-    form = await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
-    if problem is not None:
-        return await client_view(page, admin, key, status=400, error=problem)
-    box = service.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        secret = service.reveal_secret(box, await service.get_client(session, key))
-    return await client_view(page, admin, key, secret=secret)
+    return await secret_action(page, key, signed_in=admin_of, clients=service, view=client_view)
 
 
 @router.post(PATH + "/reset-secret")
 async def reset_secret(page: PageDep, key: RowId) -> Response:
-    form = await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
-    if problem is not None:
-        return await client_view(page, admin, key, status=400, error=problem)
-    box = service.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        secret = await service.reset_secret(session, box, await service.get_client(session, key))
     notice = "The secret is reset. The old secret no longer works."
-    return await client_view(page, admin, key, notice=notice, secret=secret)
+    return await secret_action(
+        page,
+        key,
+        signed_in=admin_of,
+        clients=service,
+        view=client_view,
+        reset=True,
+        notice=notice,
+    )
 
 
 @router.get(PATH + "/revoke")

@@ -16,8 +16,7 @@ from tenantry.console.access import admin_of
 from tenantry.console.layout import render
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.oauth import clients
-from tenantry.web.fresh_code import fresh_code_problem
-from tenantry.web.pages import form_text
+from tenantry.web.fresh_code import secret_action
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import Page, PageDep
 
@@ -66,34 +65,23 @@ async def client_page(page: PageDep, client_id: ClientId, done: str = "") -> Res
 
 @router.post(PATH + "/secret")
 async def show_secret(page: PageDep, client_id: ClientId) -> Response:
-    form = await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
-    if problem is not None:
-        return await client_view(page, admin, client_id, status=400, error=problem)
-    box = clients.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        secret = clients.reveal_secret(box, await clients.get_client(session, client_id))
-    return await client_view(page, admin, client_id, secret=secret)
+    return await secret_action(
+        page, client_id, signed_in=admin_of, clients=clients, view=client_view
+    )
 
 
 @router.post(PATH + "/reset-secret")
 async def reset_secret(page: PageDep, client_id: ClientId) -> Response:
-    form = await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
-    if problem is not None:
-        return await client_view(page, admin, client_id, status=400, error=problem)
-    box = clients.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await clients.get_client(session, client_id)
-        secret = await clients.reset_secret(session, box, client)
     notice = "The secret is reset. The old secret no longer works."
-    return await client_view(page, admin, client_id, notice=notice, secret=secret)
+    return await secret_action(
+        page,
+        client_id,
+        signed_in=admin_of,
+        clients=clients,
+        view=client_view,
+        reset=True,
+        notice=notice,
+    )
 
 
 @router.get(PATH + "/revoke")
