@@ -16,12 +16,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
+from tenantry.console.layout import PAGE_SIZE, page_number, page_of, render
 from tenantry.console.webhook_pages import (
     NOTICES,
     before_id,
@@ -103,13 +102,7 @@ async def _list_view(
     form: dict[str, Any] | None = None,
 ) -> Response:
     async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        total = int(await ctx.session.scalar(select(func.count()).select_from(Webhook)) or 0)
-        shown = paging(number, total)
-        hooks = list(
-            await ctx.session.scalars(
-                select(Webhook).order_by(Webhook.id).offset(shown.offset).limit(PAGE_SIZE)
-            )
-        )
+        hooks, shown = await page_of(ctx.session, Webhook, number, order=Webhook.id)
         await ctx.load_scope_kinds(hook.scope_id for hook in hooks)
         scopes = {hook.id: ctx.scope_wire(hook.scope_id) for hook in hooks}
     return render(

@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
+from tenantry.console.layout import PAGE_SIZE, page_number, page_of, render
 from tenantry.console.webhook_pages import (
     NOTICES,
     before_id,
@@ -71,16 +71,7 @@ async def _list_view(
     form: dict[str, Any] | None = None,
 ) -> Response:
     async with tenant_session(page.platform.sessions, tenant_id) as session:
-        total = int(await session.scalar(select(func.count()).select_from(PerscomWebhook)) or 0)
-        shown = paging(number, total)
-        hooks = list(
-            await session.scalars(
-                select(PerscomWebhook)
-                .order_by(PerscomWebhook.id)
-                .offset(shown.offset)
-                .limit(PAGE_SIZE)
-            )
-        )
+        hooks, shown = await page_of(session, PerscomWebhook, number, order=PerscomWebhook.id)
     return render(
         page,
         "console/webhooks.html",
