@@ -24,6 +24,7 @@ from tenantry.console.layout import PAGE_SIZE, page_number, page_of, render
 from tenantry.console.webhook_pages import (
     NOTICES,
     before_id,
+    delete_confirmation,
     delivery_log,
     replay_confirmation,
 )
@@ -241,18 +242,9 @@ async def confirm_delete(page: PageDep, key: RowId) -> Response:
     if isinstance(admin, Response):
         return admin
     async with _webhook(page, admin, key) as (_, hook):
-        url = hook.url
-    return render(
-        page,
-        "console/confirm.html",
-        section=SECTION,
-        heading="Delete this webhook?",
-        message=f"{url} stops receiving events, and its post associations are removed. "
-        "This cannot be undone.",
-        action=f"{PATH}/{key}/delete",
-        button="Delete webhook",
-        back=f"{PATH}/{key}",
-    )
+        message = f"{hook.url} stops receiving events, and its post associations are removed. "
+    message += "This cannot be undone."
+    return delete_confirmation(page, message, section=SECTION, base=f"{PATH}/{key}")
 
 
 @router.post(PATH + "/{key}/delete")

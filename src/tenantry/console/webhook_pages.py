@@ -25,7 +25,14 @@ NOTICES = {
 }
 """What the webhook page says after ``?done=<action>``."""
 
-__all__ = ["NOTICES", "attempt_view", "before_id", "delivery_log", "replay_confirmation"]
+__all__ = [
+    "NOTICES",
+    "attempt_view",
+    "before_id",
+    "delete_confirmation",
+    "delivery_log",
+    "replay_confirmation",
+]
 
 
 def before_id(page: Page) -> int | None:
@@ -76,5 +83,19 @@ def replay_confirmation(
         "secret. The receiver sees it twice.",
         action=f"{base}/deliveries/{row.id}/replay",
         button="Replay delivery",
+        back=base,
+    )
+
+
+def delete_confirmation(page: Page, message: str, *, section: str, base: str) -> Response:
+    """Ask before the webhook at ``base`` is deleted; ``message`` says what is lost."""
+    return render(
+        page,
+        "console/confirm.html",
+        section=section,
+        heading="Delete this webhook?",
+        message=message,
+        action=f"{base}/delete",
+        button="Delete webhook",
         back=base,
     )

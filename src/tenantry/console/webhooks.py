@@ -19,6 +19,7 @@ from tenantry.console.layout import PAGE_SIZE, page_number, page_of, render
 from tenantry.console.webhook_pages import (
     NOTICES,
     before_id,
+    delete_confirmation,
     delivery_log,
     replay_confirmation,
 )
@@ -218,16 +219,8 @@ async def confirm_delete(page: PageDep, hook_id: RowId) -> Response:
         return user
     async with tenant_session(page.platform.sessions, user.tenant_id) as session:
         hook = await service.get_webhook(session, hook_id)
-    return render(
-        page,
-        "console/confirm.html",
-        section=PATH,
-        heading="Delete this webhook?",
-        message=f"{hook.url} stops receiving events. This cannot be undone.",
-        action=f"{PATH}/{hook_id}/delete",
-        button="Delete webhook",
-        back=f"{PATH}/{hook_id}",
-    )
+    message = f"{hook.url} stops receiving events. This cannot be undone."
+    return delete_confirmation(page, message, section=PATH, base=f"{PATH}/{hook_id}")
 
 
 @router.post(PATH + "/{hook_id}/delete")
