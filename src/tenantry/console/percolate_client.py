@@ -11,15 +11,14 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
+from tenantry.console.client_pages import SECTION, ClientPages
 from tenantry.console.layout import render
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate import ids
 from tenantry.percolate.oauth import service
-from tenantry.web.fresh_code import secret_action
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import Page, PageDep
 
-SECTION = "/console/oauth-clients"
 PATH = SECTION + "/percolate/{key}"
 
 router = APIRouter(include_in_schema=False)
@@ -54,6 +53,17 @@ async def client_view(
     )
 
 
+PAGES = ClientPages(
+    face="percolate",
+    clients=service,
+    view=client_view,
+    noun="application",
+    revoking="The application stops working, and every token issued to it is disabled. "
+    "This cannot be undone.",
+    revoked=lambda key: f"{SECTION}?revoked=percolate",
+)
+
+
 @router.get(PATH)
 async def client_page(page: PageDep, key: RowId) -> Response:
     admin = await admin_of(page)
@@ -64,49 +74,19 @@ async def client_page(page: PageDep, key: RowId) -> Response:
 
 @router.post(PATH + "/secret")
 async def show_secret(page: PageDep, key: RowId) -> Response:
-    return await secret_action(page, key, signed_in=admin_of, clients=service, view=client_view)
+    return await PAGES.show_secret(page, key)
 
 
 @router.post(PATH + "/reset-secret")
 async def reset_secret(page: PageDep, key: RowId) -> Response:
-    notice = "The secret is reset. The old secret no longer works."
-    return await secret_action(
-        page,
-        key,
-        signed_in=admin_of,
-        clients=service,
-        view=client_view,
-        reset=True,
-        notice=notice,
-    )
+    return await PAGES.reset_secret(page, key)
 
 
 @router.get(PATH + "/revoke")
 async def confirm_revoke(page: PageDep, key: RowId) -> Response:
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await service.get_client(session, key)
-    return render(
-        page,
-        "console/confirm.html",
-        section=SECTION,
-        heading=f"Revoke {client.name}?",
-        message="The application stops working, and every token issued to it is disabled. "
-        "This cannot be undone.",
-        action=f"{SECTION}/percolate/{key}/revoke",
-        button="Revoke application",
-        back=f"{SECTION}/percolate/{key}",
-    )
+    return await PAGES.confirm_revoke(page, key)
 
 
 @router.post(PATH + "/revoke")
 async def revoke(page: PageDep, key: RowId) -> Response:
-    await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        await service.revoke_client(session, key)
-    return page.redirect(f"{SECTION}?revoked=percolate")
+    return await PAGES.revoke(page, key)

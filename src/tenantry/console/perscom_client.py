@@ -13,14 +13,13 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
+from tenantry.console.client_pages import SECTION, ClientPages
 from tenantry.console.layout import render
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.oauth import clients
-from tenantry.web.fresh_code import secret_action
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import Page, PageDep
 
-SECTION = "/console/oauth-clients"
 PATH = SECTION + "/perscom/{client_id}"
 
 router = APIRouter(include_in_schema=False)
@@ -54,6 +53,17 @@ async def client_view(
     )
 
 
+PAGES = ClientPages(
+    face="perscom",
+    clients=clients,
+    view=client_view,
+    noun="client",
+    revoking="The client stops working, and every token issued to it is revoked. "
+    "This cannot be undone.",
+    revoked=lambda client_id: f"{SECTION}/perscom/{client_id}?done=revoked",
+)
+
+
 @router.get(PATH)
 async def client_page(page: PageDep, client_id: ClientId, done: str = "") -> Response:
     admin = await admin_of(page)
@@ -65,51 +75,19 @@ async def client_page(page: PageDep, client_id: ClientId, done: str = "") -> Res
 
 @router.post(PATH + "/secret")
 async def show_secret(page: PageDep, client_id: ClientId) -> Response:
-    return await secret_action(
-        page, client_id, signed_in=admin_of, clients=clients, view=client_view
-    )
+    return await PAGES.show_secret(page, client_id)
 
 
 @router.post(PATH + "/reset-secret")
 async def reset_secret(page: PageDep, client_id: ClientId) -> Response:
-    notice = "The secret is reset. The old secret no longer works."
-    return await secret_action(
-        page,
-        client_id,
-        signed_in=admin_of,
-        clients=clients,
-        view=client_view,
-        reset=True,
-        notice=notice,
-    )
+    return await PAGES.reset_secret(page, client_id)
 
 
 @router.get(PATH + "/revoke")
 async def confirm_revoke(page: PageDep, client_id: ClientId) -> Response:
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await clients.get_client(session, client_id)
-    return render(
-        page,
-        "console/confirm.html",
-        section=SECTION,
-        heading=f"Revoke {client.name}?",
-        message="The client stops working, and every token issued to it is revoked. "
-        "This cannot be undone.",
-        action=f"{SECTION}/perscom/{client_id}/revoke",
-        button="Revoke client",
-        back=f"{SECTION}/perscom/{client_id}",
-    )
+    return await PAGES.confirm_revoke(page, client_id)
 
 
 @router.post(PATH + "/revoke")
 async def revoke(page: PageDep, client_id: ClientId) -> Response:
-    await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        await clients.revoke_client(session, client_id)
-    return page.redirect(f"{SECTION}/perscom/{client_id}?done=revoked")
+    return await PAGES.revoke(page, client_id)
