@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import page_number, page_of, render
+from tenantry.console.layout import page_number, paged_rows, render
 from tenantry.core.errors import NotFound, ValidationFailed
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.activity.models import ApiActivity
@@ -62,7 +62,7 @@ async def _view(
 ) -> Response:
     _issuer(page)
     async with tenant_session(page.platform.sessions, tenant_id) as session:
-        keys, shown = await page_of(session, ApiKey, number, order=ApiKey.id.desc())
+        keys, shown = await paged_rows(session, ApiKey, number, order=ApiKey.id.desc())
         last_use = dict(
             (
                 await session.execute(

@@ -30,7 +30,7 @@ SECTIONS = (
     ("/console/audit", "Audit log"),
 )
 
-__all__ = ["PAGE_SIZE", "Paging", "page_number", "page_of", "paging", "render"]
+__all__ = ["PAGE_SIZE", "Paging", "page_number", "paged_rows", "paging", "render"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ def paging(number: int, total: int) -> Paging:
     return Paging(min(shown, last), total)
 
 
-async def page_of(
+async def paged_rows(
     session: AsyncSession, model: type[T], number: int, *, order: Any
 ) -> tuple[list[T], Paging]:
     """Page ``number`` of the session's tenant's ``model`` rows, sorted by ``order``."""

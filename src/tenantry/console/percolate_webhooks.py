@@ -20,7 +20,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import PAGE_SIZE, page_number, page_of, render
+from tenantry.console.layout import PAGE_SIZE, page_number, paged_rows, render
 from tenantry.console.webhook_pages import (
     NOTICES,
     before_id,
@@ -103,7 +103,7 @@ async def _list_view(
     form: dict[str, Any] | None = None,
 ) -> Response:
     async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        hooks, shown = await page_of(ctx.session, Webhook, number, order=Webhook.id)
+        hooks, shown = await paged_rows(ctx.session, Webhook, number, order=Webhook.id)
         await ctx.load_scope_kinds(hook.scope_id for hook in hooks)
         scopes = {hook.id: ctx.scope_wire(hook.scope_id) for hook in hooks}
     return render(

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import page_number, page_of, render
+from tenantry.console.layout import page_number, paged_rows, render
 from tenantry.core.errors import NotFound, TenantryError
 from tenantry.core.identity import administration, invitations, two_factor
 from tenantry.core.identity.models import Role, User, UserRole
@@ -43,7 +43,7 @@ async def _list_view(
     form: dict[str, str] | None = None,
 ) -> Response:
     async with tenant_session(page.platform.sessions, user.tenant_id) as session:
-        people, shown = await page_of(session, User, number, order=User.id)
+        people, shown = await paged_rows(session, User, number, order=User.id)
         grants = (
             await session.execute(
                 select(UserRole.user_id, Role.name)

@@ -15,7 +15,7 @@ from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import PAGE_SIZE, page_number, page_of, render
+from tenantry.console.layout import PAGE_SIZE, page_number, paged_rows, render
 from tenantry.console.webhook_pages import (
     NOTICES,
     before_id,
@@ -72,7 +72,7 @@ async def _list_view(
     form: dict[str, Any] | None = None,
 ) -> Response:
     async with tenant_session(page.platform.sessions, tenant_id) as session:
-        hooks, shown = await page_of(session, PerscomWebhook, number, order=PerscomWebhook.id)
+        hooks, shown = await paged_rows(session, PerscomWebhook, number, order=PerscomWebhook.id)
     return render(
         page,
         "console/webhooks.html",
