@@ -1,6 +1,6 @@
-"""What the console's OAuth client pages of both faces share: the secret shown or reset
-behind a fresh TOTP code, and revoking after a confirmation. Each face brings its own
-client store, page and words; the flow is the same.
+"""What the console's OAuth client pages of both faces share: the page itself, the secret
+shown or reset behind a fresh TOTP code, and revoking after a confirmation. Each face brings
+its own client store, template and words, and keeps its routes (its own client ids).
 """
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from starlette.responses import Response
 from tenantry.console.access import admin_of
 from tenantry.console.layout import render
 from tenantry.core.tenancy import tenant_session
-from tenantry.web.fresh_code import ClientSecrets, SecretView, secret_action
+from tenantry.web.fresh_code import ClientSecrets, secret_action
+from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import Page
 
 K = TypeVar("K")
@@ -38,16 +39,45 @@ class ClientPages(Generic[K]):
 
     face: str
     clients: RevocableClients[K]
-    view: SecretView[K]
+    template: str
     noun: str
     """What the face calls a client (``client``, ``application``)."""
     revoking: str
     """What revoking does, said on the confirmation."""
     revoked: Callable[[K], str]
     """Where the admin lands once client ``key`` is revoked."""
+    facts: Callable[[Any], dict[str, Any]] = lambda client: {}
+    """What the face's page shows besides the client row itself."""
 
     def base(self, key: K) -> str:
         return f"{SECTION}/{self.face}/{key}"
+
+    async def view(
+        self,
+        page: Page,
+        admin: SignedInUser,
+        key: K,
+        *,
+        status: int = 200,
+        error: str | None = None,
+        notice: str | None = None,
+        secret: str | None = None,
+    ) -> Response:
+        """The client's page: its facts, and its secret when just shown or made."""
+        async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
+            client = await self.clients.get_client(session, key)
+        return render(
+            page,
+            self.template,
+            section=SECTION,
+            status=status,
+            error=error,
+            notice=notice,
+            client=client,
+            secret=secret,
+            two_factor_on=admin.two_factor,
+            **self.facts(client),
+        )
 
     async def show_secret(self, page: Page, key: K) -> Response:
         return await secret_action(

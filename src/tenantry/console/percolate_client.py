@@ -12,55 +12,27 @@ from starlette.responses import Response
 
 from tenantry.console.access import admin_of
 from tenantry.console.client_pages import SECTION, ClientPages
-from tenantry.console.layout import render
-from tenantry.core.tenancy import tenant_session
 from tenantry.percolate import ids
 from tenantry.percolate.oauth import service
-from tenantry.web.signin import SignedInUser
-from tenantry.web.templating import Page, PageDep
+from tenantry.web.templating import PageDep
 
 PATH = SECTION + "/percolate/{key}"
 
 router = APIRouter(include_in_schema=False)
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-__all__ = ["PATH", "client_view", "router"]
-
-
-async def client_view(
-    page: Page,
-    admin: SignedInUser,
-    key: int,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    notice: str | None = None,
-    secret: str | None = None,
-) -> Response:
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await service.get_client(session, key)
-    return render(
-        page,
-        "console/percolate_client.html",
-        section=SECTION,
-        status=status,
-        error=error,
-        notice=notice,
-        client=client,
-        client_id=ids.encode(ids.CLIENT, client.id),
-        secret=secret,
-        two_factor_on=admin.two_factor,
-    )
+__all__ = ["PAGES", "PATH", "router"]
 
 
 PAGES = ClientPages(
     face="percolate",
     clients=service,
-    view=client_view,
+    template="console/percolate_client.html",
     noun="application",
     revoking="The application stops working, and every token issued to it is disabled. "
     "This cannot be undone.",
     revoked=lambda key: f"{SECTION}?revoked=percolate",
+    facts=lambda client: {"client_id": ids.encode(ids.CLIENT, client.id)},
 )
 
 
@@ -69,7 +41,7 @@ async def client_page(page: PageDep, key: RowId) -> Response:
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    return await client_view(page, admin, key)
+    return await PAGES.view(page, admin, key)
 
 
 @router.post(PATH + "/secret")

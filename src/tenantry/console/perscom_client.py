@@ -14,49 +14,21 @@ from starlette.responses import Response
 
 from tenantry.console.access import admin_of
 from tenantry.console.client_pages import SECTION, ClientPages
-from tenantry.console.layout import render
-from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.oauth import clients
-from tenantry.web.signin import SignedInUser
-from tenantry.web.templating import Page, PageDep
+from tenantry.web.templating import PageDep
 
 PATH = SECTION + "/perscom/{client_id}"
 
 router = APIRouter(include_in_schema=False)
 ClientId = Annotated[str, Path(min_length=36, max_length=36)]
 
-__all__ = ["PATH", "client_view", "router"]
-
-
-async def client_view(
-    page: Page,
-    admin: SignedInUser,
-    client_id: str,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    notice: str | None = None,
-    secret: str | None = None,
-) -> Response:
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await clients.get_client(session, client_id)
-    return render(
-        page,
-        "console/perscom_client.html",
-        section=SECTION,
-        status=status,
-        error=error,
-        notice=notice,
-        client=client,
-        secret=secret,
-        two_factor_on=admin.two_factor,
-    )
+__all__ = ["PAGES", "PATH", "router"]
 
 
 PAGES = ClientPages(
     face="perscom",
     clients=clients,
-    view=client_view,
+    template="console/perscom_client.html",
     noun="client",
     revoking="The client stops working, and every token issued to it is revoked. "
     "This cannot be undone.",
@@ -70,7 +42,7 @@ async def client_page(page: PageDep, client_id: ClientId, done: str = "") -> Res
     if isinstance(admin, Response):
         return admin
     notice = "The client is revoked, and so is every token issued to it." if done else None
-    return await client_view(page, admin, client_id, notice=notice)
+    return await PAGES.view(page, admin, client_id, notice=notice)
 
 
 @router.post(PATH + "/secret")
