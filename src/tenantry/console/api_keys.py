@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
+from tenantry.console.layout import page_number, paged_rows, render
 from tenantry.core.errors import NotFound, ValidationFailed
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.activity.models import ApiActivity
@@ -62,13 +62,7 @@ async def _view(
 ) -> Response:
     _issuer(page)
     async with tenant_session(page.platform.sessions, tenant_id) as session:
-        total = int(await session.scalar(select(func.count()).select_from(ApiKey)) or 0)
-        shown = paging(number, total)
-        keys = list(
-            await session.scalars(
-                select(ApiKey).order_by(ApiKey.id.desc()).offset(shown.offset).limit(PAGE_SIZE)
-            )
-        )
+        keys, shown = await paged_rows(session, ApiKey, number, order=ApiKey.id.desc())
         last_use = dict(
             (
                 await session.execute(

@@ -7,8 +7,10 @@ offset never gets expensive, and a page number is what a person can bookmark or 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import HTMLResponse
 
 from tenantry.console.access import CONSOLE_CSP
@@ -16,6 +18,7 @@ from tenantry.web.templating import Page
 
 PAGE_SIZE = 20
 MAX_PAGE = 100_000
+T = TypeVar("T")
 
 SECTIONS = (
     ("/console/", "Overview"),
@@ -27,7 +30,7 @@ SECTIONS = (
     ("/console/audit", "Audit log"),
 )
 
-__all__ = ["PAGE_SIZE", "Paging", "page_number", "paging", "render"]
+__all__ = ["PAGE_SIZE", "Paging", "page_number", "paged_rows", "paging", "render"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,17 @@ def paging(number: int, total: int) -> Paging:
     shown = max(1, min(number, MAX_PAGE))
     last = max(1, -(-total // PAGE_SIZE))
     return Paging(min(shown, last), total)
+
+
+async def paged_rows(
+    session: AsyncSession, model: type[T], number: int, *, order: Any
+) -> tuple[list[T], Paging]:
+    """Page ``number`` of the session's tenant's ``model`` rows, sorted by ``order``."""
+    shown = paging(number, int(await session.scalar(select(func.count()).select_from(model)) or 0))
+    rows = await session.scalars(
+        select(model).order_by(order).offset(shown.offset).limit(PAGE_SIZE)
+    )
+    return list(rows), shown
 
 
 def page_number(page: Page) -> int:

@@ -133,7 +133,7 @@ async def register_perscom(page: PageDep) -> Response:
         return await _view(page, admin, status=400, error=_problems(exc), face="perscom", form=kept)
     notice = "The client is registered. Copy its secret now: it is shown again only behind a "
     notice += "two-factor code."
-    return await perscom_client.client_view(
+    return await perscom_client.PAGES.view(
         page, admin, client_id, status=200, notice=notice, secret=secret
     )
 
@@ -171,6 +171,6 @@ async def register_percolate(page: PageDep) -> Response:
         )
     notice = "The application is registered. Copy its secret now: it is shown again only "
     notice += "behind a two-factor code."
-    return await percolate_client.client_view(
+    return await percolate_client.PAGES.view(
         page, admin, key, status=200, notice=notice, secret=secret
     )

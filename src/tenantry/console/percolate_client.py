@@ -11,48 +11,29 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import render
-from tenantry.core.tenancy import tenant_session
+from tenantry.console.client_pages import SECTION, ClientPages
 from tenantry.percolate import ids
 from tenantry.percolate.oauth import service
-from tenantry.web.fresh_code import fresh_code_problem
-from tenantry.web.pages import form_text
-from tenantry.web.signin import SignedInUser
-from tenantry.web.templating import Page, PageDep
+from tenantry.web.templating import PageDep
 
-SECTION = "/console/oauth-clients"
 PATH = SECTION + "/percolate/{key}"
 
 router = APIRouter(include_in_schema=False)
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-__all__ = ["PATH", "client_view", "router"]
+__all__ = ["PAGES", "PATH", "router"]
 
 
-async def client_view(
-    page: Page,
-    admin: SignedInUser,
-    key: int,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    notice: str | None = None,
-    secret: str | None = None,
-) -> Response:
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await service.get_client(session, key)
-    return render(
-        page,
-        "console/percolate_client.html",
-        section=SECTION,
-        status=status,
-        error=error,
-        notice=notice,
-        client=client,
-        client_id=ids.encode(ids.CLIENT, client.id),
-        secret=secret,
-        two_factor_on=admin.two_factor,
-    )
+PAGES = ClientPages(
+    face="percolate",
+    clients=service,
+    template="console/percolate_client.html",
+    noun="application",
+    revoking="The application stops working, and every token issued to it is disabled. "
+    "This cannot be undone.",
+    revoked=lambda key: f"{SECTION}?revoked=percolate",
+    facts=lambda client: {"client_id": ids.encode(ids.CLIENT, client.id)},
+)
 
 
 @router.get(PATH)
@@ -60,66 +41,24 @@ async def client_page(page: PageDep, key: RowId) -> Response:
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    return await client_view(page, admin, key)
+    return await PAGES.view(page, admin, key)
 
 
 @router.post(PATH + "/secret")
 async def show_secret(page: PageDep, key: RowId) -> Response:
-    form = await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
-    if problem is not None:
-        return await client_view(page, admin, key, status=400, error=problem)
-    box = service.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        secret = service.reveal_secret(box, await service.get_client(session, key))
-    return await client_view(page, admin, key, secret=secret)
+    return await PAGES.show_secret(page, key)
 
 
 @router.post(PATH + "/reset-secret")
 async def reset_secret(page: PageDep, key: RowId) -> Response:
-    form = await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
-    if problem is not None:
-        return await client_view(page, admin, key, status=400, error=problem)
-    box = service.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        secret = await service.reset_secret(session, box, await service.get_client(session, key))
-    notice = "The secret is reset. The old secret no longer works."
-    return await client_view(page, admin, key, notice=notice, secret=secret)
+    return await PAGES.reset_secret(page, key)
 
 
 @router.get(PATH + "/revoke")
 async def confirm_revoke(page: PageDep, key: RowId) -> Response:
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await service.get_client(session, key)
-    return render(
-        page,
-        "console/confirm.html",
-        section=SECTION,
-        heading=f"Revoke {client.name}?",
-        message="The application stops working, and every token issued to it is disabled. "
-        "This cannot be undone.",
-        action=f"{SECTION}/percolate/{key}/revoke",
-        button="Revoke application",
-        back=f"{SECTION}/percolate/{key}",
-    )
+    return await PAGES.confirm_revoke(page, key)
 
 
 @router.post(PATH + "/revoke")
 async def revoke(page: PageDep, key: RowId) -> Response:
-    await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        await service.revoke_client(session, key)
-    return page.redirect(f"{SECTION}?revoked=percolate")
+    return await PAGES.revoke(page, key)

@@ -10,17 +10,24 @@ there; the console makes one when none is typed and shows it once.
 from __future__ import annotations
 
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from pydantic import ValidationError
-from sqlalchemy import func, select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
-from tenantry.console.webhooks import attempt_view
+from tenantry.console.layout import PAGE_SIZE, page_number, paged_rows, render
+from tenantry.console.webhook_pages import (
+    NOTICES,
+    before_id,
+    delete_confirmation,
+    delivery_log,
+    replay_confirmation,
+)
 from tenantry.core.errors import NotFound, TenantryError
 from tenantry.percolate.api.context import V5Context, open_user_context
 from tenantry.percolate.api.runtime import PercolateRuntime
@@ -65,12 +72,17 @@ def _problems(exc: TenantryError | ValidationError) -> str:
     return "; ".join(e.message for e in exc.errors) or exc.message
 
 
-async def _hook(ctx: V5Context, key: int) -> Webhook:
-    """The tenant's webhook ``key`` (404 otherwise: the console is the admin's own tenant)."""
-    hook = await ctx.session.get(Webhook, (ctx.tenant_id, key))
-    if hook is None:
-        raise NotFound("No such webhook.")
-    return hook
+@asynccontextmanager
+async def _webhook(
+    page: Page, admin: SignedInUser, key: int
+) -> AsyncIterator[tuple[V5Context, Webhook]]:
+    """The admin's v5 context and their tenant's webhook ``key`` (404 otherwise: the console
+    is the admin's own tenant)."""
+    async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
+        hook = await ctx.session.get(Webhook, (ctx.tenant_id, key))
+        if hook is None:
+            raise NotFound("No such webhook.")
+        yield ctx, hook
 
 
 @router.get(PATH)
@@ -91,13 +103,7 @@ async def _list_view(
     form: dict[str, Any] | None = None,
 ) -> Response:
     async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        total = int(await ctx.session.scalar(select(func.count()).select_from(Webhook)) or 0)
-        shown = paging(number, total)
-        hooks = list(
-            await ctx.session.scalars(
-                select(Webhook).order_by(Webhook.id).offset(shown.offset).limit(PAGE_SIZE)
-            )
-        )
+        hooks, shown = await paged_rows(ctx.session, Webhook, number, order=Webhook.id)
         await ctx.load_scope_kinds(hook.scope_id for hook in hooks)
         scopes = {hook.id: ctx.scope_wire(hook.scope_id) for hook in hooks}
     return render(
@@ -147,15 +153,11 @@ async def _hook_view(
     secret: str | None = None,
     form: dict[str, Any] | None = None,
 ) -> Response:
-    before = page.request.query_params.get("before", "")
-    before_id = int(before) if before.isdigit() and len(before) < 19 else None
-    async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        hook = await _hook(ctx, key)
-        attempts = await service.deliveries(ctx, key, limit=PAGE_SIZE + 1, before_id=before_id)
+    before = before_id(page)
+    async with _webhook(page, admin, key) as (ctx, hook):
+        rows = await service.deliveries(ctx, key, limit=PAGE_SIZE + 1, before_id=before)
         await ctx.load_scope_kinds([hook.scope_id])
         scope = ctx.scope_wire(hook.scope_id)
-    more = len(attempts) > PAGE_SIZE
-    attempts = attempts[:PAGE_SIZE]
     return render(
         page,
         "console/percolate_webhook.html",
@@ -164,11 +166,11 @@ async def _hook_view(
         error=error,
         notice=notice,
         hook=hook,
+        base=f"{PATH}/{key}",
         scope=scope,
         secret=secret,
-        attempts=[attempt_view(row) for row in attempts],
-        older=attempts[-1].id if more and attempts else None,
-        newest=before_id is not None,
+        hook_form="console/_percolate_webhook_form.html",
+        **delivery_log(rows, before),
         events=EVENTS,
         form=form or {"url": hook.url, "secret": "", "events": list(hook.events or [])},
     )
@@ -179,12 +181,7 @@ async def webhook(page: PageDep, key: RowId, done: str = "") -> Response:
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    notices = {
-        "test": "A test event is on its way. Reload to see the delivery.",
-        "replay": "The delivery is queued again. Reload to see the new attempt.",
-        "saved": "The webhook is saved.",
-    }
-    return await _hook_view(page, admin, key, notice=notices.get(done))
+    return await _hook_view(page, admin, key, notice=NOTICES.get(done))
 
 
 @router.post(PATH + "/{key}")
@@ -196,8 +193,7 @@ async def update(page: PageDep, key: RowId) -> Response:
     fields = _fields(form)
     try:
         body = WebhookUpdate.model_validate(fields | {"secret": fields["secret"] or None})
-        async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-            await _hook(ctx, key)
+        async with _webhook(page, admin, key) as (ctx, _):
             await service.update_webhook(ctx, key, body)
     except NotFound:
         raise
@@ -213,8 +209,7 @@ async def send_test(page: PageDep, key: RowId) -> Response:
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        await _hook(ctx, key)
+    async with _webhook(page, admin, key) as (ctx, _):
         await service.send_test(ctx, key)
     return page.redirect(f"{PATH}/{key}?done=test")
 
@@ -224,23 +219,10 @@ async def confirm_replay(page: PageDep, key: RowId, attempt_id: RowId) -> Respon
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        hook = await _hook(ctx, key)
+    async with _webhook(page, admin, key) as (ctx, hook):
         rows = await service.deliveries(ctx, key, limit=1, before_id=attempt_id + 1)
     row = rows[0] if rows and rows[0].id == attempt_id else None
-    if row is None:
-        raise NotFound("No such delivery.")
-    return render(
-        page,
-        "console/confirm.html",
-        section=SECTION,
-        heading=f"Replay delivery {row.job_id}?",
-        message=f"The {row.event} request is sent again to {hook.url}, signed with the current "
-        "secret. The receiver sees it twice.",
-        action=f"{PATH}/{key}/deliveries/{attempt_id}/replay",
-        button="Replay delivery",
-        back=f"{PATH}/{key}",
-    )
+    return replay_confirmation(page, row, url=hook.url, section=SECTION, base=f"{PATH}/{key}")
 
 
 @router.post(PATH + "/{key}/deliveries/{attempt_id}/replay")
@@ -249,8 +231,7 @@ async def replay(page: PageDep, key: RowId, attempt_id: RowId) -> Response:
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        await _hook(ctx, key)
+    async with _webhook(page, admin, key) as (ctx, _):
         await service.replay_delivery(ctx, key, attempt_id, str(DELIVERY.encode(attempt_id)))
     return page.redirect(f"{PATH}/{key}?done=replay")
 
@@ -260,19 +241,10 @@ async def confirm_delete(page: PageDep, key: RowId) -> Response:
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        hook = await _hook(ctx, key)
-    return render(
-        page,
-        "console/confirm.html",
-        section=SECTION,
-        heading="Delete this webhook?",
-        message=f"{hook.url} stops receiving events, and its post associations are removed. "
-        "This cannot be undone.",
-        action=f"{PATH}/{key}/delete",
-        button="Delete webhook",
-        back=f"{PATH}/{key}",
-    )
+    async with _webhook(page, admin, key) as (_, hook):
+        message = f"{hook.url} stops receiving events, and its post associations are removed. "
+    message += "This cannot be undone."
+    return delete_confirmation(page, message, section=SECTION, base=f"{PATH}/{key}")
 
 
 @router.post(PATH + "/{key}/delete")
@@ -281,7 +253,6 @@ async def delete(page: PageDep, key: RowId) -> Response:
     admin = await admin_of(page)
     if isinstance(admin, Response):
         return admin
-    async with open_user_context(_runtime(page), admin.tenant_id, admin.user_id) as ctx:
-        await _hook(ctx, key)
+    async with _webhook(page, admin, key) as (ctx, _):
         await service.delete_webhook(ctx, key)
     return page.redirect(PATH)

@@ -13,46 +13,27 @@ from fastapi import APIRouter, Path
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import render
-from tenantry.core.tenancy import tenant_session
+from tenantry.console.client_pages import SECTION, ClientPages
 from tenantry.perscom.oauth import clients
-from tenantry.web.fresh_code import fresh_code_problem
-from tenantry.web.pages import form_text
-from tenantry.web.signin import SignedInUser
-from tenantry.web.templating import Page, PageDep
+from tenantry.web.templating import PageDep
 
-SECTION = "/console/oauth-clients"
 PATH = SECTION + "/perscom/{client_id}"
 
 router = APIRouter(include_in_schema=False)
 ClientId = Annotated[str, Path(min_length=36, max_length=36)]
 
-__all__ = ["PATH", "client_view", "router"]
+__all__ = ["PAGES", "PATH", "router"]
 
 
-async def client_view(
-    page: Page,
-    admin: SignedInUser,
-    client_id: str,
-    *,
-    status: int = 200,
-    error: str | None = None,
-    notice: str | None = None,
-    secret: str | None = None,
-) -> Response:
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await clients.get_client(session, client_id)
-    return render(
-        page,
-        "console/perscom_client.html",
-        section=SECTION,
-        status=status,
-        error=error,
-        notice=notice,
-        client=client,
-        secret=secret,
-        two_factor_on=admin.two_factor,
-    )
+PAGES = ClientPages(
+    face="perscom",
+    clients=clients,
+    template="console/perscom_client.html",
+    noun="client",
+    revoking="The client stops working, and every token issued to it is revoked. "
+    "This cannot be undone.",
+    revoked=lambda client_id: f"{SECTION}/perscom/{client_id}?done=revoked",
+)
 
 
 @router.get(PATH)
@@ -61,67 +42,24 @@ async def client_page(page: PageDep, client_id: ClientId, done: str = "") -> Res
     if isinstance(admin, Response):
         return admin
     notice = "The client is revoked, and so is every token issued to it." if done else None
-    return await client_view(page, admin, client_id, notice=notice)
+    return await PAGES.view(page, admin, client_id, notice=notice)
 
 
 @router.post(PATH + "/secret")
 async def show_secret(page: PageDep, client_id: ClientId) -> Response:
-    form = await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
-    if problem is not None:
-        return await client_view(page, admin, client_id, status=400, error=problem)
-    box = clients.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        secret = clients.reveal_secret(box, await clients.get_client(session, client_id))
-    return await client_view(page, admin, client_id, secret=secret)
+    return await PAGES.show_secret(page, client_id)
 
 
 @router.post(PATH + "/reset-secret")
 async def reset_secret(page: PageDep, client_id: ClientId) -> Response:
-    form = await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    problem = await fresh_code_problem(page, admin, form_text(form, "code", 40))
-    if problem is not None:
-        return await client_view(page, admin, client_id, status=400, error=problem)
-    box = clients.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await clients.get_client(session, client_id)
-        secret = await clients.reset_secret(session, box, client)
-    notice = "The secret is reset. The old secret no longer works."
-    return await client_view(page, admin, client_id, notice=notice, secret=secret)
+    return await PAGES.reset_secret(page, client_id)
 
 
 @router.get(PATH + "/revoke")
 async def confirm_revoke(page: PageDep, client_id: ClientId) -> Response:
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        client = await clients.get_client(session, client_id)
-    return render(
-        page,
-        "console/confirm.html",
-        section=SECTION,
-        heading=f"Revoke {client.name}?",
-        message="The client stops working, and every token issued to it is revoked. "
-        "This cannot be undone.",
-        action=f"{SECTION}/perscom/{client_id}/revoke",
-        button="Revoke client",
-        back=f"{SECTION}/perscom/{client_id}",
-    )
+    return await PAGES.confirm_revoke(page, client_id)
 
 
 @router.post(PATH + "/revoke")
 async def revoke(page: PageDep, client_id: ClientId) -> Response:
-    await page.form()
-    admin = await admin_of(page)
-    if isinstance(admin, Response):
-        return admin
-    async with tenant_session(page.platform.sessions, admin.tenant_id) as session:
-        await clients.revoke_client(session, client_id)
-    return page.redirect(f"{SECTION}/perscom/{client_id}?done=revoked")
+    return await PAGES.revoke(page, client_id)

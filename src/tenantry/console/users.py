@@ -11,11 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
+from tenantry.console.layout import page_number, paged_rows, render
 from tenantry.core.errors import NotFound, TenantryError
 from tenantry.core.identity import administration, invitations, two_factor
 from tenantry.core.identity.models import Role, User, UserRole
@@ -43,13 +43,7 @@ async def _list_view(
     form: dict[str, str] | None = None,
 ) -> Response:
     async with tenant_session(page.platform.sessions, user.tenant_id) as session:
-        total = int(await session.scalar(select(func.count()).select_from(User)) or 0)
-        shown = paging(number, total)
-        people = list(
-            await session.scalars(
-                select(User).order_by(User.id).offset(shown.offset).limit(PAGE_SIZE)
-            )
-        )
+        people, shown = await paged_rows(session, User, number, order=User.id)
         grants = (
             await session.execute(
                 select(UserRole.user_id, Role.name)

@@ -10,12 +10,19 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
-from sqlalchemy import func, select
+from sqlalchemy import select
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
 from tenantry.console.access import admin_of
-from tenantry.console.layout import PAGE_SIZE, page_number, paging, render
+from tenantry.console.layout import PAGE_SIZE, page_number, paged_rows, render
+from tenantry.console.webhook_pages import (
+    NOTICES,
+    before_id,
+    delete_confirmation,
+    delivery_log,
+    replay_confirmation,
+)
 from tenantry.core.errors import NotFound, TenantryError
 from tenantry.core.tenancy import tenant_session
 from tenantry.core.webhooks import WebhookDelivery
@@ -26,12 +33,11 @@ from tenantry.perscom.webhooks.models import PerscomWebhook
 from tenantry.web.templating import Page, PageDep
 
 PATH = "/console/webhooks"
-EXCERPT = 2000
 
 router = APIRouter(include_in_schema=False)
 RowId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
-__all__ = ["PATH", "attempt_view", "router"]
+__all__ = ["PATH", "router"]
 
 
 def _fields(form: FormData) -> dict[str, Any]:
@@ -66,16 +72,7 @@ async def _list_view(
     form: dict[str, Any] | None = None,
 ) -> Response:
     async with tenant_session(page.platform.sessions, tenant_id) as session:
-        total = int(await session.scalar(select(func.count()).select_from(PerscomWebhook)) or 0)
-        shown = paging(number, total)
-        hooks = list(
-            await session.scalars(
-                select(PerscomWebhook)
-                .order_by(PerscomWebhook.id)
-                .offset(shown.offset)
-                .limit(PAGE_SIZE)
-            )
-        )
+        hooks, shown = await paged_rows(session, PerscomWebhook, number, order=PerscomWebhook.id)
     return render(
         page,
         "console/webhooks.html",
@@ -117,15 +114,10 @@ async def _hook_view(
     notice: str | None = None,
     form: dict[str, Any] | None = None,
 ) -> Response:
-    before = page.request.query_params.get("before", "")
-    before_id = int(before) if before.isdigit() and len(before) < 19 else None
+    before = before_id(page)
     async with tenant_session(page.platform.sessions, tenant_id) as session:
         hook = await service.get_webhook(session, hook_id)
-        attempts = await service.deliveries(
-            session, hook_id, limit=PAGE_SIZE + 1, before_id=before_id
-        )
-    more = len(attempts) > PAGE_SIZE
-    attempts = attempts[:PAGE_SIZE]
+        rows = await service.deliveries(session, hook_id, limit=PAGE_SIZE + 1, before_id=before)
     return render(
         page,
         "console/webhook.html",
@@ -134,9 +126,10 @@ async def _hook_view(
         error=error,
         notice=notice,
         hook=hook,
-        attempts=[attempt_view(row) for row in attempts],
-        older=attempts[-1].id if more and attempts else None,
-        newest=before_id is not None,
+        base=f"{PATH}/{hook_id}",
+        secret=hook.secret,
+        hook_form="console/_webhook_form.html",
+        **delivery_log(rows, before),
         events=EVENTS,
         form=form
         or {
@@ -148,34 +141,12 @@ async def _hook_view(
     )
 
 
-def attempt_view(row: WebhookDelivery) -> dict[str, Any]:
-    return {
-        "id": row.id,
-        "delivery": row.job_id,
-        "event": row.event,
-        "attempt": row.attempt,
-        "outcome": row.outcome,
-        "status": row.response_status,
-        "duration_ms": row.duration_ms,
-        "error": row.error,
-        "payload": row.request_body[:EXCERPT],
-        "response": (row.response_body or "")[:EXCERPT],
-        "replay_of": row.replay_of,
-        "created_at": row.created_at,
-    }
-
-
 @router.get(PATH + "/{hook_id}")
 async def webhook(page: PageDep, hook_id: RowId, created: int = 0, done: str = "") -> Response:
     user = await admin_of(page)
     if isinstance(user, Response):
         return user
-    notices = {
-        "test": "A test event is on its way. Reload to see the delivery.",
-        "replay": "The delivery is queued again. Reload to see the new attempt.",
-        "saved": "The webhook is saved.",
-    }
-    notice = "The webhook is created." if created else notices.get(done)
+    notice = "The webhook is created." if created else NOTICES.get(done)
     return await _hook_view(page, user.tenant_id, hook_id, notice=notice)
 
 
@@ -227,19 +198,7 @@ async def confirm_replay(page: PageDep, hook_id: RowId, attempt_id: RowId) -> Re
                 WebhookDelivery.subscription_ref == subscription_ref(hook_id),
             )
         )
-    if row is None:
-        raise NotFound("No such delivery.")
-    return render(
-        page,
-        "console/confirm.html",
-        section=PATH,
-        heading=f"Replay delivery {row.job_id}?",
-        message=f"The {row.event} request is sent again to {hook.url}, signed with the current "
-        "secret. The receiver sees it twice.",
-        action=f"{PATH}/{hook_id}/deliveries/{attempt_id}/replay",
-        button="Replay delivery",
-        back=f"{PATH}/{hook_id}",
-    )
+    return replay_confirmation(page, row, url=hook.url, section=PATH, base=f"{PATH}/{hook_id}")
 
 
 @router.post(PATH + "/{hook_id}/deliveries/{attempt_id}/replay")
@@ -260,16 +219,8 @@ async def confirm_delete(page: PageDep, hook_id: RowId) -> Response:
         return user
     async with tenant_session(page.platform.sessions, user.tenant_id) as session:
         hook = await service.get_webhook(session, hook_id)
-    return render(
-        page,
-        "console/confirm.html",
-        section=PATH,
-        heading="Delete this webhook?",
-        message=f"{hook.url} stops receiving events. This cannot be undone.",
-        action=f"{PATH}/{hook_id}/delete",
-        button="Delete webhook",
-        back=f"{PATH}/{hook_id}",
-    )
+    message = f"{hook.url} stops receiving events. This cannot be undone."
+    return delete_confirmation(page, message, section=PATH, base=f"{PATH}/{hook_id}")
 
 
 @router.post(PATH + "/{hook_id}/delete")

@@ -7,6 +7,8 @@ also needs a fresh TOTP code each time.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
@@ -19,7 +21,7 @@ from tenantry.percolate.oauth import service
 from tenantry.percolate.oauth.apikeys import create_api_key, list_api_keys, revoke_api_key
 from tenantry.percolate.oauth.models import OAuthClient
 from tenantry.percolate.permissions import CLIENT_REGISTRARS
-from tenantry.web.fresh_code import fresh_code_problem
+from tenantry.web.fresh_code import secret_action
 from tenantry.web.pages import form_text
 from tenantry.web.signin import SignedInUser
 from tenantry.web.templating import NavLink, Page, PageDep
@@ -69,6 +71,11 @@ async def _registrar(page: Page, path: str) -> SignedInUser | Response:
             needs_two_factor=not user.two_factor,
         )
     return user
+
+
+def _registrar_of(key: int) -> Callable[[Page], Awaitable[SignedInUser | Response]]:
+    """The :func:`_registrar` check of application ``key``'s page (sign-in comes back to it)."""
+    return partial(_registrar, path=f"{APPLICATIONS}/{key}")
 
 
 def _client_view(client: OAuthClient) -> dict[str, Any]:
@@ -167,33 +174,23 @@ async def application(page: PageDep, key: RowId, registered: int = 0) -> Respons
 
 @router.post(APPLICATIONS + "/{key}/secret")
 async def show_secret(page: PageDep, key: RowId) -> Response:
-    form = await page.form()
-    user = await _registrar(page, f"{APPLICATIONS}/{key}")
-    if isinstance(user, Response):
-        return user
-    problem = await fresh_code_problem(page, user, form_text(form, "code", 40))
-    if problem is not None:
-        return await _application_view(page, user, key, status=400, error=problem)
-    box = service.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, user.tenant_id) as session:
-        secret = service.reveal_secret(box, await service.get_client(session, key))
-    return await _application_view(page, user, key, secret=secret)
+    return await secret_action(
+        page, key, signed_in=_registrar_of(key), clients=service, view=_application_view
+    )
 
 
 @router.post(APPLICATIONS + "/{key}/reset-secret")
 async def reset_secret(page: PageDep, key: RowId) -> Response:
-    form = await page.form()
-    user = await _registrar(page, f"{APPLICATIONS}/{key}")
-    if isinstance(user, Response):
-        return user
-    problem = await fresh_code_problem(page, user, form_text(form, "code", 40))
-    if problem is not None:
-        return await _application_view(page, user, key, status=400, error=problem)
-    box = service.client_secret_box(page.platform.settings)
-    async with tenant_session(page.platform.sessions, user.tenant_id) as session:
-        secret = await service.reset_secret(session, box, await service.get_client(session, key))
     notice = "The secret was reset. The old secret no longer works."
-    return await _application_view(page, user, key, notice=notice, secret=secret)
+    return await secret_action(
+        page,
+        key,
+        signed_in=_registrar_of(key),
+        clients=service,
+        view=_application_view,
+        reset=True,
+        notice=notice,
+    )
 
 
 @router.get(CONNECTED)
