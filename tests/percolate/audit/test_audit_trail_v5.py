@@ -114,6 +114,7 @@ WRITES: list[Write] = [
     Write(Call("POST", "/api/v3/media/{v3_folder}", {"uids": ["{v3}"]}), "update", "percolate_assets", make="asset", status=200),  # noqa: E501
     Write(Call("PUT", "/api/v3/media/{v3}/metadata", {"title": "Brief"}), "update", "percolate_assets", make="asset"),  # noqa: E501
     Write(Call("DELETE", "/api/v3/media/{v3}/metadata"), "update", "percolate_assets", make="described_asset"),  # noqa: E501
+    Write(Call("PUT", "/api/v3/media/custom_metadata?license_id={license_number}", {"custom_metadata": [{"schema_uid": "{mine.meta_schema}", "data": {"budget": 7}}]}), "create", "percolate_metadata", status=200),  # noqa: E501
     Write(Call("POST", "/api/v5/user_role_import/", {"asset_id": "{mine.csv}", "account_id": "{account}"}), "create", "percolate_user_role_imports"),  # noqa: E501
     Write(Call("POST", "/api/v5/export/", {"type": "asset"}), "create", "percolate_exports"),
 ]  # fmt: skip
