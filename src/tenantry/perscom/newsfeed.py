@@ -3,16 +3,17 @@
 The item shape is not a table's row (§7.3: author and recipient by name and photo, the
 likes as people), so this list is written here rather than declared; it still pages
 through the floor: a deferred join on the newest-first index, one query for the page's
-likes, and a count only when the page does not tell the total.
+likes, and a count only when the page does not tell the total. The three statements are
+built once, with bind parameters, so each request only binds values.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any, cast
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
-from sqlalchemy import ColumnElement, Select, and_, select
+from sqlalchemy import BigInteger, ColumnElement, Integer, Select, and_, bindparam, select
 from sqlalchemy.orm import aliased
 from starlette.requests import Request
 from starlette.responses import Response
@@ -22,6 +23,7 @@ from tenantry.core.auth import require
 from tenantry.core.identity.models import User
 from tenantry.core.resources.paging import count_of, known_total
 from tenantry.core.resources.scoped import of_tenant, same_tenant
+from tenantry.core.resources.sideload import among_keys
 from tenantry.core.resources.sql import mapping
 from tenantry.perscom.engine.actions import list_path
 from tenantry.perscom.engine.context import FORBIDDEN, CallOpener
@@ -76,6 +78,39 @@ _FEED: Select[Any] = cast(
 )
 _ID: ColumnElement[int] = NewsfeedItem.__table__.c.id
 _NEWEST = (NewsfeedItem.created_at.desc(), NewsfeedItem.id.desc())
+_ITEMS: Select[Any] = select(_ID).where(
+    of_tenant(NewsfeedItem, bindparam("tenant", type_=BigInteger))
+)
+_PAGED = (
+    _ITEMS.order_by(*_NEWEST)
+    .limit(bindparam("limit", type_=Integer))
+    .offset(bindparam("offset", type_=Integer))
+    .subquery("page")
+)
+PAGE: Select[Any] = _FEED.join(_PAGED, _PAGED.c.id == _ID).order_by(*_NEWEST)
+"""A page of items, newest first: only the page's ids meet the joins."""
+COUNT: Select[Any] = count_of(_ITEMS)
+
+
+def likes_statement(dialect: str) -> Select[Any]:
+    """The likers of a page's items (``keys``), in the order they liked."""
+    return (
+        select(NewsfeedLike.newsfeed_id, User.id, User.name)
+        .join(User, and_(same_tenant(User, NewsfeedLike), User.id == NewsfeedLike.user_id))
+        .where(
+            of_tenant(NewsfeedLike, bindparam("tenant", type_=BigInteger)),
+            among_keys(NewsfeedLike.newsfeed_id, dialect),
+        )
+        .order_by(NewsfeedLike.newsfeed_id, NewsfeedLike.id)
+    )
+
+
+LIKES = {dialect: likes_statement(dialect) for dialect in ("postgresql", "sqlite")}
+
+
+def prepare(dialect: str) -> list[Any]:
+    """The statements of the feed, for compiling once at start-up."""
+    return [PAGE, COUNT, LIKES[dialect]]
 
 
 def photo_url(name: str | None, path: str | None, render: RenderContext) -> str | None:
@@ -84,8 +119,7 @@ def photo_url(name: str | None, path: str | None, render: RenderContext) -> str 
         return render.public_url(path)
     if name is None:
         return None
-    query = urlencode({"name": name, "color": "FFFFFF", "background": "111827"})
-    return f"https://ui-avatars.com/api/?{query}"
+    return f"https://ui-avatars.com/api/?name={quote_plus(name)}&color=FFFFFF&background=111827"
 
 
 def feed_item(
@@ -114,28 +148,16 @@ def newsfeed_routes(open_call: CallOpener) -> list[BaseRoute]:
         page = page_request(request)
         async with open_call(request, writing=False) as call:
             require(call.principal, "view:newsfeed", FORBIDDEN)
-            # Page and count the tenant's items alone; only the page's rows meet the joins.
-            items = select(_ID).where(of_tenant(NewsfeedItem, call.tenant_id))
-            paged = items.order_by(*_NEWEST).limit(page.size).offset(page.offset).subquery("page")
-            statement = _FEED.join(paged, paged.c.id == _ID).order_by(*_NEWEST)
-            rows = [mapping(r) for r in await call.db.rows(statement)]
+            values = {"tenant": call.tenant_id, "limit": page.size, "offset": page.offset}
+            rows = [mapping(r) for r in await call.db.rows(PAGE, values)]
             total = known_total(page.offset, page.size, len(rows))
             if total is None:
-                total = int(await call.db.scalar(count_of(items)))
+                total = int(await call.db.scalar(COUNT, {"tenant": call.tenant_id}))
             likes: dict[int, list[dict[str, Any]]] = {int(r["id"]): [] for r in rows}
             if rows:
-                liked = (
-                    select(NewsfeedLike.newsfeed_id, User.id, User.name)
-                    .join(
-                        User, and_(same_tenant(User, NewsfeedLike), User.id == NewsfeedLike.user_id)
-                    )
-                    .where(
-                        of_tenant(NewsfeedLike, call.tenant_id),
-                        NewsfeedLike.newsfeed_id.in_(list(likes)),
-                    )
-                    .order_by(NewsfeedLike.newsfeed_id, NewsfeedLike.id)
-                )
-                for like in await call.db.rows(liked):
+                liked = LIKES[call.dialect]
+                keys = {"tenant": call.tenant_id, "keys": list(likes)}
+                for like in await call.db.rows(liked, keys):
                     item_id, user_id, name = tuple(like)
                     likes[int(item_id)].append({"id": user_id, "name": name})
             data = [feed_item(r, likes[int(r["id"])], call.render) for r in rows]

@@ -210,6 +210,10 @@ class Compiled:
         self.select_columns: list[ColumnElement[Any]] = []
         self.plan: list[tuple[str, int, Formatter]] = []
         self.private: list[tuple[str, int]] = []
+        self.output_keys: tuple[str, ...] = ()
+        self.row_keys: tuple[str, ...] = ()
+        self.formatted: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
+        """Output columns whose non-null values are formatted (``entity``)."""
         self.include_list = Whitelist.of(decl.includes)
         self.filter_list = Whitelist.of(())
         self.sort_list = Whitelist.of(())
@@ -338,6 +342,14 @@ class Compiled:
         self.select_columns = columns
         self.plan = plan
         self.private = private
+        # The plan's columns lead the select in order: a row zips straight into its keys.
+        self.output_keys = tuple(name for name, _, _ in plan)
+        self.row_keys = (*self.output_keys, *(key for key, _ in private))
+        self.formatted = tuple(
+            (name, fmt)
+            for name in self.output_keys
+            if (fmt := _value_formatter(self.kinds[name])) is not None
+        )
 
     def _compile_inputs(self) -> None:
         decl = self.decl
@@ -421,6 +433,11 @@ def _formatter(kind: Kind) -> Formatter:
     if kind == "datetime":
         return lambda value: None if value is None else format_datetime(value)
     return None
+
+
+def _value_formatter(kind: Kind) -> Callable[[Any], Any] | None:
+    """How a column's non-null value goes on the wire, when not as read."""
+    return format_datetime if kind == "datetime" else None
 
 
 class Registry(NamedResources[Compiled]):

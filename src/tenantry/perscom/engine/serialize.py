@@ -14,7 +14,6 @@ from urllib.parse import urlencode
 import orjson
 from starlette.responses import Response
 
-from tenantry.core.resources.sql import mapping
 from tenantry.perscom.engine.declaration import RenderContext
 from tenantry.perscom.engine.query import Page
 from tenantry.perscom.engine.runtime import Compiled
@@ -30,12 +29,18 @@ def entity(
 ) -> dict[str, Any]:
     """One row as Laravel's ``toArray()``: every column, then ``label`` and the accessors
     (which also see the row's ``later`` values, read apart; see ``engine.deferred``)."""
-    data = {
-        key: (row[index] if fmt is None else fmt(row[index])) for key, index, fmt in resource.plan
-    }
+    # Zipping a row into its keys builds the dict in C; only formatted columns are revisited
+    # (replacing a value keeps its key's place).
+    data = dict(zip(resource.output_keys, row, strict=False))
+    for key, fmt in resource.formatted:
+        value = data[key]
+        if value is not None:
+            data[key] = fmt(value)
     data["label"] = f"{resource.decl.label}: {data['id']}"
     if resource.computed:
-        raw = mapping(row) if later is None else {**mapping(row), **later}
+        raw = dict(zip(resource.row_keys, row, strict=False))
+        if later is not None:
+            raw.update(later)
         for computed in resource.computed:
             value = computed.compute(raw, context)
             if computed.spread:
