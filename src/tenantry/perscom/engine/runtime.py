@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from sqlalchemy import (
     JSON,
@@ -60,10 +61,18 @@ TIMESTAMPS = ("created_at", "updated_at")
 INTERNAL = ("tenant_id",)
 
 
+_WIRE_TIME = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
 def format_datetime(value: datetime) -> str:
-    """Laravel's wire format: UTC with six fraction digits and ``Z``."""
-    if value.tzinfo is UTC:  # what both engines read back: skip the conversion
-        return value.isoformat(timespec="microseconds")[:-6] + "Z"
+    """Laravel's wire format: UTC with six fraction digits and ``Z``.
+
+    Large pages hold thousands of times: orjson writes the text in C (several times faster
+    than ``isoformat``); it leaves a zero fraction out, which is put back.
+    """
+    if type(value) is datetime and (value.tzinfo is UTC or value.tzinfo is None):
+        text = orjson.dumps(value, option=_WIRE_TIME)
+        return text[1:-1].decode() if value.microsecond else text[1:-2].decode() + ".000000Z"
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(timespec="microseconds") + "Z"
