@@ -187,6 +187,7 @@ async def test_roster_and_newsfeed_bodies_keep_their_shape(
 ) -> None:
     """The wire shape both read paths are presented in, key order and time format included."""
     made = await _organisation(api)
+    ann = await make(api, "users", name="Ann")
     person = await make(api, "users", name="Robin", unit_id=made["unit"], rank_id=made["rank"])
     roster = (await api.get(f"/v1/roster/{made['group']}")).json()["data"]
     assert list(roster) == [*GROUP_KEYS, *STAMPS, "units"]
@@ -208,8 +209,18 @@ async def test_roster_and_newsfeed_bodies_keep_their_shape(
             json={"user_id": person["id"], "award_id": award["id"], "text": text},
         )
         assert done.status_code == 201, done.text
+    newest = (await api.get("/v1/newsfeed?limit=1")).json()["data"][0]["id"]
+    for fan in (person, ann):  # liked in this order: listed in it, not by id or name
+        liked = await api.post(
+            f"/v1/newsfeed/{newest}/likes/attach", json={"resources": [fan["id"]]}
+        )
+        assert liked.status_code == 200, liked.text
     feed = (await api.get("/v1/newsfeed?limit=1")).json()
     [item] = feed["data"]
+    assert item["likes"] == [
+        {"id": person["id"], "name": "Robin"},
+        {"id": ann["id"], "name": "Ann"},
+    ]
     assert list(item) == FEED_KEYS
     assert WIRE_TIME.match(item["created_at"])
     assert item["text"] == "Second" and item["recipient"] == "Robin"
@@ -219,5 +230,6 @@ async def test_roster_and_newsfeed_bodies_keep_their_shape(
     assert feed["meta"]["total"] == 2 and feed["meta"]["last_page"] == 2
     second = (await api.get("/v1/newsfeed?limit=1&page=2")).json()
     assert [i["text"] for i in second["data"]] == ["First"] and second["meta"]["total"] == 2
+    assert second["data"][0]["likes"] == []
     beyond = (await api.get("/v1/newsfeed?limit=1&page=9")).json()
     assert beyond["data"] == [] and beyond["meta"]["total"] == 2
