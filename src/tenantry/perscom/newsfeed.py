@@ -10,6 +10,7 @@ built once, with bind parameters, so each request only binds values.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any, cast
 from urllib.parse import quote_plus
 
@@ -160,6 +161,12 @@ def photo_url(name: str | None, path: str | None, render: RenderContext) -> str 
         return render.public_url(path)
     if name is None:
         return None
+    return _initials(name)
+
+
+@lru_cache(maxsize=4096)
+def _initials(name: str) -> str:
+    """A feed names the same few people over and over: each fallback is quoted once."""
     return f"https://ui-avatars.com/api/?name={quote_plus(name)}&color=FFFFFF&background=111827"
 
 
