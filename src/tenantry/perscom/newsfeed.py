@@ -136,15 +136,17 @@ COUNT: Select[Any] = count_of(_ITEMS)
 
 def likes_statement(dialect: str) -> Select[Any]:
     """The likers of a page's items (``keys``), in the order they liked."""
-    return (
-        select(NewsfeedLike.newsfeed_id, User.id, User.name)
+    liked: ColumnElement[int] = NewsfeedLike.__table__.c.newsfeed_id
+    statement = (
+        select(liked, User.id, User.name)
         .join(User, and_(same_tenant(User, NewsfeedLike), User.id == NewsfeedLike.user_id))
         .where(
             of_tenant(NewsfeedLike, bindparam("tenant", type_=BigInteger)),
-            among_keys(NewsfeedLike.newsfeed_id, dialect),
+            among_keys(liked, dialect),
         )
-        .order_by(NewsfeedLike.newsfeed_id, NewsfeedLike.id)
+        .order_by(liked, NewsfeedLike.id)
     )
+    return cast(Select[Any], statement)
 
 
 LIKES = {dialect: likes_statement(dialect) for dialect in ("postgresql", "sqlite")}
