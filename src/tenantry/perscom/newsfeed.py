@@ -149,12 +149,13 @@ def likes_statement(dialect: str) -> Select[Any]:
     return cast(Select[Any], statement)
 
 
-LIKES = {dialect: likes_statement(dialect) for dialect in ("postgresql", "sqlite")}
+LIKES = likes_statement("sqlite")
+"""SQLite's second statement (PostgreSQL reads the likers with the page)."""
 
 
 def prepare(dialect: str) -> list[Any]:
     """The statements of the feed, for compiling once at start-up."""
-    return [PAGE[dialect], COUNT, LIKES[dialect]]
+    return [PAGE[dialect], COUNT] if dialect == "postgresql" else [PAGE[dialect], COUNT, LIKES]
 
 
 def photo_url(name: str | None, path: str | None, render: RenderContext) -> str | None:
@@ -207,9 +208,8 @@ def newsfeed_routes(open_call: CallOpener) -> list[BaseRoute]:
                 int(r["id"]): orjson.loads(r[LIKERS]) if r.get(LIKERS) else [] for r in rows
             }
             if rows and call.dialect != "postgresql":
-                liked = LIKES[call.dialect]
                 keys = {"tenant": call.tenant_id, "keys": list(likes)}
-                for like in await call.db.rows(liked, keys):
+                for like in await call.db.rows(LIKES, keys):
                     item_id, user_id, name = tuple(like)
                     likes[int(item_id)].append({"id": user_id, "name": name})
             data = [feed_item(r, likes[int(r["id"])], call.render) for r in rows]
