@@ -3,6 +3,7 @@ roster (automatic: units -> people; manual: units -> slots -> people), tenants a
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -14,6 +15,7 @@ from tests.perscom.factories import create, payload_for
 
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.resources.organization import UnitSlot
+from tenantry.perscom.roster import BUILDS
 
 pytestmark = pytest.mark.anyio
 
@@ -233,3 +235,14 @@ async def test_roster_and_newsfeed_bodies_keep_their_shape(
     assert second["data"][0]["likes"] == []
     beyond = (await api.get("/v1/newsfeed?limit=1&page=9")).json()
     assert beyond["data"] == [] and beyond["meta"]["total"] == 2
+
+
+async def test_rosters_asked_at_once_are_built_in_turns(api: httpx.AsyncClient) -> None:
+    """More rosters than are built at once: the others wait their turn, none fails."""
+    made = await _organisation(api)
+    await make(api, "users", name="Kim", unit_id=made["unit"], rank_id=made["rank"])
+    asked = [api.get("/v1/roster?type=automatic") for _ in range(BUILDS + 2)]
+    asked += [api.get(f"/v1/roster/{made['group']}") for _ in range(2)]
+    answers = await asyncio.gather(*asked)
+    assert [a.status_code for a in answers] == [200] * (BUILDS + 4)
+    assert len({a.content for a in answers[: BUILDS + 2]}) == 1
