@@ -93,9 +93,8 @@ _FEED: Select[Any] = cast(
 )
 _ID: ColumnElement[int] = NewsfeedItem.__table__.c.id
 _NEWEST = (NewsfeedItem.created_at.desc(), NewsfeedItem.id.desc())
-_ITEMS: Select[Any] = select(_ID).where(
-    of_tenant(NewsfeedItem, bindparam("tenant", type_=BigInteger))
-)
+_TENANT = bindparam("tenant", type_=BigInteger)
+_ITEMS: Select[Any] = select(_ID).where(of_tenant(NewsfeedItem, _TENANT))
 _PAGED = (
     _ITEMS.add_columns(func.count().over().label("total"))
     .order_by(*_NEWEST)
@@ -123,9 +122,11 @@ def _likers() -> ColumnElement[str]:
 
 def _page(*extra: ColumnElement[Any]) -> Select[Any]:
     """A page of items, newest first: only the page's ids meet the joins, each row with the
-    tenant's total (counted by the page's own scan, no second round trip)."""
+    tenant's total (counted by the page's own scan, no second round trip). The items are
+    met by their whole key (tenant and id), so each is one primary-key look-up."""
     feed = _FEED.add_columns(_PAGED.c.total, *extra)
-    return feed.join(_PAGED, _PAGED.c.id == _ID).order_by(*_NEWEST)
+    paged = feed.join(_PAGED, _PAGED.c.id == _ID).where(of_tenant(NewsfeedItem, _TENANT))
+    return paged.order_by(*_NEWEST)
 
 
 PAGE = {"postgresql": _page(_likers()), "sqlite": _page()}
