@@ -3,6 +3,8 @@ roster (automatic: units -> people; manual: units -> slots -> people), tenants a
 
 from __future__ import annotations
 
+import asyncio
+import re
 from typing import Any
 
 import httpx
@@ -13,6 +15,7 @@ from tests.perscom.factories import create, payload_for
 
 from tenantry.core.tenancy import tenant_session
 from tenantry.perscom.resources.organization import UnitSlot
+from tenantry.perscom.roster import BUILDS
 
 pytestmark = pytest.mark.anyio
 
@@ -160,3 +163,86 @@ async def test_roster_of_another_tenant_is_not_found(
     assert (await api.get(f"/v1/roster/{made['group']}")).status_code == 404
     listed = (await api.get("/v1/roster")).json()["data"]
     assert made["group"] not in {g["id"] for g in listed}
+
+
+WIRE_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$")
+GROUP_KEYS = ["id", "name", "description", "empty", "order", "hidden", "icon"]
+STAMPS = ["created_at", "updated_at", "label"]
+MEMBER_KEYS = [
+    *("id", "name", "email", "email_verified_at", "phone_number", "position_id", "rank_id"),
+    *("specialty_id", "status_id", "unit_id", "unit_slot_id", "approved", "notes"),
+    *("notes_updated_at", "profile_photo", "cover_photo", "last_seen_at", "facebook_user_id"),
+    *("github_user_id", "google_user_id", "discord_user_id", "created_at", "updated_at"),
+    *("last_assignment_change_date", "last_rank_change_date", "label", "display_name"),
+    *("online", "profile_photo_url", "cover_photo_url", "rank", "position", "specialty"),
+    "status",
+]
+FEED_KEYS = [
+    *("id", "author", "author_profile_photo", "recipient", "recipient_profile_photo"),
+    *("description", "event", "type", "headline", "text", "item", "color", "likes"),
+    "created_at",
+]
+
+
+async def test_roster_and_newsfeed_bodies_keep_their_shape(
+    api: httpx.AsyncClient, org: Org
+) -> None:
+    """The wire shape both read paths are presented in, key order and time format included."""
+    made = await _organisation(api)
+    ann = await make(api, "users", name="Ann")
+    person = await make(api, "users", name="Robin", unit_id=made["unit"], rank_id=made["rank"])
+    roster = (await api.get(f"/v1/roster/{made['group']}")).json()["data"]
+    assert list(roster) == [*GROUP_KEYS, *STAMPS, "units"]
+    [unit] = roster["units"]
+    assert list(unit) == [*GROUP_KEYS, *STAMPS, "pivot", "users"]
+    [member] = unit["users"]
+    assert list(member) == MEMBER_KEYS
+    assert member["label"] == f"User: {person['id']}"
+    assert member["display_name"] == "Robin"
+    assert list(member["rank"]) == [
+        *("id", "name", "description", "abbreviation", "paygrade", "order", *STAMPS, "image")
+    ]
+    assert all(WIRE_TIME.match(member[k]) for k in ("created_at", "updated_at"))
+    assert member["notes_updated_at"] is None
+    award = await make(api, "awards", name="Good Conduct")
+    for text in ("First", "Second"):
+        done = await api.post(
+            "/v1/award-records",
+            json={"user_id": person["id"], "award_id": award["id"], "text": text},
+        )
+        assert done.status_code == 201, done.text
+    newest = (await api.get("/v1/newsfeed?limit=1")).json()["data"][0]["id"]
+    for fan in (person, ann):  # liked in this order: listed in it, not by id or name
+        liked = await api.post(
+            f"/v1/newsfeed/{newest}/likes/attach", json={"resources": [fan["id"]]}
+        )
+        assert liked.status_code == 200, liked.text
+    feed = (await api.get("/v1/newsfeed?limit=1")).json()
+    [item] = feed["data"]
+    assert item["likes"] == [
+        {"id": person["id"], "name": "Robin"},
+        {"id": ann["id"], "name": "Ann"},
+    ]
+    assert list(item) == FEED_KEYS
+    assert WIRE_TIME.match(item["created_at"])
+    assert item["text"] == "Second" and item["recipient"] == "Robin"
+    assert item["recipient_profile_photo"] == (
+        "https://ui-avatars.com/api/?name=Robin&color=FFFFFF&background=111827"
+    )
+    assert feed["meta"]["total"] == 2 and feed["meta"]["last_page"] == 2
+    second = (await api.get("/v1/newsfeed?limit=1&page=2")).json()
+    assert [i["text"] for i in second["data"]] == ["First"] and second["meta"]["total"] == 2
+    assert second["data"][0]["likes"] == []
+    beyond = (await api.get("/v1/newsfeed?limit=1&page=9")).json()
+    assert beyond["data"] == [] and beyond["meta"]["total"] == 2
+
+
+async def test_rosters_asked_at_once_are_built_in_turns(api: httpx.AsyncClient) -> None:
+    """More rosters than are built at once: the others wait their turn, none fails."""
+    made = await _organisation(api)
+    await make(api, "users", name="Kim", unit_id=made["unit"], rank_id=made["rank"])
+    asked = [api.get("/v1/roster?type=automatic") for _ in range(BUILDS + 2)]
+    asked += [api.get(f"/v1/roster/{made['group']}") for _ in range(2)]
+    answers = await asyncio.gather(*asked)
+    assert [a.status_code for a in answers] == [200] * (BUILDS + 4)
+    assert len({a.content for a in answers[: BUILDS + 2]}) == 1

@@ -18,6 +18,7 @@ from tenantry.core.identity.permissions import catalogue
 from tenantry.core.platform import Platform, get_platform
 from tenantry.core.resources.sql import StatementTexts
 from tenantry.core.spec import CachedOpenAPI, SpecEntry, openapi_routes
+from tenantry.perscom import newsfeed
 from tenantry.perscom.activity.endpoints import activity_routes
 from tenantry.perscom.activity.recorder import ApiLogMiddleware
 from tenantry.perscom.activity.writer import ActivityWriter
@@ -67,6 +68,7 @@ def install(
         *includes.prepare(registry, dialect),
         *rowsets.prepare(registry),
         *deferred.prepare(registry, dialect),
+        *newsfeed.prepare(dialect),
     ]
     keys = SigningKeys.load(platform.settings)
     configured = PerscomSettings()

@@ -10,6 +10,7 @@ come from the declarations.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from sqlalchemy import select
@@ -95,19 +96,30 @@ async def _seat_people(call: Call, registry: Registry, groups: list[dict[str, An
         slot["users"] = seated.get(int(pivot["id"]), []) if pivot else []
 
 
+BUILDS = 4
+"""Rosters built at once per process. A roster is one large body, built mostly on the CPU:
+with many asked at once, the event loop would share itself between all of them and finish
+them all late together; in turns, they finish one after the other (same throughput, half
+the mean wait, a bounded number of bodies in memory). A few overlap one's queries with
+another's building."""
+
+
 def roster_routes(registry: Registry, open_call: CallOpener) -> list[BaseRoute]:
+    turns = asyncio.Semaphore(BUILDS)
+
     async def index(request: Request) -> Response:
         kind = roster_type(request)
         page = page_request(request)
-        async with open_call(request, writing=False) as call:
+        async with turns, open_call(request, writing=False) as call:
             require(call.principal, "view:group", FORBIDDEN)
             data, found = await roster_groups(call, registry, kind, page=page)
-        return respond(paginated(data, found, list_path(request)))
+            body = paginated(data, found, list_path(request))
+            return respond(body)
 
     async def show(request: Request) -> Response:
         kind = roster_type(request)
         group_id = int(request.path_params["id"])
-        async with open_call(request, writing=False) as call:
+        async with turns, open_call(request, writing=False) as call:
             require(call.principal, "view:group", FORBIDDEN)
             data, _ = await roster_groups(call, registry, kind, group_id=group_id)
         if not data:

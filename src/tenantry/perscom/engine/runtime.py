@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import orjson
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from sqlalchemy import (
     JSON,
@@ -60,10 +61,18 @@ TIMESTAMPS = ("created_at", "updated_at")
 INTERNAL = ("tenant_id",)
 
 
+_WIRE_TIME = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
+
 def format_datetime(value: datetime) -> str:
-    """Laravel's wire format: UTC with six fraction digits and ``Z``."""
-    if value.tzinfo is UTC:  # what both engines read back: skip the conversion
-        return value.isoformat(timespec="microseconds")[:-6] + "Z"
+    """Laravel's wire format: UTC with six fraction digits and ``Z``.
+
+    Large pages hold thousands of times: orjson writes the text in C (several times faster
+    than ``isoformat``); it leaves a zero fraction out, which is put back.
+    """
+    if type(value) is datetime and (value.tzinfo is UTC or value.tzinfo is None):
+        text = orjson.dumps(value, option=_WIRE_TIME)
+        return text[1:-1].decode() if value.microsecond else text[1:-2].decode() + ".000000Z"
     if value.tzinfo is not None:
         value = value.astimezone(UTC).replace(tzinfo=None)
     return value.isoformat(timespec="microseconds") + "Z"
@@ -210,6 +219,10 @@ class Compiled:
         self.select_columns: list[ColumnElement[Any]] = []
         self.plan: list[tuple[str, int, Formatter]] = []
         self.private: list[tuple[str, int]] = []
+        self.output_keys: tuple[str, ...] = ()
+        self.row_keys: tuple[str, ...] = ()
+        self.formatted: tuple[tuple[str, Callable[[Any], Any]], ...] = ()
+        """Output columns whose non-null values are formatted (``entity``)."""
         self.include_list = Whitelist.of(decl.includes)
         self.filter_list = Whitelist.of(())
         self.sort_list = Whitelist.of(())
@@ -338,6 +351,14 @@ class Compiled:
         self.select_columns = columns
         self.plan = plan
         self.private = private
+        # The plan's columns lead the select in order: a row zips straight into its keys.
+        self.output_keys = tuple(name for name, _, _ in plan)
+        self.row_keys = (*self.output_keys, *(key for key, _ in private))
+        self.formatted = tuple(
+            (name, fmt)
+            for name in self.output_keys
+            if (fmt := _value_formatter(self.kinds[name])) is not None
+        )
 
     def _compile_inputs(self) -> None:
         decl = self.decl
@@ -421,6 +442,11 @@ def _formatter(kind: Kind) -> Formatter:
     if kind == "datetime":
         return lambda value: None if value is None else format_datetime(value)
     return None
+
+
+def _value_formatter(kind: Kind) -> Callable[[Any], Any] | None:
+    """How a column's non-null value goes on the wire, when not as read."""
+    return format_datetime if kind == "datetime" else None
 
 
 class Registry(NamedResources[Compiled]):

@@ -9,12 +9,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import urlencode
 
 import orjson
 from starlette.responses import Response
 
-from tenantry.core.resources.sql import mapping
 from tenantry.perscom.engine.declaration import RenderContext
 from tenantry.perscom.engine.query import Page
 from tenantry.perscom.engine.runtime import Compiled
@@ -30,12 +28,18 @@ def entity(
 ) -> dict[str, Any]:
     """One row as Laravel's ``toArray()``: every column, then ``label`` and the accessors
     (which also see the row's ``later`` values, read apart; see ``engine.deferred``)."""
-    data = {
-        key: (row[index] if fmt is None else fmt(row[index])) for key, index, fmt in resource.plan
-    }
+    # Zipping a row into its keys builds the dict in C; only formatted columns are revisited
+    # (replacing a value keeps its key's place).
+    data = dict(zip(resource.output_keys, row, strict=False))
+    for key, fmt in resource.formatted:
+        value = data[key]
+        if value is not None:
+            data[key] = fmt(value)
     data["label"] = f"{resource.decl.label}: {data['id']}"
     if resource.computed:
-        raw = mapping(row) if later is None else {**mapping(row), **later}
+        raw = dict(zip(resource.row_keys, row, strict=False))
+        if later is not None:
+            raw.update(later)
         for computed in resource.computed:
             value = computed.compute(raw, context)
             if computed.spread:
@@ -60,7 +64,7 @@ def paginated(data: Sequence[Mapping[str, Any]], page: Page, path: str) -> dict[
     last = max(1, math.ceil(page.total / size))
 
     def url(number: int) -> str:
-        return f"{path}?{urlencode({'page': number})}"
+        return f"{path}?page={number}"  # what urlencode gives for a page number
 
     first_index = (current - 1) * size + 1 if data else None
     return {
