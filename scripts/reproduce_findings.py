@@ -1,17 +1,19 @@
-"""Replay the hardening audit's findings F4-F8 against a running ``tenantry serve``.
+"""Replay the hardening audit's findings F4-F9 against a running ``tenantry serve``.
 
 The audit found them at d997eea; the tests of ``tests/security/`` cannot run there, so each
 finding is reproduced over HTTP only, with the demo tenant's credentials, the way a client
 would. Against the audited build every line should read "reproduced"; against a fixed build,
 "not reproduced" with the refusal that stopped it.
 
-    python scripts/reproduce_findings.py http://127.0.0.1:8000 SECRETS [--mail-dir DIR]
+    python scripts/reproduce_findings.py http://127.0.0.1:8000 SECRETS [--mail-dir DIR] [--cli EXE]
 
 ``SECRETS`` is the first start's log (d997eea printed the demo's secrets there) or the
 ``demo-credentials.txt`` a ``serve --demo`` writes. ``--mail-dir`` is the server's
 ``<data dir>/mail`` (the ``.eml`` files of a server without SMTP), needed to follow a
 password-reset link (F5). F6 runs last: it spends the loopback's sign-in, password-reset and
 PERSCOM per-address budgets, so restart the server before running the script again.
+``--cli`` is the same build's ``tenantry`` executable, run with this process's environment
+(so the server's ``TENANTRY_DATA_DIR`` / ``TENANTRY_DATABASE_URL``), for the key lifetime.
 Dependencies: the standard library and httpx.
 """
 
@@ -22,11 +24,17 @@ import asyncio
 import base64
 import email
 import hashlib
+import json
 import re
 import secrets
+import struct
+import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import uuid
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import Message
@@ -506,6 +514,177 @@ def f7_race(base: str, demo: Demo, mail_dir: Path | None) -> Outcome:
     )
 
 
+def f7_redirect_uri(base: str, demo: Demo, mail_dir: Path | None) -> Outcome:
+    results = []
+    with browser(base) as http:
+        sign_in(http, demo)
+        for bad in (
+            "https://a.example/\\x",
+            'https://a.example/"x',
+            "https://a.example/\r\nX-Evil: 1",
+        ):
+            params = {
+                "response_type": "code",
+                "client_id": demo.client_id,
+                "state": "repro",
+                "redirect_uri": bad,
+            }
+            url = "/auth/oauth2?" + urlencode(params)
+            page = http.get(url)
+            results.append((f"GET /auth/oauth2 redirect_uri={bad!r}", page.status_code))
+            if page.status_code == 200 and CSRF.search(page.text):
+                consent = http.post(
+                    url, data={"csrf_token": csrf_of(page.text), "decision": "allow"}
+                )
+                results.append(
+                    (f"POST /auth/oauth2 (allow) redirect_uri={bad!r}", consent.status_code)
+                )
+    return _statuses_500(results)
+
+
+# -- F9: the smaller findings -----------------------------------------------------------
+
+
+def f9_key_lifetime(base: str, demo: Demo, mail_dir: Path | None, cli: Path | None) -> Outcome:
+    if cli is None:
+        raise Failed("needs --cli, the build's tenantry executable")
+    name = f"repro-zero-{uuid.uuid4().hex[:6]}"
+    created = subprocess.run(
+        [
+            str(cli),
+            "apikey",
+            "create",
+            "--tenant",
+            str(demo.tenant_id),
+            "--name",
+            name,
+            "--scopes",
+            "view:user",
+            "--expires-in",
+            "0",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if created.returncode != 0:
+        refusal = (created.stderr.strip() or created.stdout.strip()).splitlines()
+        return Outcome(
+            False,
+            f"apikey create --expires-in 0 exited {created.returncode}: "
+            + " ".join(line.strip(" │╭╮╰╯─") for line in refusal if "expires" in line)[:160],
+        )
+    listed = subprocess.run(
+        [str(cli), "apikey", "list", "--tenant", str(demo.tenant_id)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    keys = [json.loads(line) for line in listed.stdout.splitlines() if line.startswith("{")]
+    mine = [key for key in keys if key.get("name") == name]
+    if not mine:
+        raise Failed(f"apikey list does not show {name}")
+    expires = mine[0].get("expires_at")
+    return Outcome(
+        expires is None,
+        f"--expires-in 0 created key {mine[0]['id']}; apikey list: expires_at {expires}",
+    )
+
+
+def png_bytes() -> bytes:
+    """A valid 4x4 red PNG (a picture every image check accepts), built by hand."""
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xff\x00\x00" * 4 for _ in range(4))
+    header = struct.pack(">IIBBBBB", 4, 4, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows))
+        + chunk(b"IEND", b"")
+    )
+
+
+def f9_image_url(base: str, demo: Demo, mail_dir: Path | None) -> Outcome:
+    picture = png_bytes()
+    with browser(base) as http:
+        stored = http.post(
+            "/v1/images",
+            data={"name": "Readback"},
+            files={"image": ("readback.png", picture, "image/png")},
+            headers=demo.perscom,
+        )
+        if stored.status_code != 201:
+            raise Failed(f"POST /v1/images answered {stored.status_code}: {stored.text[:200]}")
+        image_url = str(stored.json()["data"]["image_url"])
+        link = urlsplit(image_url)
+        fetched = http.get(f"{link.path}?{link.query}" if link.query else link.path)
+    readable = fetched.status_code == 200 and fetched.content == picture
+    return Outcome(
+        not readable,
+        f"image_url {link.path}{'?…' if link.query else ''}: GET {fetched.status_code}"
+        + (", the bytes uploaded" if readable else ""),
+    )
+
+
+def f9_wireserver(base: str, demo: Demo, mail_dir: Path | None) -> Outcome:
+    url = "http://168.63.129.16/machine?comp=goalstate"
+    with browser(base) as http:
+        headers = percolate_headers(base, demo)
+        made = http.post("/api/v5/webhook/", json={"url": url, "secret": "s" * 24}, headers=headers)
+        if made.status_code in (200, 201):
+            ident = made.json().get("id")
+            if ident is not None:
+                http.delete(f"/api/v5/webhook/{ident}", headers=headers)
+            return Outcome(
+                True, f"POST /api/v5/webhook/ url {url}: {made.status_code} (deleted again)"
+            )
+    return Outcome(False, f"POST /api/v5/webhook/ url {url}: {made.status_code} {made.text[:120]}")
+
+
+def f9_unbound_code(base: str, demo: Demo, mail_dir: Path | None) -> Outcome:
+    evil = "https://evil.example/callback"
+    with browser(base) as http:
+        code = authorization_code(http, demo)
+        stolen = redeem(http, demo, code, redirect_uri=evil)
+        if stolen.status_code == 200 and "access_token" in stolen.json():
+            return Outcome(
+                True, f"code asked without redirect_uri redeemed with redirect_uri={evil}: 200"
+            )
+        control = redeem(http, demo, authorization_code(http, demo), redirect_uri=demo.redirect_uri)
+    return Outcome(
+        False,
+        f"with {evil}: {stolen.status_code} {stolen.text[:80]}; "
+        f"with the registered one: {control.status_code}",
+    )
+
+
+def f9_urllib_413(base: str, demo: Demo, mail_dir: Path | None) -> Outcome:
+    body = b"x" * (30 * 1024 * 1024)
+    seen = []
+    for _ in range(3):
+        request = urllib.request.Request(
+            f"{base}/v1/users",
+            data=body,
+            headers={**demo.perscom, "Content-Type": "application/json"},
+            method="POST",
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                seen.append(str(response.status))
+        except urllib.error.HTTPError as error:
+            seen.append(str(error.code))
+        except (urllib.error.URLError, OSError) as error:
+            reason = error.reason if isinstance(error, urllib.error.URLError) else error
+            seen.append(type(reason).__name__)
+    lost = [answer for answer in seen if not answer.isdigit()]
+    return Outcome(bool(lost), f"3 urllib POSTs of 30 MB to /v1/users: {', '.join(seen)}")
+
+
 # -- F8: refresh rotation race ----------------------------------------------------------
 
 
@@ -535,7 +714,9 @@ def f8_refresh_race(base: str, demo: Demo, mail_dir: Path | None) -> Outcome:
     )
 
 
-CHECKS: list[tuple[str, Callable[[str, Demo, Path | None], Outcome]]] = [
+Check = Callable[[str, Demo, Path | None], Outcome]
+
+CHECKS: list[tuple[str, Check]] = [
     ("F4", f4_pkce),
     ("F8", f8_refresh_race),
     ("F7 NUL", f7_nul),
@@ -543,6 +724,11 @@ CHECKS: list[tuple[str, Callable[[str, Demo, Path | None], Outcome]]] = [
     ("F7 calendar edges", f7_dates),
     ("F7 ids past int64", f7_ids),
     ("F7 create race", f7_race),
+    ("F7 redirect_uri", f7_redirect_uri),
+    ("F9 image_url", f9_image_url),
+    ("F9 WireServer webhook", f9_wireserver),
+    ("F9 code without redirect_uri", f9_unbound_code),
+    ("F9 413 lost by urllib", f9_urllib_413),
     ("F5", f5_sessions),
     ("F6", f6_forwarded_for),
 ]
@@ -553,11 +739,20 @@ def main() -> int:
     parser.add_argument("base_url", help="e.g. http://127.0.0.1:8000 (loopback for F6)")
     parser.add_argument("secrets", type=Path, help="the first start's log or demo-credentials.txt")
     parser.add_argument("--mail-dir", type=Path, help="the server's <data dir>/mail (F5's reset)")
+    parser.add_argument("--cli", type=Path, help="the same build's tenantry executable (F9 key)")
     parser.add_argument("--only", default="", help="comma-separated prefixes, e.g. F4,F7")
     args = parser.parse_args()
     demo = read_demo(args.secrets)
     wanted = [part.strip() for part in args.only.split(",") if part.strip()]
-    for name, check in CHECKS:
+    cli: Path | None = args.cli
+
+    def key_lifetime(base: str, demo: Demo, mail_dir: Path | None) -> Outcome:
+        return f9_key_lifetime(base, demo, mail_dir, cli)
+
+    # before F5 and F6, which spend the loopback's budgets
+    before = next(index for index, (name, _) in enumerate(CHECKS) if name == "F5")
+    checks = [*CHECKS[:before], ("F9 apikey --expires-in 0", key_lifetime), *CHECKS[before:]]
+    for name, check in checks:
         if wanted and not any(name.startswith(prefix) for prefix in wanted):
             continue
         try:
