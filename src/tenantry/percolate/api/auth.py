@@ -102,15 +102,16 @@ async def verify(
 ) -> Verified:
     """The user behind ``credential`` (read in ``unit``, the credential's tenant, unless
     ``cache`` answered for it a moment ago), or :class:`Unauthenticated`."""
-    key = (credential.kind, hash_secret(credential.secret))
+    digest = hash_secret(credential.secret)
+    key = (credential.kind, digest)
     cached = cache.get(unit.tenant_id, key) if cache else None
     if isinstance(cached, Verified):
         return cached
     epoch = cache.epoch(unit.tenant_id) if cache else (0, 0)
     if credential.kind == "oauth_token":
-        verified, expires_at = await _access_token_user(unit, credential.secret)
+        verified, expires_at = await _access_token_user(unit, digest)
     else:
-        verified, expires_at = await _api_key_user(unit, credential.secret), None
+        verified, expires_at = await _api_key_user(unit, digest), None
     if cache:
         # Cached without the pending last-used write: that is done once, by this request.
         fresh = Verified(verified.user_id, verified.credential)
@@ -134,7 +135,7 @@ async def authenticate(platform: Platform, authorization: str | None) -> Princip
     return Principal(credential.tenant_id, verified.user_id, permissions, verified.credential)
 
 
-async def _access_token_user(unit: Unit, token: str) -> tuple[Verified, datetime]:
+async def _access_token_user(unit: Unit, digest: str) -> tuple[Verified, datetime]:
     row = await unit.db.first(
         select(
             OAuthToken.id,
@@ -153,7 +154,7 @@ async def _access_token_user(unit: Unit, token: str) -> tuple[Verified, datetime
         )
         .where(
             of_tenant(OAuthToken, unit.tenant_id),
-            OAuthToken.access_token_hash == hash_secret(token),
+            OAuthToken.access_token_hash == digest,
         )
     )
     if row is None:
@@ -168,14 +169,14 @@ async def _access_token_user(unit: Unit, token: str) -> tuple[Verified, datetime
     return Verified(user_id, Credential("oauth_token", token_id)), expires_at
 
 
-async def _api_key_user(unit: Unit, key: str) -> Verified:
+async def _api_key_user(unit: Unit, digest: str) -> Verified:
     row = await unit.db.first(
         select(ApiKey.id, ApiKey.user_id, ApiKey.last_used_at, User.active, Tenant.active)
         .join(User, (same_tenant(User, ApiKey)) & (User.id == ApiKey.user_id))
         .join(Tenant, Tenant.id == ApiKey.tenant_id)
         .where(
             of_tenant(ApiKey, unit.tenant_id),
-            ApiKey.key_hash == hash_secret(key),
+            ApiKey.key_hash == digest,
             ApiKey.revoked_at.is_(None),
         )
     )
