@@ -17,11 +17,12 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tenantry.app import create_app
 from tenantry.core.identity import service as identity
+from tenantry.core.identity.models import UserRole
 from tenantry.core.tenancy import tenant_session
 from tenantry.percolate.oauth.cli import create_oauth_client, create_token
 from tenantry.percolate.oauth.models import OAuthToken
@@ -68,16 +69,19 @@ async def _tenant_with_admin(sessions: async_sessionmaker[AsyncSession]) -> tupl
 
 
 async def _refused_everywhere(
-    replicas: Replicas, ask: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]]
+    replicas: Replicas,
+    ask: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
+    refusal: int = 401,
 ) -> list[int]:
-    """Ask every replica until each answers 401 or the second is up; the last statuses."""
+    """Ask every replica until each answers ``refusal`` or the second is up; the last
+    statuses."""
     deadline = time.monotonic() + WITHIN_SECONDS
     statuses = [0] * len(replicas)
     while True:
         for index, replica in enumerate(replicas):
-            if statuses[index] != 401:
+            if statuses[index] != refusal:
                 statuses[index] = (await ask(replica)).status_code
-        if all(status == 401 for status in statuses) or time.monotonic() >= deadline:
+        if all(status == refusal for status in statuses) or time.monotonic() >= deadline:
             return statuses
 
 
@@ -201,3 +205,39 @@ async def test_a_user_disabled_on_one_replica_is_refused_by_every_replica(
 
     assert await _refused_everywhere(replicas, ask) == [401, 401]
     assert (await replicas[1].get("/api/v5/me", headers=admin_headers)).status_code == 200
+
+
+async def test_a_percolate_role_taken_away_is_honoured_by_every_replica(
+    replicas: Replicas, settings: Settings, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """The caller's grants are kept beside its token: losing the role that granted a
+    capability is seen as soon as the token's own revocation would be."""
+    tenant_id, user_id = await _tenant_with_admin(sessions)
+    async with tenant_session(sessions, tenant_id) as session:
+        other = await identity.create_user(
+            session, email=f"o-{uuid.uuid4().hex[:8]}@example.com", name="Otto"
+        )
+        other_id = other.id
+    client = await create_oauth_client(
+        settings,
+        sessions,
+        tenant_id=tenant_id,
+        name="replicas",
+        redirect_uri="https://client.example.org/callback",
+    )
+    token = await create_token(
+        settings, sessions, tenant_id=tenant_id, user_id=user_id, client_id=client["client_id"]
+    )
+    headers = {"Authorization": f"Bearer {token['access_token']}"}
+
+    async def ask(replica: httpx.AsyncClient) -> httpx.Response:
+        return await replica.get(f"/api/v5/user/user:{other_id}", headers=headers)
+
+    for replica in replicas:
+        assert (await ask(replica)).status_code == 200
+        assert (await ask(replica)).status_code == 200
+
+    async with tenant_session(sessions, tenant_id) as session:
+        await session.execute(delete(UserRole).where(UserRole.user_id == user_id))
+
+    assert await _refused_everywhere(replicas, ask, refusal=403) == [403, 403]

@@ -13,7 +13,7 @@ from tenantry.core.resources.params import QueryParam
 from tenantry.core.resources.registry import Registry
 from tenantry.core.resources.scoped import readable
 from tenantry.core.resources.sideload import among_keys, keys_to_load
-from tenantry.core.resources.sql import StatementTexts
+from tenantry.core.resources.sql import StatementTexts, fixed
 from tenantry.core.scopes import Scope, create_scope
 from tenantry.core.unit import open_unit
 
@@ -122,3 +122,30 @@ async def test_statements_of_one_shape_compile_once() -> None:
     assert first.sql == second.sql
     assert first.arguments(None) == [1, 1, 2]
     assert second.arguments(None) == [2, 3, 4]
+
+
+_NAMES_BY_ID = fixed(
+    select(Scope.name)
+    .where(Scope.tenant_id == bindparam("tenant"), Scope.id.in_(bindparam("ids", expanding=True)))
+    .order_by(Scope.name)
+)
+
+
+async def test_a_fixed_statement_runs_with_each_calls_values_on_either_runner(
+    app: FastAPI, make_tenant: TenantFactory
+) -> None:
+    """Built once, its IN list as long as each call needs, its tenant a parameter."""
+    platform, mine, ids = await _tenant_with_scopes(app, make_tenant, ["a", "b", "c"])
+    _, theirs, their_ids = await _tenant_with_scopes(app, make_tenant, ["d"])
+    texts = StatementTexts(platform.engine.dialect) if ON_POSTGRES else None
+    for read_only in (False, True):
+        async with open_unit(platform, mine, read_only=read_only, texts=texts) as unit:
+            one = await unit.db.rows(_NAMES_BY_ID, {"tenant": mine, "ids": ids[:1]})
+            three = await unit.db.rows(_NAMES_BY_ID, {"tenant": mine, "ids": ids + their_ids})
+            leak = await unit.db.rows(_NAMES_BY_ID, {"tenant": theirs, "ids": their_ids})
+        assert [name for (name,) in one] == ["a"]
+        assert [name for (name,) in three] == ["a", "b", "c"]
+        if ON_POSTGRES:  # asking for another tenant by name: row-level security still says no
+            assert list(leak) == []
+    if texts is not None:
+        assert len(texts.text_of(_NAMES_BY_ID, {"tenant": 1, "ids": [1]}).arguments(None)) == 2

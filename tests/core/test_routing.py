@@ -12,7 +12,9 @@ import re
 import httpx
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
+from fastapi.dependencies.models import Dependant
+from fastapi.routing import APIRoute, iter_route_contexts
+from starlette._utils import is_async_callable
 
 from tenantry.core.routing import SegmentIndex, literal_prefix
 
@@ -62,3 +64,26 @@ async def test_answers_match_the_whole_route_list(client: httpx.AsyncClient) -> 
     unknown = await client.get("/api/v5/no-such-resource/")
     assert unknown.status_code == 404
     assert "errors" in unknown.json()  # still the face's own error shape
+
+
+def _dependency_calls(dependant: Dependant) -> list[object]:
+    calls: list[object] = []
+    for sub in dependant.dependencies:
+        if sub.call is not None:
+            calls.append(sub.call)
+        calls.extend(_dependency_calls(sub))
+    return calls
+
+
+async def test_no_route_hops_to_a_worker_thread(app: FastAPI) -> None:
+    """FastAPI runs a plain ``def`` endpoint or dependency on a worker thread: a thread hop
+    on every request. Every endpoint and dependency of both faces is ``async``."""
+    walked = 0
+    for context in iter_route_contexts(app.router.routes):
+        route = context.original_route
+        if not isinstance(route, APIRoute):
+            continue
+        walked += 1
+        for call in (route.endpoint, *_dependency_calls(route.dependant)):
+            assert is_async_callable(call), (route.path, call)
+    assert walked > 300

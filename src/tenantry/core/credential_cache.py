@@ -8,7 +8,9 @@ bound on how long a revocation made elsewhere (another replica, the CLI) goes un
 messaging between processes. Within this process a committed change to a tenant's data
 forgets that tenant's entries at once (the audit capture says which transactions changed
 something), and a committed write outside any tenant (a tenant switched off, say) forgets
-every entry, so a revocation made here is seen by the next request.
+every entry, so a revocation made here is seen by the next request. A face may keep what it
+reads beside the credential on the same terms (Percolate keeps the caller's grants, so a role
+taken away elsewhere is honoured within the same bound).
 
 Entries are keyed by tenant and credential: nothing is ever shared across tenants.
 """

@@ -75,4 +75,10 @@ def get_platform(request: Request) -> Platform:
     return platform
 
 
-PlatformDep = Annotated[Platform, Depends(get_platform)]
+async def platform_dependency(request: Request) -> Platform:
+    """:func:`get_platform` as a dependency: ``async``, since FastAPI runs a plain ``def``
+    dependency on a worker thread (a thread hop per request)."""
+    return get_platform(request)
+
+
+PlatformDep = Annotated[Platform, Depends(platform_dependency)]

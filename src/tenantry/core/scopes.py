@@ -35,7 +35,7 @@ from tenantry.core.base import Base, TenantOwned, TenantScoped, tenant_fk
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.core.identity.models import Role, RolePermission, UserRole
 from tenantry.core.identity.permissions import catalogue
-from tenantry.core.resources.sql import AlchemyDatabase, Database
+from tenantry.core.resources.sql import AlchemyDatabase, Database, fixed
 from tenantry.core.tenancy import tenant_of
 from tenantry.core.unit import Unit
 
@@ -190,18 +190,21 @@ class ScopedGrants:
         return capability in caps or "*" in caps
 
 
+_GRANTS = fixed(
+    select(UserRole.scope_id, Role.preset, RolePermission.permission)
+    .join(Role, (Role.tenant_id == UserRole.tenant_id) & (Role.id == UserRole.role_id))
+    .outerjoin(
+        RolePermission,
+        (RolePermission.tenant_id == Role.tenant_id) & (RolePermission.role_id == Role.id),
+    )
+    .where(UserRole.tenant_id == bindparam("tenant_id"), UserRole.user_id == bindparam("user_id"))
+)
+
+
 async def load_grants(source: Reader, user_id: int) -> ScopedGrants:
     """Every capability ``user_id`` holds, per scope, in one query (presets expanded)."""
     db, tenant_id = _runner(source)
-    rows = await db.rows(
-        select(UserRole.scope_id, Role.preset, RolePermission.permission)
-        .join(Role, (Role.tenant_id == UserRole.tenant_id) & (Role.id == UserRole.role_id))
-        .outerjoin(
-            RolePermission,
-            (RolePermission.tenant_id == Role.tenant_id) & (RolePermission.role_id == Role.id),
-        )
-        .where(UserRole.tenant_id == tenant_id, UserRole.user_id == user_id)
-    )
+    rows = await db.rows(_GRANTS, {"tenant_id": tenant_id, "user_id": user_id})
     collected: dict[int | None, set[str]] = {}
     for scope_id, preset, permission in rows:
         caps = collected.setdefault(scope_id, set())

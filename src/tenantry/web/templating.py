@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from tenantry.core.audit.actor import attribute_web_session
 from tenantry.core.errors import Forbidden, TenantryError
-from tenantry.core.platform import Platform, get_platform
+from tenantry.core.platform import Platform, PlatformDep
 from tenantry.core.sealing import SecretBox
 from tenantry.settings import Settings
 from tenantry.web.session import (
@@ -219,7 +219,7 @@ class Page:
         return response
 
 
-def page_context(request: Request, platform: Platform = Depends(get_platform)) -> Page:
+async def page_context(request: Request, platform: PlatformDep) -> Page:
     return Page(request, web_ui(request), platform)
 
 

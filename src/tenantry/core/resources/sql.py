@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol, cast
+from typing import Any, Protocol, TypeVar, cast
 
 import orjson
 from sqlalchemy import Executable
@@ -20,6 +20,8 @@ from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.compiler import SQLCompiler
+
+E = TypeVar("E", bound=Executable)
 
 
 def mapping(row: Any) -> Mapping[str, Any]:
@@ -134,6 +136,17 @@ def _json_keys(compiled: SQLCompiler) -> tuple[str, ...]:
 MAX_SHAPES = 2000
 """Compiled forms of request-built statements kept (by shape); the cache restarts past it."""
 
+_FIXED: dict[int, Executable] = {}
+"""Statements built once (module level) with bind parameters for every value: see :func:`fixed`."""
+
+
+def fixed(statement: E) -> E:
+    """Mark ``statement`` as built once and run many times with its values as parameters:
+    its SQL text is compiled on first use and reused, so a hot read costs neither building a
+    select nor SQLAlchemy's cache key per request. (Kept for the life of the process.)"""
+    _FIXED[id(statement)] = statement
+    return statement
+
 
 class StatementTexts:
     """SQL text of statements: long-lived ones compiled once per statement object, those
@@ -143,6 +156,7 @@ class StatementTexts:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._texts: dict[int, tuple[Executable, CompiledText]] = {}
+        self._fixed: dict[int, tuple[SQLCompiler, tuple[str, ...]]] = {}
         self._shapes: dict[Any, tuple[SQLCompiler, tuple[str, ...]]] = {}
 
     def prepare(self, statement: Executable) -> None:
@@ -155,6 +169,12 @@ class StatementTexts:
         known = self._texts.get(id(statement))
         if known is not None and known[0] is statement:
             return known[1]
+        if _FIXED.get(id(statement)) is statement:
+            shape = self._fixed.get(id(statement))
+            if shape is None:
+                compiled = self._compile(statement)
+                shape = self._fixed[id(statement)] = (compiled, _json_keys(compiled))
+            return self._bound(shape, params, None)
         key = statement._generate_cache_key()  # type: ignore[attr-defined]
         if key is None:  # not cacheable: compile it as it is, IN lists expanded
             return CompiledText.of(self._compile(statement, postcompile=True))
@@ -165,10 +185,19 @@ class StatementTexts:
             if len(self._shapes) >= MAX_SHAPES:
                 self._shapes.clear()
             self._shapes[key.key] = shape
+        return self._bound(shape, params, key.bindparams)
+
+    @staticmethod
+    def _bound(
+        shape: tuple[SQLCompiler, tuple[str, ...]],
+        params: Mapping[str, Any] | None,
+        extracted: Any,
+    ) -> CompiledText:
+        """The compiled shape with this execution's values (IN lists rendered into its text)."""
         compiled, json_keys = shape
         values = compiled.construct_params(
             dict(params) if params else None,
-            extracted_parameters=key.bindparams,
+            extracted_parameters=extracted,
             escape_names=False,
         )
         if not (compiled.literal_execute_params or compiled.post_compile_params):
@@ -176,7 +205,6 @@ class StatementTexts:
             return CompiledText(
                 compiled.string, order, values, compiled._bind_processors, json_keys
             )
-        # IN lists and literal values are rendered into this execution's text.
         expanded = compiled._process_parameters_for_postcompile(values)
         processors = {**compiled._bind_processors, **expanded.processors}
         return CompiledText(

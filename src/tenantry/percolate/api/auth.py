@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from tenantry.core.auth import Credential, Principal
@@ -25,6 +25,7 @@ from tenantry.core.identity import service as identity
 from tenantry.core.identity.models import User
 from tenantry.core.platform import Platform, PlatformDep
 from tenantry.core.resources.scoped import of_tenant, same_tenant
+from tenantry.core.resources.sql import fixed
 from tenantry.core.tenancy import Tenant
 from tenantry.core.unit import Unit, open_unit
 from tenantry.percolate.api.throttle import throttle
@@ -135,28 +136,41 @@ async def authenticate(platform: Platform, authorization: str | None) -> Princip
     return Principal(credential.tenant_id, verified.user_id, permissions, verified.credential)
 
 
-async def _access_token_user(unit: Unit, digest: str) -> tuple[Verified, datetime]:
-    row = await unit.db.first(
-        select(
-            OAuthToken.id,
-            OAuthToken.user_id,
-            OAuthToken.expires_at,
-            OAuthToken.disabled_at,
-            User.active,
-            Tenant.active,
-            OAuthClient.active,
-        )
-        .join(User, (same_tenant(User, OAuthToken)) & (User.id == OAuthToken.user_id))
-        .join(Tenant, Tenant.id == OAuthToken.tenant_id)
-        .join(
-            OAuthClient,
-            (same_tenant(OAuthClient, OAuthToken)) & (OAuthClient.id == OAuthToken.client_id),
-        )
-        .where(
-            of_tenant(OAuthToken, unit.tenant_id),
-            OAuthToken.access_token_hash == digest,
-        )
+_TOKEN_ROW = fixed(
+    select(
+        OAuthToken.id,
+        OAuthToken.user_id,
+        OAuthToken.expires_at,
+        OAuthToken.disabled_at,
+        User.active,
+        Tenant.active,
+        OAuthClient.active,
     )
+    .join(User, (same_tenant(User, OAuthToken)) & (User.id == OAuthToken.user_id))
+    .join(Tenant, Tenant.id == OAuthToken.tenant_id)
+    .join(
+        OAuthClient,
+        (same_tenant(OAuthClient, OAuthToken)) & (OAuthClient.id == OAuthToken.client_id),
+    )
+    .where(
+        of_tenant(OAuthToken, bindparam("tenant_id")),
+        OAuthToken.access_token_hash == bindparam("digest"),
+    )
+)
+_KEY_ROW = fixed(
+    select(ApiKey.id, ApiKey.user_id, ApiKey.last_used_at, User.active, Tenant.active)
+    .join(User, (same_tenant(User, ApiKey)) & (User.id == ApiKey.user_id))
+    .join(Tenant, Tenant.id == ApiKey.tenant_id)
+    .where(
+        of_tenant(ApiKey, bindparam("tenant_id")),
+        ApiKey.key_hash == bindparam("digest"),
+        ApiKey.revoked_at.is_(None),
+    )
+)
+
+
+async def _access_token_user(unit: Unit, digest: str) -> tuple[Verified, datetime]:
+    row = await unit.db.first(_TOKEN_ROW, {"tenant_id": unit.tenant_id, "digest": digest})
     if row is None:
         raise _refused("The access token is not valid.")
     token_id, user_id, expires_at, disabled_at, user_active, tenant_active, client_ok = row
@@ -170,16 +184,7 @@ async def _access_token_user(unit: Unit, digest: str) -> tuple[Verified, datetim
 
 
 async def _api_key_user(unit: Unit, digest: str) -> Verified:
-    row = await unit.db.first(
-        select(ApiKey.id, ApiKey.user_id, ApiKey.last_used_at, User.active, Tenant.active)
-        .join(User, (same_tenant(User, ApiKey)) & (User.id == ApiKey.user_id))
-        .join(Tenant, Tenant.id == ApiKey.tenant_id)
-        .where(
-            of_tenant(ApiKey, unit.tenant_id),
-            ApiKey.key_hash == digest,
-            ApiKey.revoked_at.is_(None),
-        )
-    )
+    row = await unit.db.first(_KEY_ROW, {"tenant_id": unit.tenant_id, "digest": digest})
     if row is None:
         raise _refused("The API key is not valid.")
     key_id, user_id, last_used_at, user_active, tenant_active = row

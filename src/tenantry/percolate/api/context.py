@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, inspect, select
+from sqlalchemy import ColumnElement, bindparam, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,7 +22,7 @@ from tenantry.core.auth import Credential, Principal
 from tenantry.core.errors import Conflict, FieldError, Forbidden
 from tenantry.core.platform import Platform
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.core.resources.sql import AlchemyDatabase, Database
+from tenantry.core.resources.sql import AlchemyDatabase, Database, fixed
 from tenantry.core.scopes import Reach, Scope, ScopedGrants
 from tenantry.core.unit import Unit, open_unit
 from tenantry.percolate.api.auth import Presented, touch_api_key, verify
@@ -32,6 +32,13 @@ from tenantry.percolate.api.runtime import PercolateRuntime
 __all__ = ["V5Context", "forbidden", "open_context", "open_user_context"]
 
 M = TypeVar("M")
+
+
+_SCOPE_KINDS = fixed(
+    select(Scope.id, Scope.kind).where(
+        of_tenant(Scope, bindparam("tenant_id")), Scope.id.in_(bindparam("ids", expanding=True))
+    )
+)
 
 
 def forbidden(key: str | None, value: Any = None, what: str = "object") -> Forbidden:
@@ -160,11 +167,7 @@ class V5Context:
         missing = sorted({s for s in scope_ids if s is not None and s not in self._kinds})
         if not missing:
             return
-        rows = await self.db.rows(
-            select(Scope.id, Scope.kind).where(
-                of_tenant(Scope, self.tenant_id), Scope.id.in_(missing)
-            )
-        )
+        rows = await self.db.rows(_SCOPE_KINDS, {"tenant_id": self.tenant_id, "ids": missing})
         for scope_id, kind in rows:
             self._kinds[scope_id] = kind
 
@@ -200,7 +203,7 @@ async def open_context(
                 await touch_api_key(unit.session, verified.stale_key)
             else:
                 stale_key = verified.stale_key
-            grants = await scopes.load_grants(_reader(unit), verified.user_id)
+            grants = await _grants(runtime, unit, verified.user_id)
             tenant_wide = grants.by_scope.get(None, frozenset())
             principal = Principal(
                 caller.tenant_id, verified.user_id, tenant_wide, verified.credential
@@ -235,6 +238,21 @@ async def open_user_context(
             yield V5Context(runtime, principal, unit, grants)
     except IntegrityError:
         raise Conflict("The object conflicts with one written at the same time.") from None
+
+
+async def _grants(runtime: PercolateRuntime, unit: Unit, user_id: int) -> ScopedGrants:
+    """The caller's grants: read in the unit, or as the credential cache read them a moment
+    ago (a role change committed here forgets them at once, one made elsewhere within the
+    cache's bound, as for the credential itself)."""
+    cache = runtime.platform.credentials
+    key = ("grants", user_id)
+    cached = cache.get(unit.tenant_id, key)
+    if isinstance(cached, ScopedGrants):
+        return cached
+    epoch = cache.epoch(unit.tenant_id)
+    grants = await scopes.load_grants(_reader(unit), user_id)
+    cache.put(unit.tenant_id, key, grants, epoch=epoch)
+    return grants
 
 
 def _reader(unit: Unit) -> scopes.Reader:

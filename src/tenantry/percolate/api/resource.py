@@ -15,11 +15,12 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Select, or_, true
+from sqlalchemy import Select, bindparam, or_, true
 
 from tenantry.core.resources.paging import count_of, known_total, order_keys, page_of
 from tenantry.core.resources.scoped import readable
 from tenantry.core.resources.sideload import keys_to_load
+from tenantry.core.resources.sql import fixed
 from tenantry.percolate.api.context import V5Context, forbidden
 from tenantry.percolate.api.fields import (
     Presenter,
@@ -173,6 +174,8 @@ class Resource:
     schema: dict[str, Any] = field(init=False)
     scope_columns: tuple[str, ...] = field(init=False)
     """Columns holding scope keys: their kinds are loaded once per page for the presenter."""
+    _by_ids: Select[Any] = field(init=False, repr=False)
+    """Rows by id (parameters ``rows_tenant``, ``rows_ids``), built once."""
 
     def __post_init__(self) -> None:
         self.order_fields = {"id": OrderField(self.model.id), **self.order_fields}
@@ -180,6 +183,15 @@ class Resource:
         self.present = compile_presenter(self.fields, f"present_{self.kind.prefix}")
         self.schema = schema_of(self.fields)
         self.scope_columns = scope_columns_of(self.fields)
+        self._by_ids = fixed(
+            readable(
+                self.columns,
+                self.model,
+                bindparam("rows_tenant"),
+                source=self.source,
+                outer=self.outer,
+            ).where(self.model.id.in_(bindparam("rows_ids", expanding=True)))
+        )
 
     def openapi_components(self) -> dict[str, dict[str, Any]]:
         """The object and its list and single envelopes, for the routes to carry."""
@@ -264,10 +276,11 @@ class Resource:
         what a visible row references)."""
         if not keys:
             return []
-        stmt = self.base(ctx).where(self.model.id.in_(sorted(set(keys))))
+        stmt = self._by_ids
         if check:
             stmt = await self.visible(stmt, ctx)
-        return await ctx.db.mappings(stmt)
+        params = {"rows_tenant": ctx.tenant_id, "rows_ids": sorted(set(keys))}
+        return await ctx.db.mappings(stmt, params)
 
     async def present_rows(self, ctx: V5Context, rows: Sequence[Row]) -> list[dict[str, Any]]:
         await ctx.load_scope_kinds(row[c] for row in rows for c in self.scope_columns)

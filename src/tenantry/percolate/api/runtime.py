@@ -66,8 +66,9 @@ class PercolateRuntime:
         )
 
 
-def runtime_of(request: Request) -> PercolateRuntime:
-    """The runtime the face's install put on the application."""
+async def runtime_of(request: Request) -> PercolateRuntime:
+    """The runtime the face's install put on the application (``async``: a plain ``def``
+    dependency would cost a worker-thread hop per request)."""
     runtime: PercolateRuntime = request.app.state.percolate
     return runtime
 

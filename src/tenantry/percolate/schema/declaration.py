@@ -6,9 +6,10 @@ import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy import Select, Text, and_, cast, literal_column, or_, select
+from sqlalchemy import Select, Text, and_, bindparam, cast, literal_column, or_, select
 
 from tenantry.core.resources.scoped import of_tenant, same_tenant
+from tenantry.core.resources.sql import fixed
 from tenantry.percolate.api.common import usable_in_scopes
 from tenantry.percolate.api.context import V5Context
 from tenantry.percolate.api.fields import (
@@ -97,23 +98,28 @@ def _definition_part(name: str) -> WireField:
     )
 
 
+_FIRST_POST = (
+    select(literal_column("1"))
+    .where(same_tenant(Post, Schema), Post.schema_id == Schema.id)
+    .limit(1)
+    .scalar_subquery()
+)
+_USED = fixed(
+    select(Schema.id).where(
+        of_tenant(Schema, bindparam("tenant_id")),
+        Schema.id.in_(bindparam("ids", expanding=True)),
+        _FIRST_POST.is_not(None),
+    )
+)
+
+
 async def _in_use(ctx: V5Context, rows: Any) -> dict[int, dict[str, Any]]:
     """Whether any post uses each schema: per schema, the first such post (``LIMIT 1`` in a
     scalar subquery, which PostgreSQL runs per schema and stops at the first post found; a
     ``DISTINCT``, or an ``EXISTS`` it turns into a semi-join, reads every post of the
     account)."""
     keys = [row["id"] for row in rows]
-    first_post = (
-        select(literal_column("1"))
-        .where(same_tenant(Post, Schema), Post.schema_id == Schema.id)
-        .limit(1)
-        .scalar_subquery()
-    )
-    found = await ctx.db.rows(
-        select(Schema.id).where(
-            of_tenant(Schema, ctx.tenant_id), Schema.id.in_(keys), first_post.is_not(None)
-        )
-    )
+    found = await ctx.db.rows(_USED, {"tenant_id": ctx.tenant_id, "ids": keys})
     used = {row[0] for row in found}
     return {key: {"in_use": key in used} for key in keys}
 
