@@ -226,3 +226,35 @@ async def test_oauth_token_exchanges_are_logged_as_the_clients_with_secrets_mask
     assert entry["credential"] == {"kind": "oauth_client", "id": machine.client_id}
     assert machine.secret not in str(entry) and token not in str(entry)
     assert f'"client_id":"{machine.client_id}"' in entry["request"]["body"]
+
+
+def _entry(path: str) -> dict[str, Any]:
+    return {"method": "GET", "path": path, "status": 200, "duration_ms": 1}
+
+
+async def test_one_flush_stores_each_tenants_entries_as_that_tenants(
+    sessions: Sessions, settings: Settings
+) -> None:
+    """Several tenants' entries share one transaction, each under its own tenant; a tenant
+    that cannot take its entries (gone meanwhile) loses only its own."""
+    from tenantry.core.identity import service as identity
+    from tenantry.perscom.activity.writer import ActivityWriter
+
+    async with sessions() as session, session.begin():
+        first = (await identity.create_tenant(session, "Log One")).id
+        second = (await identity.create_tenant(session, "Log Two")).id
+    writer = ActivityWriter(sessions, retention_days=30)
+    for tenant_id in (first, second, first):
+        writer.add(tenant_id, _entry(f"/v1/users/{tenant_id}"))
+    assert await writer.flush() == 3
+    writer.add(first, _entry("/v1/ranks"))
+    writer.add(2**62, _entry("/v1/awards"))  # no such tenant: its row breaks the batch
+    writer.add(second, _entry("/v1/ranks"))
+    assert await writer.flush() == 2
+    await writer.close()
+    for tenant_id, expected in ((first, 3), (second, 2)):
+        async with tenant_session(sessions, tenant_id) as session:
+            rows = (await session.execute(select(ApiActivity))).scalars().all()
+        assert len(rows) == expected
+        assert {row.tenant_id for row in rows} == {tenant_id}
+        assert all(row.path.endswith((str(tenant_id), "/ranks")) for row in rows)

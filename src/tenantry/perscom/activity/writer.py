@@ -1,26 +1,28 @@
 """Writing the API log off the request path: entries are buffered and stored in batches.
 
-One insert transaction per request would double the cost of a read; a batch per tenant
-every second costs one. The price: entries still buffered when a process is killed are
-lost (a graceful shutdown flushes them). The first flush of a tenant each day also
-schedules its daily prune job (deduplicated in the queue as well).
+One insert transaction per request would double the cost of a read; one transaction a
+second holding every tenant's batch (each under its own row-level security setting) costs
+one. The price: entries still buffered when a process is killed are lost (a graceful
+shutdown flushes them). The first flush of a tenant each day also schedules its daily
+prune job (deduplicated in the queue as well).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from tenantry.core.base import utcnow
+from tenantry.core.bulk import insert_rows
 from tenantry.core.ids import allocate_ids
 from tenantry.core.jobs import enqueue
-from tenantry.core.tenancy import tenant_session
+from tenantry.core.tenancy import enter_tenant, tenant_session
 from tenantry.perscom.activity.models import ApiActivity
 
 __all__ = ["PRUNE_JOB", "ActivityWriter", "schedule_prune"]
@@ -83,22 +85,55 @@ class ActivityWriter:
         entries are dropped with a log line: the log never fails a request."""
         async with self._lock:
             taken, self._pending = self._pending, []
+            if not taken:
+                return 0
             by_tenant: dict[int, list[dict[str, Any]]] = defaultdict(list)
             for tenant_id, values in taken:
                 by_tenant[tenant_id].append(values)
-            stored = 0
-            for tenant_id, entries in by_tenant.items():
-                today = (tenant_id, utcnow().date())
-                try:
-                    async with tenant_session(self.sessions, tenant_id) as session:
-                        await _insert(session, tenant_id, entries)
-                        if today not in self._prune_scheduled:
-                            await schedule_prune(session, tenant_id, self.retention_days)
-                    stored += len(entries)
-                    self._prune_scheduled.add(today)
-                except Exception:  # a deleted tenant, a lost connection: drop, never raise
-                    logger.exception("api log dropped", tenant=tenant_id, count=len(entries))
+            try:
+                stored = await self._store_together(by_tenant)
+            except Exception:  # one tenant's rows failed (a tenant deleted meanwhile, say)
+                stored = await self._store_each(by_tenant)
+            await self._schedule_prunes(list(by_tenant))
             return stored
+
+    async def _store_together(self, by_tenant: dict[int, list[dict[str, Any]]]) -> int:
+        """Every tenant's entries in one transaction: one id allocation, then each tenant's
+        rows as one insert under that tenant's row-level security setting."""
+        async with self.sessions() as session, session.begin():
+            connection = await session.connection()
+            total = sum(len(entries) for entries in by_tenant.values())
+            ids = iter(await connection.run_sync(allocate_ids, total))
+            for tenant_id, entries in by_tenant.items():
+                await enter_tenant(session, tenant_id)
+                await _insert(session, tenant_id, entries, ids)
+        return total
+
+    async def _store_each(self, by_tenant: dict[int, list[dict[str, Any]]]) -> int:
+        stored = 0
+        for tenant_id, entries in by_tenant.items():
+            try:
+                async with tenant_session(self.sessions, tenant_id) as session:
+                    connection = await session.connection()
+                    ids = iter(await connection.run_sync(allocate_ids, len(entries)))
+                    await _insert(session, tenant_id, entries, ids)
+                stored += len(entries)
+            except Exception:  # a deleted tenant, a lost connection: drop, never raise
+                logger.exception("api log dropped", tenant=tenant_id, count=len(entries))
+        return stored
+
+    async def _schedule_prunes(self, tenant_ids: list[int]) -> None:
+        """Each tenant's daily prune job, the first time it logs anything each day."""
+        today = utcnow().date()
+        for tenant_id in tenant_ids:
+            if (tenant_id, today) in self._prune_scheduled:
+                continue
+            try:
+                async with tenant_session(self.sessions, tenant_id) as session:
+                    await schedule_prune(session, tenant_id, self.retention_days)
+                self._prune_scheduled.add((tenant_id, today))
+            except Exception:  # tried again with the tenant's next entries
+                logger.exception("api log prune not scheduled", tenant=tenant_id)
 
     async def close(self) -> None:
         if self._timer is not None and not self._timer.done():
@@ -106,14 +141,14 @@ class ActivityWriter:
         await self.flush()
 
 
-async def _insert(session: AsyncSession, tenant_id: int, entries: list[dict[str, Any]]) -> None:
+async def _insert(
+    session: AsyncSession, tenant_id: int, entries: list[dict[str, Any]], ids: Iterator[int]
+) -> None:
     """One multi-row insert: the log is written in bulk, without the unit of work's
     per-object bookkeeping (the table is not audited, so nothing else watches the rows)."""
-    connection = await session.connection()
-    ids = await connection.run_sync(allocate_ids, len(entries))
     now = utcnow()
     rows = [
-        {**values, "tenant_id": tenant_id, "id": new_id, "created_at": now, "updated_at": now}
-        for values, new_id in zip(entries, ids, strict=True)
+        {**values, "tenant_id": tenant_id, "id": next(ids), "created_at": now, "updated_at": now}
+        for values in entries
     ]
-    await session.execute(insert(ApiActivity), rows)
+    await insert_rows(session, ApiActivity, rows)
