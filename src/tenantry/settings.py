@@ -81,7 +81,14 @@ class Settings(BaseSettings):
         default="tenantry_app",
         description="PostgreSQL role the app SETs after connecting so row-level security binds it.",
     )
-    database_pool_size: int = Field(default=10, ge=1, le=500)
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        le=500,
+        description="PostgreSQL connections a process keeps open (opened as needed, never closed"
+        " for being one too many: a pool that overflows opens and closes connections all the"
+        " time under load).",
+    )
     redis_url: str = ""
     storage_url: str = ""
     smtp_url: str = ""

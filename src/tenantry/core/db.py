@@ -78,8 +78,11 @@ def _engine(
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}
     else:
+        # A fixed pool: connections opened as needed and kept. With overflow, every return to a
+        # full queue closes a connection and the next burst opens one (a fresh backend, its
+        # TLS probe and role setting): 145 new sessions a second under a probe load.
         kwargs["pool_size"] = settings.database_pool_size
-        kwargs["max_overflow"] = settings.database_pool_size
+        kwargs["max_overflow"] = 0
         # No pre-ping: it costs a round trip per checkout. A connection found dead mid-request
         # is invalidated by SQLAlchemy and that request gets a 503; the next gets a fresh one.
         kwargs["pool_recycle"] = 3600
