@@ -143,6 +143,10 @@ async def test_a_fixed_statement_runs_with_each_calls_values_on_either_runner(
             one = await unit.db.rows(_NAMES_BY_ID, {"tenant": mine, "ids": ids[:1]})
             three = await unit.db.rows(_NAMES_BY_ID, {"tenant": mine, "ids": ids + their_ids})
             leak = await unit.db.rows(_NAMES_BY_ID, {"tenant": theirs, "ids": their_ids})
+            none = await unit.db.rows(_NAMES_BY_ID, {"tenant": mine, "ids": []})
+            other_one = await unit.db.rows(_NAMES_BY_ID, {"tenant": mine, "ids": ids[2:]})
+        assert list(none) == []
+        assert [name for (name,) in other_one] == ["c"]  # same length, other values
         assert [name for (name,) in one] == ["a"]
         assert [name for (name,) in three] == ["a", "b", "c"]
         if ON_POSTGRES:  # asking for another tenant by name: row-level security still says no

@@ -148,6 +148,16 @@ def fixed(statement: E) -> E:
     return statement
 
 
+class _Slot:
+    """Stands for element ``index`` of IN list ``name`` while its text is rendered."""
+
+    __slots__ = ("index", "name")
+
+    def __init__(self, name: str, index: int) -> None:
+        self.name = name
+        self.index = index
+
+
 class StatementTexts:
     """SQL text of statements: long-lived ones compiled once per statement object, those
     built per request once per shape (SQLAlchemy's cache key: the same select with other
@@ -157,6 +167,7 @@ class StatementTexts:
         self.dialect = dialect
         self._texts: dict[int, tuple[Executable, CompiledText]] = {}
         self._fixed: dict[int, tuple[SQLCompiler, tuple[str, ...]]] = {}
+        self._templates: dict[tuple[int, tuple[int, ...]], tuple[CompiledText, dict[str, Any]]] = {}
         self._shapes: dict[Any, tuple[SQLCompiler, tuple[str, ...]]] = {}
 
     def prepare(self, statement: Executable) -> None:
@@ -174,6 +185,8 @@ class StatementTexts:
             if shape is None:
                 compiled = self._compile(statement)
                 shape = self._fixed[id(statement)] = (compiled, _json_keys(compiled))
+            if shape[0].post_compile_params and not shape[0].literal_execute_params:
+                return self._expanded(id(statement), shape, params)
             return self._bound(shape, params, None)
         key = statement._generate_cache_key()  # type: ignore[attr-defined]
         if key is None:  # not cacheable: compile it as it is, IN lists expanded
@@ -186,6 +199,44 @@ class StatementTexts:
                 self._shapes.clear()
             self._shapes[key.key] = shape
         return self._bound(shape, params, key.bindparams)
+
+    def _expanded(
+        self,
+        key: int,
+        shape: tuple[SQLCompiler, tuple[str, ...]],
+        params: Mapping[str, Any] | None,
+    ) -> CompiledText:
+        """A fixed statement with IN lists: its text for lists of these lengths is rendered
+        once (SQLAlchemy's expansion costs about as much as the query's round trip), and
+        each call only places its values."""
+        compiled, json_keys = shape
+        values = compiled.construct_params(
+            dict(params) if params else None, extracted_parameters=None, escape_names=False
+        )
+        lists = [compiled.bind_names[bind] for bind in compiled.post_compile_params]
+        lengths = tuple(len(values[name]) for name in lists)
+        template = self._templates.get((key, lengths))
+        if template is None:
+            probe = dict(values)
+            for name in lists:
+                probe[name] = [_Slot(name, index) for index in range(len(values[name]))]
+            expanded = compiled._process_parameters_for_postcompile(probe)
+            slots = {
+                name: (value.name, value.index)
+                for name, value in expanded.parameters.items()
+                if isinstance(value, _Slot)
+            }
+            processors = {**compiled._bind_processors, **expanded.processors}
+            text = CompiledText(
+                expanded.statement, expanded.positiontup or (), {}, processors, json_keys
+            )
+            if len(self._templates) >= MAX_SHAPES:
+                self._templates.clear()
+            template = self._templates[(key, lengths)] = (text, slots)
+        text, slots = template
+        for name, (source, index) in slots.items():
+            values[name] = values[source][index]
+        return CompiledText(text.sql, text.order, values, text.converters, json_keys)
 
     @staticmethod
     def _bound(
