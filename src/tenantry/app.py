@@ -20,6 +20,7 @@ from tenantry.core import errors
 from tenantry.core.boundary import BoundaryMiddleware
 from tenantry.core.face import Face
 from tenantry.core.observability import Metrics, RequestContextMiddleware
+from tenantry.core.ops import PROBES
 from tenantry.core.ops import router as ops_router
 from tenantry.core.platform import Platform
 from tenantry.core.routing import index_routes
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
     app.state.platform = platform
     app.state.metrics = Metrics()
     _install_error_handlers(app, platform)
+    app.router.routes.extend(PROBES)
     app.include_router(ops_router)
     app.include_router(files_router)
     app.include_router(docs_router(lambda: platform.specs))
