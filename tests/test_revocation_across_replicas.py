@@ -68,6 +68,23 @@ async def _tenant_with_admin(sessions: async_sessionmaker[AsyncSession]) -> tupl
         return tenant_id, user.id
 
 
+async def _bearer_of(
+    settings: Settings, sessions: async_sessionmaker[AsyncSession], tenant_id: int, user_id: int
+) -> dict[str, str]:
+    """A Percolate access token of ``user_id``, through a client of its own, as headers."""
+    client = await create_oauth_client(
+        settings,
+        sessions,
+        tenant_id=tenant_id,
+        name="replicas",
+        redirect_uri="https://client.example.org/callback",
+    )
+    token = await create_token(
+        settings, sessions, tenant_id=tenant_id, user_id=user_id, client_id=client["client_id"]
+    )
+    return {"Authorization": f"Bearer {token['access_token']}"}
+
+
 async def _refused_everywhere(
     replicas: Replicas,
     ask: Callable[[httpx.AsyncClient], Awaitable[httpx.Response]],
@@ -114,17 +131,7 @@ async def test_a_disabled_percolate_token_is_refused_by_every_replica(
     replicas: Replicas, settings: Settings, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     tenant_id, user_id = await _tenant_with_admin(sessions)
-    client = await create_oauth_client(
-        settings,
-        sessions,
-        tenant_id=tenant_id,
-        name="replicas",
-        redirect_uri="https://client.example.org/callback",
-    )
-    token = await create_token(
-        settings, sessions, tenant_id=tenant_id, user_id=user_id, client_id=client["client_id"]
-    )
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    headers = await _bearer_of(settings, sessions, tenant_id, user_id)
 
     async def ask(replica: httpx.AsyncClient) -> httpx.Response:
         return await replica.get("/api/v5/me", headers=headers)
@@ -218,17 +225,7 @@ async def test_a_percolate_role_taken_away_is_honoured_by_every_replica(
             session, email=f"o-{uuid.uuid4().hex[:8]}@example.com", name="Otto"
         )
         other_id = other.id
-    client = await create_oauth_client(
-        settings,
-        sessions,
-        tenant_id=tenant_id,
-        name="replicas",
-        redirect_uri="https://client.example.org/callback",
-    )
-    token = await create_token(
-        settings, sessions, tenant_id=tenant_id, user_id=user_id, client_id=client["client_id"]
-    )
-    headers = {"Authorization": f"Bearer {token['access_token']}"}
+    headers = await _bearer_of(settings, sessions, tenant_id, user_id)
 
     async def ask(replica: httpx.AsyncClient) -> httpx.Response:
         return await replica.get(f"/api/v5/user/user:{other_id}", headers=headers)

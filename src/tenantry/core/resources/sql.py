@@ -5,7 +5,9 @@ Writes and everything on SQLite execute them through SQLAlchemy. Reads on Postgr
 the compiled SQL text on the pooled asyncpg connection itself: SQLAlchemy's per-statement
 execution costs about three times the database round trip on this hardware, and a read
 needs none of what it adds (no ORM, no type coercion that asyncpg does not already do).
-The SQL text of the statements prepared at start-up is compiled once and reused.
+The SQL text of the statements prepared at start-up (:meth:`StatementTexts.prepare`) or
+marked :func:`fixed` at import is compiled once and reused; a statement built per request is
+compiled once per shape.
 """
 
 from __future__ import annotations
