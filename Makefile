@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint fmt bench clean chromium node-deps cluster cluster-stop cluster-test
+.PHONY: run test lint fmt bench clean chromium cluster-tools node-deps cluster cluster-stop cluster-test
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Tenantry needs Python 3.11+")'
@@ -30,6 +30,12 @@ lint: $(VENV)/.installed-dev
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# The cluster drills (tests/cluster, run by `make test`) put haproxy in front of the replicas and
+# load them with wrk; Debian's packages, installed when missing.
+cluster-tools:
+	@command -v haproxy >/dev/null 2>&1 && command -v wrk >/dev/null 2>&1 || { apt-get update -qq \
+	  && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq haproxy wrk >/dev/null; }
+
 # The Postman import test converts our spec with the npm package openapi-to-postmanv2.
 POSTMAN := tests/perscom/.node/node_modules/openapi-to-postmanv2/package.json
 # The console's browser tests check accessibility with the npm package axe-core.
@@ -42,7 +48,7 @@ $(POSTMAN):
 	@if command -v npm >/dev/null 2>&1; then mkdir -p tests/perscom/.node && cd tests/perscom/.node \
 	  && npm install --no-audit --no-fund --silent openapi-to-postmanv2@6.3.3; fi
 
-test: $(VENV)/.installed-dev lint chromium node-deps
+test: $(VENV)/.installed-dev lint chromium cluster-tools node-deps
 	scripts/test-legs.sh
 
 # The scale-out topology on loopback (scripts/cluster.sh): Ctrl-C or `make cluster-stop` ends it.
@@ -53,7 +59,7 @@ cluster-stop:
 	scripts/cluster.sh stop
 
 # Its failure drills (tests/cluster/), each on a cluster of its own in a temporary directory.
-cluster-test: $(VENV)/.installed-dev
+cluster-test: $(VENV)/.installed-dev cluster-tools
 	TENANTRY_CLUSTER_TEST=1 $(BIN)/pytest tests/cluster -q -p no:randomly -p no:cacheprovider
 
 fmt: $(VENV)/.installed-dev
