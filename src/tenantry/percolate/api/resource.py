@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import Select, bindparam, or_, true
 
-from tenantry.core.resources.paging import count_of, known_total, order_keys, page_of
+from tenantry.core.resources.paging import count_of, known_total, order_keys, paged
 from tenantry.core.resources.scoped import readable
 from tenantry.core.resources.sideload import keys_to_load
 from tenantry.core.resources.sql import fixed
@@ -58,8 +58,6 @@ __all__ = [
     "list_resource",
 ]
 
-DEEP_OFFSET = 1000
-"""From this offset on a page is a deferred join (ids from the index, then the rows)."""
 Row = Mapping[str, Any]
 """A selected row by column name (JSON columns decoded), whichever runner read it."""
 Visibility = Callable[[Select[Any], V5Context], Awaitable[Select[Any]]]
@@ -336,10 +334,7 @@ async def list_resource(
         order.column, resource.model.id, descending=values["order_direction"] == "desc"
     )
     limit, offset = values["limit"], values["offset"]
-    if offset >= DEEP_OFFSET:
-        stmt = page_of(stmt, resource.model.id, keys, limit, offset)
-    else:
-        stmt = stmt.order_by(*keys).limit(limit).offset(offset)
+    stmt = paged(stmt, resource.model.id, keys, limit, offset)
     rows = await ctx.db.mappings(stmt)
     total = known_total(offset, limit, len(rows))
     if total is None:

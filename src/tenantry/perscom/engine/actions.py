@@ -206,6 +206,7 @@ class Actions:
             result = await fetch_default_page(call.db, target, call.tenant_id, page)
         elif prepared is not None and isinstance(rowset, HasManyRowSet):
             relation = rowset.relation
+            assert relation.page_statement is not None  # page_params said it is prepared
             result = await fetch_prepared_page(
                 call.db, relation.page_statement, relation.count_statement, prepared, page
             )

@@ -31,7 +31,7 @@ from sqlalchemy import (
 from starlette.requests import Request
 
 from tenantry.core.errors import FieldError
-from tenantry.core.resources.paging import count_of, known_total, page_of
+from tenantry.core.resources.paging import PageStatements, count_of, known_total, paged
 from tenantry.core.resources.params import QueryParam
 from tenantry.core.resources.scoped import same_tenant
 from tenantry.core.resources.sql import Database
@@ -564,14 +564,15 @@ async def fetch_page(
     source: FromClause | None = None,
     extra_columns: Sequence[ColumnElement[Any]] = (),
 ) -> Page:
-    """A deferred join: the page's ids come from the narrow index, then only those rows.
+    """A page (a deferred join when deep: the ids from the narrow index, then only those
+    rows; see :mod:`tenantry.core.resources.paging`).
 
     The count runs only when the page does not already tell the total (a first page
     shorter than the limit), because on a large tenant it costs more than the page.
     """
     base = source if source is not None else resource.from_clause
     listed = select(*resource.select_columns, *extra_columns).select_from(base).where(*query.where)
-    statement = page_of(listed, resource.id_col, query.order_by, page.size, page.offset)
+    statement = paged(listed, resource.id_col, query.order_by, page.size, page.offset)
     rows = list(await db.rows(statement))
     total = known_total(page.offset, page.size, len(rows))
     if total is None:
@@ -583,15 +584,21 @@ async def fetch_default_page(
     db: Database, resource: Compiled, tenant_id: int, page: PageRequest
 ) -> Page:
     """:func:`fetch_page` for a plain index, on the statements prepared at start-up."""
+    assert resource.page_statement is not None, "prepared when the resource was compiled"
     return await fetch_prepared_page(
         db, resource.page_statement, resource.count_statement, {"tenant": tenant_id}, page
     )
 
 
 async def fetch_prepared_page(
-    db: Database, statement: Any, count: Any, params: Mapping[str, Any], page: PageRequest
+    db: Database,
+    statements: PageStatements,
+    count: Any,
+    params: Mapping[str, Any],
+    page: PageRequest,
 ) -> Page:
-    """A page (and, when needed, the total) of prepared ``statement`` and ``count``."""
+    """A page (and, when needed, the total) of prepared ``statements`` and ``count``."""
+    statement = statements.at(page.offset)
     rows = list(await db.rows(statement, {**params, "limit": page.size, "offset": page.offset}))
     total = known_total(page.offset, page.size, len(rows))
     if total is None:

@@ -30,7 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tenantry.core.base import UTCDateTime, utcnow
 from tenantry.core.errors import FieldError, NotFound
 from tenantry.core.ids import allocate_ids
-from tenantry.core.resources.paging import count_of, page_of
+from tenantry.core.resources.paging import PageStatements, count_of
 from tenantry.core.resources.scoped import of_tenant, readable, same_tenant
 from tenantry.perscom.engine.declaration import BelongsTo, BelongsToMany, HasMany, MorphOne
 from tenantry.perscom.engine.includes import pivot_columns, pivot_of
@@ -254,7 +254,7 @@ def prepare(registry: Registry) -> list[Any]:
                 target.columns[spec.key] == bindparam("parent", type_=BigInteger),
                 *(target.columns[c] == v for c, v in spec.where),
             )
-            relation.page_statement = page_of(
+            relation.page_statement = PageStatements.of(
                 listed,
                 target.id_col,
                 target.default_order,
@@ -262,7 +262,8 @@ def prepare(registry: Registry) -> list[Any]:
                 bindparam("offset", type_=Integer),
             )
             relation.count_statement = count_of(listed)
-            prepared += [relation.page_statement, relation.count_statement]
+            page = relation.page_statement
+            prepared += [page.shallow, page.deep, relation.count_statement]
     return prepared
 
 

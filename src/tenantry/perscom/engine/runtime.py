@@ -37,7 +37,7 @@ from sqlalchemy import (
 )
 
 from tenantry.core.base import UTCDateTime
-from tenantry.core.resources.paging import count_of, page_of
+from tenantry.core.resources.paging import PageStatements, count_of
 from tenantry.core.resources.registry import Registry as NamedResources
 from tenantry.core.resources.scoped import readable, same_tenant
 from tenantry.perscom.engine.declaration import (
@@ -165,7 +165,7 @@ class BoundRelation:
     target: Compiled | None  # None for MorphTo (the target depends on the row)
     prepared: Any = None
     """The include query of this relation, built at start-up (see ``includes.prepare``)."""
-    page_statement: Any = None
+    page_statement: PageStatements | None = None
     count_statement: Any = None
     """A has-many's nested index (``/users/{id}/award-records``) and its count, prepared
     like the resource's own (parameter ``parent``; see ``rowsets.prepare``)."""
@@ -232,7 +232,7 @@ class Compiled:
         self.writable_primary: frozenset[str] = frozenset()
         self.writable_ext: frozenset[str] = frozenset()
         self.default_order: list[ColumnElement[Any]] = []
-        self.page_statement: Any = None
+        self.page_statement: PageStatements | None = None
         self.count_statement: Any = None
         self.show_statement: Any = None
         self.exists_statement: Any = None
@@ -322,7 +322,7 @@ class Compiled:
         listed = rows
         if self.decl.default_filter is not None:
             listed = listed.where(self.decl.default_filter(self))
-        self.page_statement = page_of(
+        self.page_statement = PageStatements.of(
             listed,
             self.id_col,
             self.default_order,
