@@ -83,7 +83,6 @@ def install(
         prepared = [
             statement
             for resource in registry
-            if resource.page_statement is not None
             for statement in (
                 resource.page_statement.shallow,
                 resource.page_statement.deep,

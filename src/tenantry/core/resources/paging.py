@@ -58,6 +58,13 @@ def page_of(
     return statement.join(ids, id_column == ids.c.page_id).order_by(*order)
 
 
+def _straight(
+    statement: Select[Any], order: Sequence[ColumnElement[Any]], limit: Any, offset: Any
+) -> Select[Any]:
+    """The page read straight from the ordered select."""
+    return statement.order_by(*order).limit(limit).offset(offset)
+
+
 def paged(
     statement: Select[Any],
     id_column: ColumnElement[Any],
@@ -69,7 +76,7 @@ def paged(
     else straight from the ordered select."""
     if offset >= DEEP_OFFSET:
         return page_of(statement, id_column, order, limit, offset)
-    return statement.order_by(*order).limit(limit).offset(offset)
+    return _straight(statement, order, limit, offset)
 
 
 @dataclass(frozen=True)
@@ -89,7 +96,7 @@ class PageStatements:
         offset: Any,
     ) -> PageStatements:
         return cls(
-            statement.order_by(*order).limit(limit).offset(offset),
+            _straight(statement, order, limit, offset),
             page_of(statement, id_column, order, limit, offset),
         )
 

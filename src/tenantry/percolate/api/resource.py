@@ -182,13 +182,9 @@ class Resource:
         self.schema = schema_of(self.fields)
         self.scope_columns = scope_columns_of(self.fields)
         self._by_ids = fixed(
-            readable(
-                self.columns,
-                self.model,
-                bindparam("rows_tenant"),
-                source=self.source,
-                outer=self.outer,
-            ).where(self.model.id.in_(bindparam("rows_ids", expanding=True)))
+            self._readable(bindparam("rows_tenant")).where(
+                self.model.id.in_(bindparam("rows_ids", expanding=True))
+            )
         )
 
     def openapi_components(self) -> dict[str, dict[str, Any]]:
@@ -263,9 +259,11 @@ class Resource:
     # -- reading ---------------------------------------------------------------------------
 
     def base(self, ctx: V5Context) -> Select[Any]:
-        return readable(
-            self.columns, self.model, ctx.tenant_id, source=self.source, outer=self.outer
-        )
+        return self._readable(ctx.tenant_id)
+
+    def _readable(self, tenant: Any) -> Select[Any]:
+        """The resource's columns of ``tenant``'s rows (an id or a bind parameter)."""
+        return readable(self.columns, self.model, tenant, source=self.source, outer=self.outer)
 
     async def rows_by_id(
         self, ctx: V5Context, keys: Sequence[int], *, check: bool = True

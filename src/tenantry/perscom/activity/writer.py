@@ -113,11 +113,7 @@ class ActivityWriter:
         stored = 0
         for tenant_id, entries in by_tenant.items():
             try:
-                async with tenant_session(self.sessions, tenant_id) as session:
-                    connection = await session.connection()
-                    ids = iter(await connection.run_sync(allocate_ids, len(entries)))
-                    await _insert(session, tenant_id, entries, ids)
-                stored += len(entries)
+                stored += await self._store_together({tenant_id: entries})
             except Exception:  # a deleted tenant, a lost connection: drop, never raise
                 logger.exception("api log dropped", tenant=tenant_id, count=len(entries))
         return stored

@@ -584,7 +584,6 @@ async def fetch_default_page(
     db: Database, resource: Compiled, tenant_id: int, page: PageRequest
 ) -> Page:
     """:func:`fetch_page` for a plain index, on the statements prepared at start-up."""
-    assert resource.page_statement is not None, "prepared when the resource was compiled"
     return await fetch_prepared_page(
         db, resource.page_statement, resource.count_statement, {"tenant": tenant_id}, page
     )

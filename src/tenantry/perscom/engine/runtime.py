@@ -232,7 +232,6 @@ class Compiled:
         self.writable_primary: frozenset[str] = frozenset()
         self.writable_ext: frozenset[str] = frozenset()
         self.default_order: list[ColumnElement[Any]] = []
-        self.page_statement: PageStatements | None = None
         self.count_statement: Any = None
         self.show_statement: Any = None
         self.exists_statement: Any = None
@@ -322,7 +321,7 @@ class Compiled:
         listed = rows
         if self.decl.default_filter is not None:
             listed = listed.where(self.decl.default_filter(self))
-        self.page_statement = PageStatements.of(
+        self.page_statement: PageStatements = PageStatements.of(
             listed,
             self.id_col,
             self.default_order,
