@@ -55,6 +55,9 @@ def create_app(settings: Settings | None = None, faces: Sequence[Face] | None = 
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        # No OpenTelemetry here (metrics are Prometheus, `core.observability`): without this,
+        # FastAPI asks OpenTelemetry's global providers on every request whether it should trace.
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.platform = platform
     app.state.metrics = Metrics()

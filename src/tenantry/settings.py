@@ -85,9 +85,9 @@ class Settings(BaseSettings):
         default=20,
         ge=1,
         le=500,
-        description="PostgreSQL connections a process keeps open (opened as needed, never closed"
-        " for being one too many: a pool that overflows opens and closes connections all the"
-        " time under load).",
+        description="PostgreSQL connections a process keeps open in each of its two pools (the"
+        " engine's and the read pool's; opened as needed, never closed for being one too many:"
+        " a pool that overflows opens and closes connections all the time under load).",
     )
     redis_url: str = ""
     storage_url: str = ""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tests.helpers import TenantFactory
 from tests.migrations.schema_diff import differences_in
@@ -84,3 +85,28 @@ async def test_grants_hold_in_the_scope_and_below_never_above(
 
 async def test_the_migrated_schema_matches_the_models(owner_engine: AsyncEngine) -> None:
     assert await differences_in(owner_engine, OURS) == []
+
+
+async def test_a_list_of_scope_ids_is_one_array_on_postgresql_and_a_list_elsewhere(
+    sessions: async_sessionmaker[AsyncSession], make_tenant: TenantFactory
+) -> None:
+    """Whatever the ids, PostgreSQL gets the same SQL text (one prepared statement, one cached
+    plan); every engine answers with exactly the rows of those scopes."""
+    tenant_id = await make_tenant()
+    async with tenant_session(sessions, tenant_id) as session:
+        made = [await scopes.create_scope(session, kind="brand", name=f"b{i}") for i in range(5)]
+        dialect = session.bind.dialect if session.bind is not None else None
+        assert dialect is not None
+        texts = set()
+        for chosen in ([made[0]], made[1:4], made):
+            stmt = select(scopes.Scope.id).where(
+                scopes.in_ids(scopes.Scope.id, (s.id for s in chosen))
+            )
+            assert set(await session.scalars(stmt)) == {s.id for s in chosen}
+            sent = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+            texts.add(str(sent))
+    if dialect.name == "postgresql":
+        assert len(texts) == 1
+        assert "= ANY (" in texts.pop()
+    else:
+        assert all(" IN (" in text for text in texts)

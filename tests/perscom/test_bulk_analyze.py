@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
@@ -47,7 +48,8 @@ async def never_analyzed(owner_engine: AsyncEngine) -> AsyncIterator[None]:
 
 @pytest.fixture
 def captured_sql(app: FastAPI) -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
-    """Every statement the app's pooled asyncpg connections run while the test lasts."""
+    """Every statement the app's pooled asyncpg connections (the engine's and the read
+    pool's) run while the test lasts."""
     platform: Platform = app.state.platform
     seen: list[tuple[str, tuple[Any, ...]]] = []
     hooked: list[Any] = []
@@ -61,8 +63,22 @@ def captured_sql(app: FastAPI) -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
             driver.add_query_logger(record)
             hooked.append(driver)
 
+    reads = platform.reads
+    assert reads is not None
+    checkout = reads.connection
+
+    @asynccontextmanager
+    async def logged(tenant_id: int) -> AsyncIterator[Any]:
+        async with checkout(tenant_id) as driver:
+            if driver not in hooked:
+                driver.add_query_logger(record)
+                hooked.append(driver)
+            yield driver
+
     event.listen(platform.engine.sync_engine, "checkout", on_checkout)
+    reads.connection = logged  # type: ignore[method-assign]
     yield seen
+    reads.connection = checkout  # type: ignore[method-assign]
     event.remove(platform.engine.sync_engine, "checkout", on_checkout)
     for driver in hooked:
         driver.remove_query_logger(record)

@@ -1,5 +1,5 @@
-"""The read path: on PostgreSQL reads run on the driver connection, in a READ ONLY
-transaction carrying the tenant's row-level-security setting; writes use tenant_session."""
+"""The read path: on PostgreSQL reads run on a read-only driver connection carrying the
+tenant's row-level-security setting; writes use tenant_session."""
 
 from __future__ import annotations
 
@@ -93,7 +93,7 @@ async def test_a_lost_connection_is_a_503_and_is_replaced(
 
 @pytest.mark.postgres_only
 async def test_connections_that_died_in_the_pool_are_replaced(
-    api: httpx.AsyncClient, app: FastAPI, owner_engine: object
+    api: httpx.AsyncClient, app: FastAPI, org: Org, owner_engine: object
 ) -> None:
     """No pre-ping: a read finding its pooled connection dead retries on a fresh one."""
     from contextlib import AsyncExitStack
@@ -101,12 +101,15 @@ async def test_connections_that_died_in_the_pool_are_replaced(
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     assert isinstance(owner_engine, AsyncEngine)
-    engine = app.state.platform.engine
-    async with AsyncExitStack() as stack:  # hold several pooled connections at once
-        held = [await stack.enter_async_context(engine.connect()) for _ in range(5)]
+    platform = app.state.platform
+    async with AsyncExitStack() as stack:  # hold several pooled connections of each pool
+        held = [await stack.enter_async_context(platform.engine.connect()) for _ in range(5)]
         pids = [await c.scalar(text("SELECT pg_backend_pid()")) for c in held]
         for connection in held:
             await connection.commit()
+        for _ in range(5):
+            reader = await stack.enter_async_context(platform.reads.connection(org.tenant_id))
+            pids.append(await reader.fetchval("SELECT pg_backend_pid()"))
     async with owner_engine.connect() as admin:
         for pid in pids:
             await admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})

@@ -35,7 +35,7 @@ def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
     cursor.close()
 
 
-def _json_loads(text: str | bytes) -> Any:
+def json_loads(text: str | bytes) -> Any:
     """JSON columns are read with orjson (a list page decodes hundreds of them); what orjson
     refuses but the standard library wrote (an integer past 64 bits) falls back to ``json``."""
     try:
@@ -73,7 +73,7 @@ def create_replica_engine(settings: Settings) -> AsyncEngine | None:
 def _engine(
     settings: Settings, url: str, *, as_app_role: bool = True, extra: dict[str, str] | None = None
 ) -> AsyncEngine:
-    kwargs: dict[str, Any] = {"json_deserializer": _json_loads}
+    kwargs: dict[str, Any] = {"json_deserializer": json_loads}
     if url.startswith("sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"timeout": 30}

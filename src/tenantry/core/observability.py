@@ -12,6 +12,7 @@ import os
 import re
 import time
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -46,6 +47,22 @@ class Metrics:
         self.jobs = Gauge(
             "tenantry_jobs", "Background jobs by state.", ["state"], registry=self.registry
         )
+        self._children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        """Count and time one request. Each label set's children are looked up once:
+        ``labels()`` validates and locks on every call."""
+        key = (method, route, status)
+        children = self._children.get(key)
+        if children is None:
+            children = (
+                self.requests.labels(method, route, str(status)),
+                self.latency.labels(method, route),
+            )
+            self._children[key] = children
+        counter, histogram = children
+        counter.inc()
+        histogram.observe(seconds)
 
 
 def route_template(scope: Scope) -> str:
@@ -107,10 +124,7 @@ class RequestContextMiddleware:
             await response(scope, receive, send_with_id)  # type: ignore[operator]
         finally:
             elapsed = time.perf_counter() - started
-            route = route_template(scope)
-            method = scope.get("method", "")
-            self.metrics.requests.labels(method, route, str(status)).inc()
-            self.metrics.latency.labels(method, route).observe(elapsed)
+            self.metrics.observe(scope.get("method", ""), route_template(scope), status, elapsed)
             structlog.contextvars.clear_contextvars()
             audit_origin.reset(origin)
 

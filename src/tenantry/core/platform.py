@@ -19,6 +19,7 @@ from tenantry.core.db import create_engine, session_factory
 from tenantry.core.errors import ErrorRenderers
 from tenantry.core.mail import Mailer, open_mailer
 from tenantry.core.ratelimit import RateLimiter, open_rate_limiter
+from tenantry.core.reads import ReadPool
 from tenantry.core.spec import SpecEntry
 from tenantry.core.storage import Storage, open_storage
 from tenantry.settings import Settings
@@ -40,6 +41,8 @@ class Platform:
     """Set when the process was told to stop: ``/readyz`` fails so balancers move away first."""
     analyzer: Analyzer = field(init=False)
     """Refreshes planner statistics after bulk writes (``tenantry.core.analyze``)."""
+    reads: ReadPool | None = field(init=False)
+    """The read-only fast path's own connections (``tenantry.core.reads``); PostgreSQL only."""
     credentials: CredentialCache[Any] = field(init=False)
     """Credential checks answered a moment ago (``tenantry.core.credential_cache``); each face
     keys its entries by its own kind of credential."""
@@ -47,6 +50,7 @@ class Platform:
     def __post_init__(self) -> None:
         self.analyzer = Analyzer(self.settings)
         self.credentials = CredentialCache(self.settings.credential_cache_seconds)
+        self.reads = None if self.settings.is_sqlite else ReadPool(self.settings)
 
     @classmethod
     def build(cls, settings: Settings) -> Platform:
@@ -66,6 +70,8 @@ class Platform:
         await self.limiter.close()
         await self.storage.close()
         await self.analyzer.close()
+        if self.reads is not None:
+            await self.reads.close()
         await self.engine.dispose()
 
 

@@ -65,13 +65,6 @@ _SET_RLS = text("SELECT set_config(:name, :value, true)")
 """The transaction-local RLS setting; the one place outside migrations that writes it."""
 
 
-def read_only_begin(tenant_id: int) -> str:
-    """SQL that opens a ``READ ONLY`` transaction of ``tenant_id`` (one round trip, raw
-    driver): the fast read path of :mod:`tenantry.core.unit`."""
-    # The tenant id is an int the caller parsed, never client text.
-    return f"BEGIN READ ONLY; SELECT set_config('{RLS_SETTING}', '{int(tenant_id)}', true)"
-
-
 async def enter_tenant(session: AsyncSession, tenant_id: int) -> None:
     """Scope an open session to ``tenant_id`` from now on (used right after creating a tenant)."""
     session.info[TENANT_KEY] = tenant_id

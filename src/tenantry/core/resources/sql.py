@@ -12,16 +12,16 @@ compiled once per shape.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar, cast
 
-import orjson
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.compiler import SQLCompiler
+
+from tenantry.core.db import json_loads
 
 E = TypeVar("E", bound=Executable)
 
@@ -334,7 +334,4 @@ def json_value(value: Any) -> Any:
     as the engine's own JSON reader does: orjson, the standard library past 64-bit ints)."""
     if not isinstance(value, str | bytes):
         return value
-    try:
-        return orjson.loads(value)
-    except orjson.JSONDecodeError:
-        return json.loads(value)
+    return json_loads(value)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import ColumnElement, select
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -78,8 +79,9 @@ def optional_path_id(request: Request, name: str) -> int | None:
 
 
 def list_path(request: Request) -> str:
-    """The ``path`` of pagination links: the request URL without its query."""
-    return str(request.url.replace(query=""))
+    """The ``path`` of pagination links: the request URL without its query (built without
+    it, rather than built whole and then taken apart again)."""
+    return str(URL(scope={**request.scope, "query_string": b""}))
 
 
 class Actions:

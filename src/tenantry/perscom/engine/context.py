@@ -63,7 +63,7 @@ class Call:
     @property
     def version(self) -> str:
         """``v1`` or ``v2``: the first path segment (already checked by the middleware)."""
-        return self.request.url.path.split("/", 2)[1]
+        return str(self.request.scope["path"]).split("/", 2)[1]
 
     def allow(self, ability: str, resource: Compiled) -> None:
         """PERSCOM's check: ``<ability>:<model>`` must be among the key's scopes (or ``*``)."""
