@@ -115,6 +115,7 @@ def serve(
         loop="uvloop",
         http="httptools",
         log_config=None,
+        access_log=False,  # uvicorn.access is held at WARNING (tenantry.logging): never written
         timeout_graceful_shutdown=30,
         proxy_headers=False,  # the app trusts TENANTRY_TRUSTED_PROXIES only (create_app)
     )
