@@ -185,7 +185,8 @@ def render(info: RunInfo, results: list[ScenarioResult], output: Path) -> str:
         "(when the schema has PERSCOM's tables); "
         + ("reused from an earlier run." if info.dataset_reused else "built in this run."),
         f"- Tenantry at commit `{m.commit}`: one `tenantry serve` process (uvicorn, uvloop, "
-        f"httptools), SQLAlchemy pool {info.pool_size} (no overflow), connected "
+        f"httptools), SQLAlchemy pool {info.pool_size} and a read pool of as many for the "
+        "read-only fast path (no overflow), connected "
         "as the app role so row-level security applies."
         + (
             f" Resident memory after the last scenario: {info.tenantry_rss_mib:.0f} MiB."

@@ -1,4 +1,5 @@
-"""The tenant unit of work: one transaction of one tenant, and the runner that reads in it.
+"""The tenant unit of work: one tenant's transaction (or, for a read, its read connection),
+and the runner that reads in it.
 
 Every request of either face runs in exactly one unit. A writing unit (and every unit on
 SQLite) is a tenant session (:func:`~tenantry.core.tenancy.tenant_session`): the ORM guard
@@ -49,7 +50,7 @@ def database_went_away(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class Unit:
-    """One tenant transaction: its runner and, unless it runs on the driver, its session."""
+    """One tenant's unit: its runner and, unless it runs on the driver, its session."""
 
     tenant_id: int
     db: Database
