@@ -258,3 +258,31 @@ async def test_one_flush_stores_each_tenants_entries_as_that_tenants(
         assert len(rows) == expected
         assert {row.tenant_id for row in rows} == {tenant_id}
         assert all(row.path.endswith((str(tenant_id), "/ranks")) for row in rows)
+
+
+async def test_entries_past_the_limit_wait_for_the_flush_under_way(
+    sessions: Sessions, settings: Settings
+) -> None:
+    """Entries that arrive while a flush is storing go into the next flush, which starts when
+    the buffer is full again: every flush but the closing one holds at least ``max_pending``
+    entries, however fast they come (one transaction per entry past the limit would
+    be a flush storm)."""
+    from collections import Counter
+
+    from tenantry.core.identity import service as identity
+    from tenantry.perscom.activity.writer import ActivityWriter
+
+    async with sessions() as session, session.begin():
+        tenant_id = (await identity.create_tenant(session, "Log Burst")).id
+    writer = ActivityWriter(sessions, retention_days=30, delay=60.0, max_pending=5)
+    for number in range(60):
+        writer.add(tenant_id, _entry(f"/v1/users/{number}"))
+        await asyncio.sleep(0.001)  # a flush under way goes on meanwhile
+    await writer.close()
+    async with tenant_session(sessions, tenant_id) as session:
+        rows = (await session.execute(select(ApiActivity))).scalars().all()
+    assert len(rows) == 60
+    # Each flush stamps its rows with one time: the batches, in the order they were stored.
+    batches = [size for _, size in sorted(Counter(row.created_at for row in rows).items())]
+    assert len(batches) > 1, batches  # the limit started flushes before close
+    assert all(size >= 5 for size in batches[:-1]), batches

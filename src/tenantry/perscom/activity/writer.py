@@ -10,6 +10,7 @@ prune job (deduplicated in the queue as well).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import defaultdict
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -46,7 +47,13 @@ async def schedule_prune(session: AsyncSession, tenant_id: int, retention_days: 
 
 
 class ActivityWriter:
-    """Buffers entries and stores them per tenant, at most ``delay`` seconds later."""
+    """Buffers entries and stores them per tenant, at most ``delay`` seconds later.
+
+    One task stores them: it waits up to ``delay`` (or until ``max_pending`` entries are
+    waiting), stores everything buffered, and goes on while more has arrived. Under a load
+    that fills the buffer faster than a flush takes, flushes run back to back and each takes
+    all that came meanwhile, rather than queueing one flush per entry past the limit.
+    """
 
     def __init__(
         self,
@@ -54,31 +61,34 @@ class ActivityWriter:
         *,
         retention_days: int,
         delay: float = 1.0,
-        max_pending: int = 500,
+        max_pending: int = 2000,
     ) -> None:
         self.sessions = sessions
         self.retention_days = retention_days
         self.delay = delay
         self.max_pending = max_pending
         self._pending: list[tuple[int, dict[str, Any]]] = []
-        self._timer: asyncio.Task[None] | None = None
+        self._storer: asyncio.Task[None] | None = None
+        self._full = asyncio.Event()
         self._lock = asyncio.Lock()
         self._prune_scheduled: set[tuple[int, date]] = set()
 
     def add(self, tenant_id: int, values: dict[str, Any]) -> None:
         self._pending.append((tenant_id, values))
         if len(self._pending) >= self.max_pending:
-            self._start(0.0)
-        elif self._timer is None or self._timer.done():
-            self._start(self.delay)
+            self._full.set()
+        if self._storer is None or self._storer.done():
+            self._storer = asyncio.get_running_loop().create_task(self._store_while_pending())
 
-    def _start(self, delay: float) -> None:
-        async def later() -> None:
-            await asyncio.sleep(delay)
-            # Shielded: closing cancels a waiting timer, never a flush half-way.
+    async def _store_while_pending(self) -> None:
+        while self._pending:
+            if len(self._pending) < self.max_pending:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.delay):
+                        await self._full.wait()
+            self._full.clear()
+            # Shielded: closing cancels a waiting storer, never a flush half-way.
             await asyncio.shield(self.flush())
-
-        self._timer = asyncio.get_running_loop().create_task(later())
 
     async def flush(self) -> int:
         """Store everything buffered now; how many entries were stored. A failing tenant's
@@ -132,8 +142,8 @@ class ActivityWriter:
                 logger.exception("api log prune not scheduled", tenant=tenant_id)
 
     async def close(self) -> None:
-        if self._timer is not None and not self._timer.done():
-            self._timer.cancel()
+        if self._storer is not None and not self._storer.done():
+            self._storer.cancel()
         await self.flush()
 
 
