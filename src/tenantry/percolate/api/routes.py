@@ -19,6 +19,7 @@ from starlette.responses import Response
 
 from tenantry.core.bodies import JsonRefused, find_nul, parse_json
 from tenantry.core.bodies import read_body as bounded_read
+from tenantry.core.direct_routes import DirectRoute
 from tenantry.core.errors import FieldError, ValidationFailed
 from tenantry.percolate.api.auth import CallerDep, confirm_credential
 from tenantry.percolate.api.context import V5Context, open_context
@@ -143,7 +144,7 @@ def resource_router(
 ) -> APIRouter:
     """The standard endpoints of ``resource`` under ``/api/v5/<type>/``; ``before_get`` makes
     the single read a writing one that may first bring the object up to date (a poll)."""
-    router = APIRouter(prefix=API_PREFIX, tags=[resource.name])
+    router = APIRouter(prefix=API_PREFIX, tags=[resource.name], route_class=DirectRoute)
     title = resource.title
     collection = f"/{resource.name}/"
     param = f"{resource.name}_id"
