@@ -191,3 +191,35 @@ async def test_isolation(
     assert await listed(api, intruder, f"ids={wire},{child['id']}") == []
     after = await one(api, admin, wire)
     assert after["name"] == "Theirs" and after["deleted"] is False and after["child_count"] == 1
+
+
+async def test_scope_ids_stay_right_when_the_process_remembers_their_kinds(
+    api: httpx.AsyncClient, account: Account, admin: Caller, make_account: Any
+) -> None:
+    """Presenting a scope id uses the kinds the process read before (per tenant); whether a
+    scope a body names exists is still read in the request: a scope deleted since it was last
+    shown is refused (403), not taken from memory."""
+    from sqlalchemy import delete
+
+    from tenantry.core.scopes import Scope
+    from tenantry.core.tenancy import tenant_session
+
+    brand = await account.scope("brand")
+    lic = await account.scope("license")
+    other_account = await make_account()
+    other_admin = await other_account.user(("admin", None), name="Other Admin")
+    other_lic = await other_account.scope("license")
+    made = [
+        (admin, await make(api, admin, name="Brand folder", scope_id=brand), brand),
+        (admin, await make(api, admin, name="License folder", scope_id=lic), lic),
+        (other_admin, await make(api, other_admin, name="Theirs", scope_id=other_lic), other_lic),
+    ]
+    for _ in range(2):  # read, then remembered
+        for caller, folder, scope in made:
+            assert (await one(api, caller, folder["id"]))["scope_id"] == scope
+    async with tenant_session(account.sessions, account.tenant_id) as session:
+        await session.execute(delete(Scope).where(Scope.id == int(brand.split(":")[1])))
+    response = await api.post(
+        "/api/v5/folder/", json={"name": "Gone", "scope_id": brand}, headers=admin.headers
+    )
+    assert response.status_code == 403, response.text

@@ -57,6 +57,9 @@ class V5Context:
     """Disjoint conditions a filter wants OR-ed (see :func:`resource.list_resource`)."""
     _reach: dict[str, Reach] = field(default_factory=dict)
     _kinds: dict[int, str] = field(default_factory=dict)
+    """Scope kinds read in this request (a scope listed here exists)."""
+    _remembered: dict[int, str] = field(default_factory=dict)
+    """Scope kinds the process remembered, for presenting only."""
 
     @property
     def platform(self) -> Platform:
@@ -150,7 +153,7 @@ class V5Context:
         }
         if not wanted:
             return set()
-        await self.load_scope_kinds(wanted)
+        await self._read_kinds(wanted)
         return {key for key, kind in wanted.items() if self._kinds.get(key) == kind}
 
     async def filter_scopes(self, refs: Iterable[ScopeRef]) -> tuple[set[int], bool, bool]:
@@ -163,13 +166,24 @@ class V5Context:
         return rows, account, system
 
     async def load_scope_kinds(self, scope_ids: Iterable[int | None]) -> None:
-        """Fetch the kinds of ``scope_ids`` not seen yet (one query), for :meth:`scope_wire`."""
-        missing = sorted({s for s in scope_ids if s is not None and s not in self._kinds})
+        """Know the kinds of ``scope_ids`` for :meth:`scope_wire`: as the process remembers
+        them (:mod:`tenantry.percolate.api.scope_kinds`), the others read (one query)."""
+        wanted = {s for s in scope_ids if s is not None and s not in self._kinds}
+        memo = self.runtime.scope_kinds
+        self._remembered.update(memo.known(self.tenant_id, wanted))
+        unknown = wanted.difference(self._remembered)
+        memo.remember(self.tenant_id, await self._read_kinds(unknown))
+
+    async def _read_kinds(self, scope_ids: Iterable[int]) -> dict[int, str]:
+        """Read the kinds of ``scope_ids`` not known in this request yet (one query); the
+        kinds read, absent for ids that are no scope of this tenant."""
+        missing = sorted({s for s in scope_ids if s not in self._kinds})
         if not missing:
-            return
+            return {}
         rows = await self.db.rows(_SCOPE_KINDS, {"tenant_id": self.tenant_id, "ids": missing})
-        for scope_id, kind in rows:
-            self._kinds[scope_id] = kind
+        read = {scope_id: kind for scope_id, kind in rows}
+        self._kinds.update(read)
+        return read
 
     def scope_wire(self, scope_id: int | None, *, system: bool = False) -> str:
         """``account:<tenant>``, ``builtin_scope:system`` or ``<kind>:<id>``."""
@@ -177,7 +191,8 @@ class V5Context:
             return SYSTEM_SCOPE
         if scope_id is None:
             return f"account:{self.tenant_id}"
-        return f"{self._kinds.get(scope_id, 'scope')}:{scope_id}"
+        kind = self._kinds.get(scope_id) or self._remembered.get(scope_id, "scope")
+        return f"{kind}:{scope_id}"
 
 
 @asynccontextmanager

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from tenantry.core.platform import Platform
 from tenantry.core.resources.registry import Registry
 from tenantry.core.resources.sql import StatementTexts
+from tenantry.percolate.api.scope_kinds import ScopeKinds
 from tenantry.percolate.api.throttle import TOKEN_RATE
 
 if TYPE_CHECKING:
@@ -45,6 +46,8 @@ class PercolateRuntime:
     """Accounts whose provisioners have run (and committed) in this process."""
     token_rate: str = TOKEN_RATE
     """Requests per credential (``limits`` notation): see ``percolate.api.throttle``."""
+    scope_kinds: ScopeKinds = field(default_factory=ScopeKinds)
+    """Scope kinds read before, for presenting scope ids (``percolate.api.scope_kinds``)."""
 
     @classmethod
     def build(
