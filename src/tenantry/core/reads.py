@@ -149,7 +149,11 @@ async def _give_back(pool: asyncpg.Pool, proxy: Any, connection: Any, *, lost: b
     await pool.release(proxy)
 
 
+_SET_TENANT = f"SELECT set_config('{RLS_SETTING}', $1, false)"
+"""A prepared statement (the driver caches it per connection): the server binds and runs it
+without parsing and planning it again for every request."""
+
+
 async def _enter(connection: asyncpg.Connection, tenant_id: int) -> None:
     """Point the connection's session at ``tenant_id``."""
-    # The tenant id is an int the caller parsed, never client text.
-    await connection.execute(f"SELECT set_config('{RLS_SETTING}', '{int(tenant_id)}', false)")
+    await connection.execute(_SET_TENANT, str(int(tenant_id)))
