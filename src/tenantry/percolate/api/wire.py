@@ -11,15 +11,12 @@ def timestamp(moment: datetime | None) -> str | None:
     """ISO 8601 at second precision with an explicit offset: ``2016-02-25T15:02:52+00:00``.
 
     A list page formats a few hundred of these, so the common case (already UTC, as the
-    database hands them back) skips the conversion and formats with one f-string."""
+    database hands them back) skips the offset check and the conversion."""
     if moment is None:
         return None
-    if moment.utcoffset() != _ZERO:
+    if moment.tzinfo is not UTC and moment.utcoffset() != _ZERO:
         moment = moment.astimezone(UTC)
-    return (
-        f"{moment.year:04d}-{moment.month:02d}-{moment.day:02d}T"
-        f"{moment.hour:02d}:{moment.minute:02d}:{moment.second:02d}+00:00"
-    )
+    return moment.isoformat(timespec="seconds")
 
 
 _ZERO = timedelta(0)
