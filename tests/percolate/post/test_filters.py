@@ -235,3 +235,14 @@ async def test_another_accounts_posts_never_match(
         assert theirs["id"] not in {item["id"] for item in response.json()["data"]}
     assert await _ids(api, desk, origin_ids="brief:3") == {mine}
     assert await _ids(api, desk, term_ids=their_term) == set()
+
+
+def test_asset_ids_of_content_without_and_with_assets() -> None:
+    """The quick answer for content that names no asset agrees with the walk of its values."""
+    from tenantry.percolate.post.refs import asset_ids
+
+    assert asset_ids({"message": "Hello", "n": 3, "list": [{"x": "y"}]}) == []
+    assert asset_ids({"message": 'Quoted "asset:2" and asset:3 are not ids'}) == []
+    assert asset_ids({"asset:4": "a key is not a value"}) == []
+    named = {"hero": "asset:12", "more": [{"image": "asset:3"}, "asset:12"], "big": 2**70}
+    assert asset_ids(named) == ["asset:12", "asset:3"]
