@@ -53,10 +53,10 @@ def direct_handler(dependant: Dependant) -> Handler | None:
         return None  # FastAPI would run a shared dependency once per request
     requirements: list[tuple[str, Callable[[Request], Awaitable[Any]]]] = []
     for dependency in dependant.dependencies:
-        if not _takes_only_the_request(dependency, top=False) or dependency.name is None:
-            return None
         call = dependency.call
-        if call is None or not inspect.iscoroutinefunction(call):
+        if call is None or dependency.name is None:
+            return None
+        if not _takes_only_the_request(dependency, top=False):
             return None
         requirements.append((dependency.name, _called_with_request(call, dependency)))
     request_name = dependant.request_param_name
