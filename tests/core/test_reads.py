@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncpg  # type: ignore[import-untyped]
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import select
+from sqlalchemy import JSON, literal, select
 from tests.helpers import TenantFactory
 
 from tenantry.core.platform import Platform
@@ -67,3 +67,20 @@ async def test_writes_are_refused_on_a_read_connection(
 def test_the_driver_dsn_is_the_engine_url_without_its_dialect() -> None:
     dsn = asyncpg_dsn("postgresql+asyncpg://app:s%40cret@db.internal:6543/tenantry?ssl=require")
     assert dsn == "postgresql://app:s%40cret@db.internal:6543/tenantry?ssl=require"
+
+
+@pytest.mark.parametrize("value", ["123", "abc", 7, [1, "x"], {"a": {"b": None}}, True])
+async def test_json_values_read_through_the_driver_as_through_the_engine(
+    app: FastAPI, make_tenant: TenantFactory, value: object
+) -> None:
+    """A JSON column comes back decoded once, whatever it holds: a JSON string that looks
+    like a number stays a string, and one that is not JSON text is no error."""
+    platform: Platform = app.state.platform
+    statement = select(literal(value, JSON).label("value"))
+    tenant_id = await make_tenant()
+    async with open_unit(platform, tenant_id, read_only=False) as unit:
+        by_engine = (await unit.db.mappings(statement))[0]["value"]
+    texts = StatementTexts(platform.engine.dialect)
+    async with platform.reads.connection(tenant_id) as connection:  # type: ignore[union-attr]
+        by_driver = (await AsyncpgDatabase(connection, texts).mappings(statement))[0]["value"]
+    assert by_driver == by_engine == value

@@ -18,7 +18,6 @@ from typing import Any, Protocol, TypeVar, cast
 from sqlalchemy import Executable
 from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
-from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from tenantry.core.db import json_loads
@@ -90,7 +89,7 @@ class AlchemyDatabase:
 class CompiledText:
     """One statement as asyncpg SQL: text, parameter order, fixed values, converters."""
 
-    __slots__ = ("converters", "fixed", "json_keys", "order", "sql")
+    __slots__ = ("converters", "fixed", "order", "sql")
 
     def __init__(
         self,
@@ -98,7 +97,6 @@ class CompiledText:
         order: Sequence[str],
         fixed: Mapping[str, Any],
         processors: Mapping[str, Any],
-        json_keys: tuple[str, ...],
     ) -> None:
         self.sql = sql
         self.order = tuple(order)
@@ -106,8 +104,6 @@ class CompiledText:
         self.converters: dict[str, Any] = {
             name: processors[name] for name in self.order if name in processors
         }
-        self.json_keys = json_keys
-        """Result columns asyncpg returns as text: :meth:`AsyncpgDatabase.mappings` decodes."""
 
     @classmethod
     def of(cls, compiled: SQLCompiler) -> CompiledText:
@@ -116,7 +112,6 @@ class CompiledText:
             compiled.positiontup or (),
             compiled.params,
             compiled._bind_processors,
-            _json_keys(compiled),
         )
 
     def arguments(self, params: Mapping[str, Any] | None) -> list[Any]:
@@ -127,12 +122,6 @@ class CompiledText:
             convert = self.converters.get(name)
             arguments.append(convert(value) if convert is not None and value is not None else value)
         return arguments
-
-
-def _json_keys(compiled: SQLCompiler) -> tuple[str, ...]:
-    return tuple(
-        column.name for column in compiled._result_columns if isinstance(column.type, sqltypes.JSON)
-    )
 
 
 MAX_SHAPES = 2000
@@ -168,9 +157,9 @@ class StatementTexts:
     def __init__(self, dialect: Dialect) -> None:
         self.dialect = dialect
         self._texts: dict[int, tuple[Executable, CompiledText]] = {}
-        self._fixed: dict[int, tuple[SQLCompiler, tuple[str, ...]]] = {}
+        self._fixed: dict[int, SQLCompiler] = {}
         self._templates: dict[tuple[int, tuple[int, ...]], tuple[CompiledText, dict[str, Any]]] = {}
-        self._shapes: dict[Any, tuple[SQLCompiler, tuple[str, ...]]] = {}
+        self._shapes: dict[Any, SQLCompiler] = {}
 
     def prepare(self, statement: Executable) -> None:
         """Compile ``statement`` now (at start-up) and reuse the text afterwards."""
@@ -185,9 +174,8 @@ class StatementTexts:
         if _FIXED.get(id(statement)) is statement:
             shape = self._fixed.get(id(statement))
             if shape is None:
-                compiled = self._compile(statement)
-                shape = self._fixed[id(statement)] = (compiled, _json_keys(compiled))
-            if shape[0].post_compile_params and not shape[0].literal_execute_params:
+                shape = self._fixed[id(statement)] = self._compile(statement)
+            if shape.post_compile_params and not shape.literal_execute_params:
                 return self._expanded(id(statement), shape, params)
             return self._bound(shape, params, None)
         key = statement._generate_cache_key()  # type: ignore[attr-defined]
@@ -195,8 +183,7 @@ class StatementTexts:
             return CompiledText.of(self._compile(statement, postcompile=True))
         shape = self._shapes.get(key.key)
         if shape is None:
-            compiled = self._compile(statement, cache_key=key)
-            shape = (compiled, _json_keys(compiled))
+            shape = self._compile(statement, cache_key=key)
             if len(self._shapes) >= MAX_SHAPES:
                 self._shapes.clear()
             self._shapes[key.key] = shape
@@ -205,13 +192,12 @@ class StatementTexts:
     def _expanded(
         self,
         key: int,
-        shape: tuple[SQLCompiler, tuple[str, ...]],
+        compiled: SQLCompiler,
         params: Mapping[str, Any] | None,
     ) -> CompiledText:
         """A fixed statement with IN lists: its text for lists of these lengths is rendered
         once (SQLAlchemy's expansion costs about as much as the query's round trip), and
         each call only places its values."""
-        compiled, json_keys = shape
         values = compiled.construct_params(
             dict(params) if params else None, extracted_parameters=None, escape_names=False
         )
@@ -229,25 +215,22 @@ class StatementTexts:
                 if isinstance(value, _Slot)
             }
             processors = {**compiled._bind_processors, **expanded.processors}
-            text = CompiledText(
-                expanded.statement, expanded.positiontup or (), {}, processors, json_keys
-            )
+            text = CompiledText(expanded.statement, expanded.positiontup or (), {}, processors)
             if len(self._templates) >= MAX_SHAPES:
                 self._templates.clear()
             template = self._templates[(key, lengths)] = (text, slots)
         text, slots = template
         for name, (source, index) in slots.items():
             values[name] = values[source][index]
-        return CompiledText(text.sql, text.order, values, text.converters, json_keys)
+        return CompiledText(text.sql, text.order, values, text.converters)
 
     @staticmethod
     def _bound(
-        shape: tuple[SQLCompiler, tuple[str, ...]],
+        compiled: SQLCompiler,
         params: Mapping[str, Any] | None,
         extracted: Any,
     ) -> CompiledText:
         """The compiled shape with this execution's values (IN lists rendered into its text)."""
-        compiled, json_keys = shape
         values = compiled.construct_params(
             dict(params) if params else None,
             extracted_parameters=extracted,
@@ -255,9 +238,7 @@ class StatementTexts:
         )
         if not (compiled.literal_execute_params or compiled.post_compile_params):
             order = compiled.positiontup or ()
-            return CompiledText(
-                compiled.string, order, values, compiled._bind_processors, json_keys
-            )
+            return CompiledText(compiled.string, order, values, compiled._bind_processors)
         expanded = compiled._process_parameters_for_postcompile(values)
         processors = {**compiled._bind_processors, **expanded.processors}
         return CompiledText(
@@ -265,7 +246,6 @@ class StatementTexts:
             expanded.positiontup or (),
             expanded.parameters,
             processors,
-            json_keys,
         )
 
     def _compile(
@@ -281,7 +261,9 @@ class StatementTexts:
 
 
 class AsyncpgDatabase:
-    """Statements as SQL text on an asyncpg connection (PostgreSQL reads)."""
+    """Statements as SQL text on an asyncpg connection (PostgreSQL reads). The read pool's
+    connections decode JSON columns themselves (:mod:`tenantry.core.reads`), so rows come back
+    as the driver hands them over."""
 
     def __init__(self, driver: Any, texts: StatementTexts) -> None:
         self.driver = driver
@@ -308,16 +290,10 @@ class AsyncpgDatabase:
         self, statement: Executable, params: Mapping[str, Any] | None = None
     ) -> list[Mapping[str, Any]]:
         text = self.texts.text_of(statement, params)
-        records: list[Any] = await self.driver.fetch(text.sql, *text.arguments(params))
-        if not text.json_keys:
-            return records
-        decoded: list[Mapping[str, Any]] = []
-        for record in records:
-            row = dict(record.items())
-            for key in text.json_keys:
-                row[key] = json_value(row[key])
-            decoded.append(row)
-        return decoded
+        records: list[Mapping[str, Any]] = await self.driver.fetch(
+            text.sql, *text.arguments(params)
+        )
+        return records
 
 
 def db_dialect(db: Database) -> str:
