@@ -171,7 +171,7 @@ async def workflow_ids(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[st
     """``approval_workflow_id`` for a page of posts (one query): the post's latest workflow,
     unless that one was ended (the post was taken out of approvals). Only a post that was
     ever given an ``approval_group_id`` can have one, so a page without such posts costs no
-    query."""
+    query. Posts without one are left out: their presented ``null`` stands."""
     keys = sorted({row["id"] for row in rows if row["approval_group_id"] is not None})
     latest: dict[int, tuple[int, str]] = {}
     if keys:
@@ -183,12 +183,9 @@ async def workflow_ids(ctx: V5Context, rows: Sequence[Row]) -> dict[int, dict[st
         for post_key, key, status in found:
             latest[post_key] = (key, status)
     return {
-        row["id"]: {
-            "approval_workflow_id": KIND.encode(latest[row["id"]][0])
-            if row["id"] in latest and latest[row["id"]][1] != ENDED
-            else None
-        }
-        for row in rows
+        post_key: {"approval_workflow_id": KIND.encode(key)}
+        for post_key, (key, status) in latest.items()
+        if status != ENDED
     }
 
 
