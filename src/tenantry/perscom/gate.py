@@ -25,7 +25,7 @@ from tenantry.core.identity.models import User
 from tenantry.core.platform import Platform
 from tenantry.core.ratelimit import RateLimitResult, retry_after_headers
 from tenantry.core.resources.scoped import of_tenant
-from tenantry.core.resources.sql import Database, StatementTexts, json_value, mapping
+from tenantry.core.resources.sql import Database, StatementTexts, mapping
 from tenantry.core.storage.links import FileLinks
 from tenantry.core.storage.local import LocalStorage
 from tenantry.core.tenancy import Tenant
@@ -224,7 +224,7 @@ class Gate:
         principal = Principal(
             tenant_id=tenant_id,
             user_id=key["user_id"],
-            permissions=frozenset(json_value(key["scopes"]) or ()),
+            permissions=frozenset(key["scopes"] or ()),
             credential=Credential("api_key", key["id"]),
         )
         cache.put(tenant_id, ("perscom-key", jti_hash), principal, epoch=epoch, expires_at=expires)

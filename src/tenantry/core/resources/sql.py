@@ -20,8 +20,6 @@ from sqlalchemy.engine import Dialect, Row
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from tenantry.core.db import json_loads
-
 E = TypeVar("E", bound=Executable)
 
 
@@ -303,11 +301,3 @@ def db_dialect(db: Database) -> str:
     if isinstance(db, AlchemyDatabase):
         return db.dialect
     raise TypeError(f"unknown database wrapper {db!r}")
-
-
-def json_value(value: Any) -> Any:
-    """A JSON column's value: SQLAlchemy decodes it, asyncpg hands over the text (decoded
-    as the engine's own JSON reader does: orjson, the standard library past 64-bit ints)."""
-    if not isinstance(value, str | bytes):
-        return value
-    return json_loads(value)
